@@ -1,0 +1,263 @@
+//! The attribute's arguments: key templates, then options (`ttl = "7d"`, `cache = self.cache`,
+//! `crate = my_cache`), each checked where it is written.
+
+use proc_macro2::{Span, TokenStream};
+use syn::parse::{ParseStream, Parser};
+use syn::spanned::Spanned;
+use syn::{Expr, Ident, LitStr, Path, Token};
+
+use crate::suggest::closest;
+use crate::ttl::parse_ttl;
+
+/// Which attribute this is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Set,
+    Delete,
+    DeleteByPattern,
+}
+
+impl Kind {
+    pub(crate) fn from_name(name: &str) -> Option<Kind> {
+        match name {
+            "set" => Some(Kind::Set),
+            "delete" => Some(Kind::Delete),
+            "delete_by_pattern" => Some(Kind::DeleteByPattern),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Kind::Set => "set",
+            Kind::Delete => "delete",
+            Kind::DeleteByPattern => "delete_by_pattern",
+        }
+    }
+
+    fn options(self) -> &'static [&'static str] {
+        match self {
+            Kind::Set => &["ttl", "cache", "crate"],
+            Kind::Delete | Kind::DeleteByPattern => &["cache", "crate"],
+        }
+    }
+
+    fn example(self) -> &'static str {
+        match self {
+            Kind::Set => "#[cache::set(\"service-{service_id}-templates\")]",
+            Kind::Delete => "#[cache::delete(\"organisation-{org_id}-name\", \"organisations\")]",
+            Kind::DeleteByPattern => {
+                "#[cache::delete_by_pattern(\"service-{service_id}-template-*\")]"
+            }
+        }
+    }
+}
+
+/// One parsed attribute.
+pub(crate) struct Args {
+    pub kind: Kind,
+    /// Where the attribute is, for errors about it as a whole.
+    pub span: Span,
+    pub keys: Vec<LitStr>,
+    /// The TTL in whole seconds, already checked.
+    pub ttl: Option<u64>,
+    pub cache: Option<Expr>,
+    pub krate: Option<Path>,
+}
+
+impl Args {
+    /// Parses the tokens inside the attribute's parentheses. Every problem found is returned,
+    /// combined into one error, so a single build reports them all.
+    pub(crate) fn parse(kind: Kind, span: Span, tokens: TokenStream) -> syn::Result<Args> {
+        let mut args = Args {
+            kind,
+            span,
+            keys: Vec::new(),
+            ttl: None,
+            cache: None,
+            krate: None,
+        };
+        let mut errors = Errors::default();
+        let parser = |input: ParseStream| {
+            while !input.is_empty() {
+                if let Err(error) = args.parse_one(input, &mut errors) {
+                    errors.push(error);
+                    skip_to_comma(input);
+                }
+                if !input.is_empty() {
+                    if let Err(error) = input.parse::<Token![,]>() {
+                        errors.push(error);
+                        skip_to_comma(input);
+                        let _ = input.parse::<Option<Token![,]>>();
+                    }
+                }
+            }
+            Ok(())
+        };
+        parser.parse2(tokens)?;
+        if args.keys.is_empty() {
+            let what = if kind == Kind::DeleteByPattern {
+                "pattern"
+            } else {
+                "key"
+            };
+            errors.push(syn::Error::new(
+                span,
+                format!(
+                    "`#[cache::{}]` needs a {what} template string, e.g. `{}`",
+                    kind.name(),
+                    kind.example()
+                ),
+            ));
+        }
+        if kind == Kind::Set && args.keys.len() > 1 {
+            errors.push(syn::Error::new(
+                args.keys[1].span(),
+                "`#[cache::set]` takes exactly one key template: a value is stored under one key",
+            ));
+        }
+        errors.finish()?;
+        Ok(args)
+    }
+
+    fn parse_one(&mut self, input: ParseStream, errors: &mut Errors) -> syn::Result<()> {
+        let lookahead = input.lookahead1();
+        if lookahead.peek(LitStr) {
+            self.keys.push(input.parse()?);
+            return Ok(());
+        }
+        if input.peek(syn::Lit) {
+            let literal: syn::Lit = input.parse()?;
+            return Err(syn::Error::new(
+                literal.span(),
+                format!(
+                    "key templates are string literals: write `\"...\"`, e.g. `{}`",
+                    self.kind.example()
+                ),
+            ));
+        }
+        let name = if input.peek(Token![crate]) {
+            let token: Token![crate] = input.parse()?;
+            Ident::new("crate", token.span)
+        } else if input.peek(Ident) {
+            input.parse::<Ident>()?
+        } else {
+            return Err(lookahead.error());
+        };
+        if !input.peek(Token![=]) {
+            return Err(syn::Error::new(
+                name.span(),
+                format!(
+                    "expected a key template string or an option (`name = value`), found `{name}`; \
+                     to use an argument in the key, write it inside the string: `\"...{{{name}}}...\"`"
+                ),
+            ));
+        }
+        input.parse::<Token![=]>()?;
+        let option = name.to_string();
+        if !self.kind.options().contains(&option.as_str()) {
+            // Consume the value so parsing can go on and report later problems too.
+            let _ = input.parse::<Expr>();
+            return Err(self.unknown_option(&name));
+        }
+        let repeated = |what: &str| {
+            syn::Error::new(
+                name.span(),
+                format!("option `{what}` is given more than once"),
+            )
+        };
+        match option.as_str() {
+            "ttl" => {
+                let text: LitStr = input.parse().map_err(|_| {
+                    syn::Error::new(input.span(), "`ttl` takes a string, e.g. `ttl = \"24h\"`")
+                })?;
+                if self.ttl.is_some() {
+                    errors.push(repeated("ttl"));
+                }
+                match parse_ttl(&text.value()) {
+                    Ok(seconds) => self.ttl = Some(seconds),
+                    Err(message) => errors.push(syn::Error::new(text.span(), message)),
+                }
+            }
+            "cache" => {
+                let expr: Expr = input.parse()?;
+                if self.cache.replace(expr).is_some() {
+                    errors.push(repeated("cache"));
+                }
+            }
+            _ => {
+                let path = if input.peek(LitStr) {
+                    input.parse::<LitStr>()?.parse::<Path>()?
+                } else {
+                    input.call(Path::parse_mod_style)?
+                };
+                if self.krate.replace(path).is_some() {
+                    errors.push(repeated("crate"));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn unknown_option(&self, name: &Ident) -> syn::Error {
+        let option = name.to_string();
+        let options = self.kind.options();
+        let list = options
+            .iter()
+            .map(|o| format!("`{o}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut message = if option == "ttl" {
+            format!(
+                "`ttl` is not an option of `#[cache::{}]`: TTLs belong to `#[cache::set]`",
+                self.kind.name()
+            )
+        } else {
+            format!(
+                "unknown option `{option}` for `#[cache::{}]`",
+                self.kind.name()
+            )
+        };
+        message.push_str(&format!("; expected one of {list}"));
+        if let Some(suggestion) = closest(&option, options.iter().copied()) {
+            message.push_str(&format!(" (did you mean `{suggestion}`?)"));
+        }
+        syn::Error::new(name.span(), message)
+    }
+}
+
+fn skip_to_comma(input: ParseStream) {
+    while !input.is_empty() && !input.peek(Token![,]) {
+        let _ = input.parse::<proc_macro2::TokenTree>();
+    }
+}
+
+/// Several `syn::Error`s, combined so that one build shows them all.
+#[derive(Default)]
+pub(crate) struct Errors(Option<syn::Error>);
+
+impl Errors {
+    pub(crate) fn push(&mut self, error: syn::Error) {
+        match &mut self.0 {
+            Some(all) => all.combine(error),
+            None => self.0 = Some(error),
+        }
+    }
+
+    pub(crate) fn push_result<T>(&mut self, result: syn::Result<T>) -> Option<T> {
+        result.map_err(|error| self.push(error)).ok()
+    }
+
+    pub(crate) fn finish(self) -> syn::Result<()> {
+        self.0.map_or(Ok(()), Err)
+    }
+}
+
+/// The attribute's own span, for errors about the attribute as a whole.
+pub(crate) fn whole_span(tokens: &TokenStream) -> Span {
+    if tokens.is_empty() {
+        Span::call_site()
+    } else {
+        tokens.span()
+    }
+}

@@ -1,0 +1,350 @@
+//! Code generation: the decorated function keeps its signature; its body is wrapped in a call to
+//! the runtime (`read_through` or `invalidate`), with the key built before the body runs.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Attribute, Expr, Ident, ItemFn, Path, ReturnType, Type};
+
+use crate::attr::{Args, Errors, Kind, whole_span};
+use crate::signature::Arguments;
+use crate::valid::{ResolvedKey, resolve};
+
+/// Expands one attribute. On error the function is emitted unchanged (minus our attributes) next
+/// to the errors, so the rest of the crate still type-checks and only our errors are reported.
+pub(crate) fn expand(kind: Kind, args: TokenStream, item: TokenStream) -> TokenStream {
+    let mut function = match syn::parse2::<ItemFn>(item.clone()) {
+        Ok(function) => function,
+        Err(_) => {
+            let error = not_a_function(kind, &item);
+            return quote!(#error #item);
+        }
+    };
+    match try_expand(kind, args, &mut function) {
+        Ok(tokens) => tokens,
+        Err(error) => {
+            let error = error.to_compile_error();
+            quote!(#error #function)
+        }
+    }
+}
+
+fn not_a_function(kind: Kind, item: &TokenStream) -> TokenStream {
+    let message = match syn::parse2::<syn::TraitItemFn>(item.clone()) {
+        Ok(declaration) if declaration.default.is_none() => format!(
+            "`#[cache::{}]` needs a function body: put it on the `async fn` in the `impl` block, not on the trait's declaration",
+            kind.name()
+        ),
+        _ => format!(
+            "`#[cache::{}]` can only be applied to an `async fn`",
+            kind.name()
+        ),
+    };
+    syn::Error::new(whole_span(item), message).to_compile_error()
+}
+
+fn try_expand(kind: Kind, args: TokenStream, function: &mut ItemFn) -> syn::Result<TokenStream> {
+    let mut errors = Errors::default();
+    let own = errors.push_result(Args::parse(kind, whole_span(&args), args));
+    let crate_name = own
+        .as_ref()
+        .and_then(|args| args.krate.as_ref())
+        .and_then(|path| path.segments.last())
+        .map_or_else(|| "cache".to_owned(), |segment| segment.ident.to_string());
+    // Stacked attributes of ours are expanded together, so all their keys go in one round trip.
+    let mut all: Vec<Args> = own.into_iter().collect();
+    let mut kept = Vec::with_capacity(function.attrs.len());
+    for attribute in std::mem::take(&mut function.attrs) {
+        match sibling_kind(&attribute, &crate_name) {
+            Some(kind) => {
+                let tokens = match &attribute.meta {
+                    syn::Meta::List(list) => list.tokens.clone(),
+                    _ => TokenStream::new(),
+                };
+                if let Some(args) = errors.push_result(Args::parse(kind, attribute.span(), tokens))
+                {
+                    all.push(args);
+                }
+            }
+            None => kept.push(attribute),
+        }
+    }
+    function.attrs = kept;
+
+    let name = function.sig.ident.clone();
+    if function.sig.asyncness.is_none() {
+        errors.push(syn::Error::new(
+            function.sig.fn_token.span,
+            format!(
+                "`#[cache::{}]` supports only `async fn`, and `{name}` is not async (blocking functions are not supported yet)",
+                kind.name()
+            ),
+        ));
+    }
+    let sets = all.iter().filter(|args| args.kind == Kind::Set).count();
+    if sets > 0 && sets < all.len() {
+        errors.push(syn::Error::new(
+            Span::call_site(),
+            format!(
+                "`#[cache::set]` and `#[cache::delete]` on the same function `{name}`: a function either reads through the cache or invalidates it; split it in two"
+            ),
+        ));
+    } else if sets > 1 {
+        errors.push(syn::Error::new(
+            all[1].span,
+            format!("`#[cache::set]` is given more than once on `{name}`: a value is stored under one key"),
+        ));
+    }
+    let handle = handle_source(&all, &mut errors);
+    let krate = all
+        .iter()
+        .find_map(|args| args.krate.clone())
+        .unwrap_or_else(|| syn::parse_quote!(::cache));
+
+    let arguments = Arguments::of(&function.sig);
+    let mut keys = Vec::new();
+    let mut patterns = Vec::new();
+    for args in &all {
+        for literal in &args.keys {
+            if let Some(key) = resolve(literal, args.kind, &name, &arguments, &mut errors) {
+                match args.kind {
+                    Kind::DeleteByPattern => patterns.push(key),
+                    _ => keys.push(key),
+                }
+            }
+        }
+    }
+
+    let set = all.iter().find(|args| args.kind == Kind::Set);
+    let returns = match set {
+        Some(_) => errors.push_result(cached_return(&function.sig.output, &name)),
+        None => Some(Returned::of(&function.sig.output)),
+    };
+    errors.finish()?;
+    let returns = returns.unwrap_or(Returned::Inferred);
+
+    let generated = Generated {
+        krate,
+        handle: Ident::new("__cache", Span::mixed_site()),
+        handle_owned: Ident::new("__cache_owned", Span::mixed_site()),
+    };
+    let handle = generated.handle_statement(handle.as_ref());
+    let block = &function.block;
+    let body = match set {
+        Some(set) => generated.read_through(&keys[0], set.ttl, &returns, block),
+        None => generated.invalidate(&keys, &patterns, &returns, block),
+    };
+    let ItemFn {
+        attrs, vis, sig, ..
+    } = function;
+    Ok(quote! {
+        #(#attrs)*
+        #vis #sig {
+            #handle
+            #body
+        }
+    })
+}
+
+/// Whether `attribute` is one of ours (`cache::set`, `cache::delete`, `cache::delete_by_pattern`).
+fn sibling_kind(attribute: &Attribute, crate_name: &str) -> Option<Kind> {
+    let segments = &attribute.path().segments;
+    if segments.len() != 2 || segments[0].ident != crate_name {
+        return None;
+    }
+    Kind::from_name(&segments[1].ident.to_string())
+}
+
+/// The `cache = ...` expression, which stacked attributes must agree on.
+fn handle_source(all: &[Args], errors: &mut Errors) -> Option<Expr> {
+    let mut chosen: Option<&Expr> = None;
+    for args in all {
+        let Some(expr) = &args.cache else { continue };
+        match chosen {
+            None => chosen = Some(expr),
+            Some(first)
+                if first.to_token_stream().to_string() != expr.to_token_stream().to_string() =>
+            {
+                errors.push(syn::Error::new(
+                    expr.span(),
+                    "stacked cache attributes name different caches; they must use the same `cache = ...`",
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    chosen.cloned()
+}
+
+/// What the function returns, as far as the generated call needs to name it.
+enum Returned {
+    /// `std::result::Result`-like: only `Ok` values are cached.
+    Result(Type),
+    /// Any other nameable type, `()` included.
+    Plain(TokenStream),
+    /// An `impl Trait` type, left to inference.
+    Inferred,
+}
+
+impl Returned {
+    fn of(output: &ReturnType) -> Returned {
+        match output {
+            ReturnType::Default => Returned::Plain(quote!(())),
+            ReturnType::Type(_, ty) if contains_impl_trait(ty) => Returned::Inferred,
+            ReturnType::Type(_, ty) if is_named_result(ty) => Returned::Result((**ty).clone()),
+            ReturnType::Type(_, ty) => Returned::Plain(ty.to_token_stream()),
+        }
+    }
+
+    fn turbofish(&self) -> TokenStream {
+        match self {
+            Returned::Result(ty) => ty.to_token_stream(),
+            Returned::Plain(ty) => ty.clone(),
+            Returned::Inferred => quote!(_),
+        }
+    }
+}
+
+/// The return type of a `set` function: something to cache, and nameable.
+fn cached_return(output: &ReturnType, name: &Ident) -> syn::Result<Returned> {
+    let nothing = match output {
+        ReturnType::Default => true,
+        ReturnType::Type(_, ty) => matches!(&**ty, Type::Tuple(tuple) if tuple.elems.is_empty()),
+    };
+    if nothing {
+        return Err(syn::Error::new(
+            if let ReturnType::Type(_, ty) = output {
+                ty.span()
+            } else {
+                name.span()
+            },
+            format!("`#[cache::set]` on `{name}` has nothing to cache: the function returns `()`"),
+        ));
+    }
+    match Returned::of(output) {
+        Returned::Inferred => Err(syn::Error::new(
+            output.span(),
+            format!(
+                "`#[cache::set]` on `{name}` cannot cache an `impl Trait` return type: the cached value is decoded into it, so it must be a named type"
+            ),
+        )),
+        returns => Ok(returns),
+    }
+}
+
+fn is_named_result(ty: &Type) -> bool {
+    match ty {
+        Type::Paren(inner) => is_named_result(&inner.elem),
+        Type::Group(inner) => is_named_result(&inner.elem),
+        Type::Path(path) => {
+            path.qself.is_none()
+                && path.path.segments.last().is_some_and(|last| {
+                    last.ident == "Result"
+                        && matches!(last.arguments, syn::PathArguments::AngleBracketed(_))
+                })
+        }
+        _ => false,
+    }
+}
+
+fn contains_impl_trait(ty: &Type) -> bool {
+    struct Finder(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Finder {
+        fn visit_type_impl_trait(&mut self, _: &'ast syn::TypeImplTrait) {
+            self.0 = true;
+        }
+    }
+    let mut finder = Finder(false);
+    syn::visit::Visit::visit_type(&mut finder, ty);
+    finder.0
+}
+
+/// Names used by the generated code. Locals are `mixed_site`, so they can never collide with
+/// (or shadow) the user's arguments, whatever they are called.
+struct Generated {
+    krate: Path,
+    handle: Ident,
+    handle_owned: Ident,
+}
+
+impl Generated {
+    fn handle_statement(&self, source: Option<&Expr>) -> TokenStream {
+        let Generated {
+            krate,
+            handle,
+            handle_owned,
+        } = self;
+        match source {
+            Some(expr) => quote_spanned! {expr.span()=>
+                let #handle_owned = #krate::__private::handle(&(#expr));
+                let #handle = &#handle_owned;
+            },
+            None => quote! {
+                let #handle = #krate::__private::global();
+            },
+        }
+    }
+
+    fn key(&self, key: &ResolvedKey) -> TokenStream {
+        let Generated { krate, handle, .. } = self;
+        let ResolvedKey { format, values } = key;
+        quote!(#krate::__private::key(#handle, ::core::format_args!(#format #(, #values)*)))
+    }
+
+    fn pattern(&self, pattern: &ResolvedKey) -> TokenStream {
+        let Generated { krate, handle, .. } = self;
+        let ResolvedKey { format, values } = pattern;
+        quote! {
+            #krate::__private::pattern(
+                #handle,
+                ::core::format_args!(#format #(, #krate::__private::GlobEscaped(&#values))*),
+            )
+        }
+    }
+
+    fn read_through(
+        &self,
+        key: &ResolvedKey,
+        ttl: Option<u64>,
+        returns: &Returned,
+        block: &syn::Block,
+    ) -> TokenStream {
+        let Generated { krate, handle, .. } = self;
+        let key_ident = Ident::new("__cache_key", Span::mixed_site());
+        let key = self.key(key);
+        let ttl = match ttl {
+            Some(seconds) => quote!(#krate::__private::ttl_seconds(#seconds)),
+            None => quote!(::core::option::Option::None),
+        };
+        let helper = match returns {
+            Returned::Result(_) => quote!(read_through_result),
+            _ => quote!(read_through),
+        };
+        let ty = returns.turbofish();
+        quote! {
+            let #key_ident = #key;
+            #krate::__private::#helper::<#ty, _>(#handle, #key_ident, #ttl, async move #block).await
+        }
+    }
+
+    fn invalidate(
+        &self,
+        keys: &[ResolvedKey],
+        patterns: &[ResolvedKey],
+        returns: &Returned,
+        block: &syn::Block,
+    ) -> TokenStream {
+        let Generated { krate, handle, .. } = self;
+        let keys_ident = Ident::new("__cache_keys", Span::mixed_site());
+        let patterns_ident = Ident::new("__cache_patterns", Span::mixed_site());
+        let (key_count, pattern_count) = (keys.len(), patterns.len());
+        let keys = keys.iter().map(|key| self.key(key));
+        let patterns = patterns.iter().map(|pattern| self.pattern(pattern));
+        let ty = returns.turbofish();
+        quote! {
+            let #keys_ident: [::std::string::String; #key_count] = [#(#keys),*];
+            let #patterns_ident: [::std::string::String; #pattern_count] = [#(#patterns),*];
+            #krate::__private::invalidate::<#ty, _>(#handle, &#keys_ident, &#patterns_ident, async move #block).await
+        }
+    }
+}

@@ -1,0 +1,40 @@
+//! Attribute macros for the `cache` toolkit. Use them through the `cache` crate (package
+//! `cache-runtime`), which re-exports them with full documentation and examples:
+//! `#[cache::set]`, `#[cache::delete]` and `#[cache::delete_by_pattern]`.
+//!
+//! The expansion is split the way thiserror's is: `attr` parses the attribute's arguments,
+//! `template` parses key templates, `signature` and `valid` check them against the function,
+//! and `expand` generates code only.
+
+mod attr;
+mod expand;
+mod signature;
+mod suggest;
+mod template;
+mod ttl;
+mod valid;
+
+use proc_macro::TokenStream;
+
+use crate::attr::Kind;
+
+/// Reads through the cache: on a hit returns the stored value without running the body; on a
+/// miss runs the body and stores its value. See the `cache` crate for the full reference.
+#[proc_macro_attribute]
+pub fn set(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::expand(Kind::Set, args.into(), item.into()).into()
+}
+
+/// Invalidates keys after the body runs, whether it returned `Ok` or `Err`. See the `cache`
+/// crate for the full reference.
+#[proc_macro_attribute]
+pub fn delete(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::expand(Kind::Delete, args.into(), item.into()).into()
+}
+
+/// Invalidates every key matching a glob after the body runs; argument values are glob-escaped.
+/// See the `cache` crate for the full reference.
+#[proc_macro_attribute]
+pub fn delete_by_pattern(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::expand(Kind::DeleteByPattern, args.into(), item.into()).into()
+}

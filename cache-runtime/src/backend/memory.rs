@@ -1,0 +1,90 @@
+//! The in-process backend: a bounded moka cache with a TTL per entry and Redis-style pattern deletes.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use moka::Expiry;
+
+use crate::glob::glob_matches;
+
+#[derive(Clone)]
+struct Entry {
+    value: Arc<[u8]>,
+    ttl: Duration,
+    stored_at: Instant,
+}
+
+/// Gives each entry the TTL it was stored with.
+struct PerEntryTtl;
+
+impl Expiry<String, Entry> for PerEntryTtl {
+    fn expire_after_create(&self, _key: &String, entry: &Entry, _now: Instant) -> Option<Duration> {
+        Some(entry.ttl)
+    }
+
+    fn expire_after_update(
+        &self,
+        _key: &String,
+        entry: &Entry,
+        _now: Instant,
+        _remaining: Option<Duration>,
+    ) -> Option<Duration> {
+        Some(entry.ttl)
+    }
+}
+
+pub(crate) struct MemoryBackend {
+    entries: moka::sync::Cache<String, Entry>,
+}
+
+impl MemoryBackend {
+    /// A store holding at most `capacity_bytes` of keys and values; the least useful entries go first.
+    pub(crate) fn new(capacity_bytes: u64) -> Self {
+        let entries = moka::sync::Cache::builder()
+            .max_capacity(capacity_bytes)
+            .weigher(|key: &String, entry: &Entry| {
+                u32::try_from(key.len() + entry.value.len()).unwrap_or(u32::MAX)
+            })
+            .expire_after(PerEntryTtl)
+            .build();
+        MemoryBackend { entries }
+    }
+
+    pub(crate) fn get(&self, key: &str) -> Option<Arc<[u8]>> {
+        self.entries.get(key).map(|entry| entry.value)
+    }
+
+    pub(crate) fn set(&self, key: &str, value: Vec<u8>, ttl: Duration) {
+        let entry = Entry {
+            value: value.into(),
+            ttl,
+            stored_at: Instant::now(),
+        };
+        self.entries.insert(key.to_owned(), entry);
+    }
+
+    pub(crate) fn delete(&self, keys: &[String]) -> u64 {
+        keys.iter()
+            .filter(|key| self.entries.remove(key.as_str()).is_some())
+            .count() as u64
+    }
+
+    pub(crate) fn delete_matching(&self, pattern: &str) -> u64 {
+        let matching = self.keys_matching(pattern, usize::MAX);
+        self.delete(&matching)
+    }
+
+    pub(crate) fn keys_matching(&self, pattern: &str, limit: usize) -> Vec<String> {
+        self.entries
+            .iter()
+            .filter(|(key, _)| glob_matches(pattern.as_bytes(), key.as_bytes()))
+            .map(|(key, _)| String::clone(&key))
+            .take(limit)
+            .collect()
+    }
+
+    pub(crate) fn ttl(&self, key: &str) -> Option<Duration> {
+        let entry = self.entries.get(key)?;
+        Some(entry.ttl.saturating_sub(entry.stored_at.elapsed()))
+    }
+}

@@ -1,0 +1,119 @@
+//! The stores behind a handle. An enum rather than a trait object: the set is closed, and static
+//! dispatch keeps the hit path free of boxed futures.
+
+mod memory;
+mod redis;
+
+pub(crate) use self::memory::MemoryBackend;
+pub(crate) use self::redis::RedisBackend;
+
+use std::ops::Deref;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::Error;
+
+/// A stored value as a backend hands it out: owned when it came over the wire, shared when it
+/// lives in this process (so an in-process hit copies nothing).
+pub(crate) enum StoredBytes {
+    Owned(Vec<u8>),
+    Shared(Arc<[u8]>),
+}
+
+impl Deref for StoredBytes {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            StoredBytes::Owned(bytes) => bytes,
+            StoredBytes::Shared(bytes) => bytes,
+        }
+    }
+}
+
+/// Which kind of store a handle uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BackendKind {
+    /// A Redis server, through one shared, reconnecting, multiplexed connection.
+    Redis,
+    /// A bounded in-process store (moka), private to this process.
+    InMemory,
+    /// Nothing is stored; every read is a miss.
+    Disabled,
+}
+
+pub(crate) enum Backend {
+    Redis(RedisBackend),
+    Memory(MemoryBackend),
+    Disabled,
+}
+
+impl Backend {
+    pub(crate) fn kind(&self) -> BackendKind {
+        match self {
+            Backend::Redis(_) => BackendKind::Redis,
+            Backend::Memory(_) => BackendKind::InMemory,
+            Backend::Disabled => BackendKind::Disabled,
+        }
+    }
+
+    pub(crate) async fn get(&self, key: &str) -> Result<Option<StoredBytes>, Error> {
+        match self {
+            Backend::Redis(redis) => Ok(redis.get(key).await?.map(StoredBytes::Owned)),
+            Backend::Memory(memory) => Ok(memory.get(key).map(StoredBytes::Shared)),
+            Backend::Disabled => Ok(None),
+        }
+    }
+
+    pub(crate) async fn set(&self, key: &str, value: Vec<u8>, ttl: Duration) -> Result<(), Error> {
+        match self {
+            Backend::Redis(redis) => redis.set(key, &value, ttl).await,
+            Backend::Memory(memory) => {
+                memory.set(key, value, ttl);
+                Ok(())
+            }
+            Backend::Disabled => Ok(()),
+        }
+    }
+
+    /// Removes `keys`; returns how many existed.
+    pub(crate) async fn delete(&self, keys: &[String]) -> Result<u64, Error> {
+        match self {
+            Backend::Redis(redis) => redis.delete(keys).await,
+            Backend::Memory(memory) => Ok(memory.delete(keys)),
+            Backend::Disabled => Ok(0),
+        }
+    }
+
+    /// Removes every key matching the Redis glob `pattern`; returns how many.
+    pub(crate) async fn delete_matching(&self, pattern: &str) -> Result<u64, Error> {
+        match self {
+            Backend::Redis(redis) => redis.delete_matching(pattern).await,
+            Backend::Memory(memory) => Ok(memory.delete_matching(pattern)),
+            Backend::Disabled => Ok(0),
+        }
+    }
+
+    /// Lists up to `limit` keys matching `pattern`.
+    pub(crate) async fn keys_matching(
+        &self,
+        pattern: &str,
+        limit: usize,
+    ) -> Result<Vec<String>, Error> {
+        match self {
+            Backend::Redis(redis) => redis.keys_matching(pattern, limit).await,
+            Backend::Memory(memory) => Ok(memory.keys_matching(pattern, limit)),
+            Backend::Disabled => Ok(Vec::new()),
+        }
+    }
+
+    /// The time `key` has left to live: `None` if it is absent, `Some(None)` if it never expires.
+    pub(crate) async fn ttl(&self, key: &str) -> Result<Option<Option<Duration>>, Error> {
+        match self {
+            Backend::Redis(redis) => redis.ttl(key).await,
+            Backend::Memory(memory) => Ok(memory.ttl(key).map(Some)),
+            Backend::Disabled => Ok(None),
+        }
+    }
+}

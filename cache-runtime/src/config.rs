@@ -1,0 +1,284 @@
+//! Building a handle: the builder, its defaults, and configuration from the environment.
+
+use std::time::Duration;
+
+use crate::backend::{Backend, MemoryBackend, RedisBackend};
+use crate::redact::redact_url;
+use crate::{Cache, Error};
+
+/// TTL used when an attribute names none: a day, so no stale entry outlives a day.
+pub const DEFAULT_TTL: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// Bound on every cache operation: a small fraction of an API call, so a Redis outage costs a
+/// caller little while a healthy Redis on the same network answers in well under a millisecond.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(100);
+
+/// Upper bound on what the in-process backend holds (keys plus values) before evicting.
+pub const DEFAULT_MEMORY_CAPACITY_BYTES: u64 = 256 * 1024 * 1024;
+
+#[derive(Debug, Clone)]
+enum BackendChoice {
+    Redis(String),
+    InMemory,
+    Disabled,
+}
+
+/// Configures a [`Cache`]. Start from [`Cache::builder`].
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let cache = cache::Cache::builder()
+///     .in_memory()
+///     .key_prefix("admin:")
+///     .default_ttl(Duration::from_secs(3600))
+///     .build()?;
+/// assert_eq!(cache.key_prefix(), "admin:");
+/// # Ok::<(), cache::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until `build` is called"]
+pub struct CacheBuilder {
+    backend: BackendChoice,
+    key_prefix: String,
+    default_ttl: Duration,
+    timeout: Duration,
+    memory_capacity_bytes: u64,
+}
+
+impl Default for CacheBuilder {
+    fn default() -> Self {
+        CacheBuilder {
+            backend: BackendChoice::Disabled,
+            key_prefix: String::new(),
+            default_ttl: DEFAULT_TTL,
+            timeout: DEFAULT_TIMEOUT,
+            memory_capacity_bytes: DEFAULT_MEMORY_CAPACITY_BYTES,
+        }
+    }
+}
+
+impl CacheBuilder {
+    /// Store values in Redis at `url` (`redis://[user:password@]host[:port][/db]`, or `rediss://`).
+    /// No connection is made until the first cache operation.
+    pub fn redis(mut self, url: impl Into<String>) -> Self {
+        self.backend = BackendChoice::Redis(url.into());
+        self
+    }
+
+    /// Store values in this process only (bounded, with the same TTL and pattern semantics as Redis).
+    /// Suits tests, single-process tools and development; processes do not see each other's entries.
+    pub fn in_memory(mut self) -> Self {
+        self.backend = BackendChoice::InMemory;
+        self
+    }
+
+    /// Store nothing: every read is a miss and every wrapped function runs its body (the default).
+    pub fn disabled(mut self) -> Self {
+        self.backend = BackendChoice::Disabled;
+        self
+    }
+
+    /// Prepend `prefix` to every key (a namespace), e.g. `"admin:"`. Empty by default, so keys are
+    /// exactly those of the templates and can be shared with other apps (Notify's admin app uses none).
+    pub fn key_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.key_prefix = prefix.into();
+        self
+    }
+
+    /// TTL for attributes that name none. Whole seconds, at least one; 24 hours by default.
+    pub fn default_ttl(mut self, ttl: Duration) -> Self {
+        self.default_ttl = ttl;
+        self
+    }
+
+    /// Bound on each cache operation; a slower one counts as an error and the call carries on
+    /// without the cache. 100 ms by default.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Bound on the in-process backend's size in bytes of keys and values (256 MiB by default).
+    pub fn memory_capacity_bytes(mut self, bytes: u64) -> Self {
+        self.memory_capacity_bytes = bytes;
+        self
+    }
+
+    /// Checks the configuration and builds the handle. Never connects: a Redis handle connects on first use.
+    pub fn build(self) -> Result<Cache, Error> {
+        if self.default_ttl.is_zero() || self.default_ttl.subsec_nanos() != 0 {
+            return Err(Error::Config(format!(
+                "default TTL must be a whole number of seconds, at least 1s (got {:?})",
+                self.default_ttl
+            )));
+        }
+        if self.timeout.is_zero() {
+            return Err(Error::Config("timeout must be greater than zero".into()));
+        }
+        let (backend, description) = match self.backend {
+            BackendChoice::Redis(url) => {
+                let redacted = redact_url(&url);
+                let client =
+                    redis::Client::open(url.as_str()).map_err(|error| Error::InvalidUrl {
+                        url: redacted.clone(),
+                        reason: error.to_string(),
+                    })?;
+                (
+                    Backend::Redis(RedisBackend::new(client, self.timeout)),
+                    format!("Redis at {redacted}"),
+                )
+            }
+            BackendChoice::InMemory => (
+                Backend::Memory(MemoryBackend::new(self.memory_capacity_bytes)),
+                "in-process".to_owned(),
+            ),
+            BackendChoice::Disabled => (Backend::Disabled, "disabled".to_owned()),
+        };
+        Ok(Cache::from_parts(
+            backend,
+            description,
+            self.key_prefix,
+            self.default_ttl,
+            self.timeout,
+        ))
+    }
+
+    /// A builder configured from environment variables (see [`Cache::from_env`]).
+    pub fn from_env() -> Result<Self, Error> {
+        Self::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// Like [`from_env`](Self::from_env), reading variables through `lookup` instead of the process
+    /// environment (useful in tests, or with a configuration map of your own).
+    pub fn from_vars(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
+        let var = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+        let mut builder = CacheBuilder::default();
+
+        let enabled = var("REDIS_ENABLED")
+            .map(|value| parse_switch("REDIS_ENABLED", &value))
+            .transpose()?;
+        builder.backend = match (enabled, var("REDIS_URL")) {
+            (Some(false), _) => {
+                tracing::info!(
+                    "cache disabled: REDIS_ENABLED is off; every cached call runs its body"
+                );
+                BackendChoice::Disabled
+            }
+            (Some(true), None) => {
+                return Err(Error::Config(
+                    "REDIS_ENABLED is on but REDIS_URL is not set".into(),
+                ));
+            }
+            (_, Some(url)) => BackendChoice::Redis(url),
+            (None, None) => {
+                tracing::warn!(
+                    "cache disabled: REDIS_URL is not set; every cached call runs its body \
+                     (set REDIS_URL, or REDIS_ENABLED=0 to silence this)"
+                );
+                BackendChoice::Disabled
+            }
+        };
+        if let Some(prefix) = lookup("CACHE_KEY_PREFIX") {
+            builder.key_prefix = prefix;
+        }
+        if let Some(ttl) = var("CACHE_DEFAULT_TTL") {
+            builder.default_ttl = parse_duration("CACHE_DEFAULT_TTL", &ttl)?;
+        }
+        if let Some(timeout) = var("CACHE_TIMEOUT") {
+            builder.timeout = parse_duration("CACHE_TIMEOUT", &timeout)?;
+        }
+        Ok(builder)
+    }
+}
+
+fn parse_switch(name: &str, value: &str) -> Result<bool, Error> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        other => Err(Error::Config(format!(
+            "{name}={other:?} is not a switch; use 1 or 0 (true/false, yes/no, on/off)"
+        ))),
+    }
+}
+
+fn parse_duration(name: &str, value: &str) -> Result<Duration, Error> {
+    humantime::parse_duration(value.trim()).map_err(|error| {
+        Error::Config(format!(
+            "{name}={value:?} is not a duration like \"24h\" or \"100ms\": {error}"
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::time::Duration;
+
+    use super::CacheBuilder;
+    use crate::{BackendKind, Error};
+
+    fn from(vars: &[(&str, &str)]) -> Result<crate::Cache, Error> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        CacheBuilder::from_vars(|name| vars.get(name).cloned())?.build()
+    }
+
+    #[test]
+    fn nothing_configured_means_disabled() {
+        assert_eq!(from(&[]).unwrap().backend_kind(), BackendKind::Disabled);
+    }
+
+    #[test]
+    fn a_url_enables_redis_unless_switched_off() {
+        let url = ("REDIS_URL", "redis://127.0.0.1:1");
+        assert_eq!(from(&[url]).unwrap().backend_kind(), BackendKind::Redis);
+        assert_eq!(
+            from(&[url, ("REDIS_ENABLED", "1")]).unwrap().backend_kind(),
+            BackendKind::Redis
+        );
+        assert_eq!(
+            from(&[url, ("REDIS_ENABLED", "0")]).unwrap().backend_kind(),
+            BackendKind::Disabled
+        );
+    }
+
+    #[test]
+    fn enabled_without_url_or_nonsense_switch_is_an_error() {
+        assert!(matches!(
+            from(&[("REDIS_ENABLED", "1")]),
+            Err(Error::Config(_))
+        ));
+        let error = from(&[("REDIS_ENABLED", "maybe")]).unwrap_err();
+        assert!(
+            error.to_string().contains("REDIS_ENABLED=\"maybe\""),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn durations_and_prefix_are_read() {
+        let cache = from(&[
+            ("CACHE_DEFAULT_TTL", "7d"),
+            ("CACHE_TIMEOUT", "250ms"),
+            ("CACHE_KEY_PREFIX", "admin:"),
+        ])
+        .unwrap();
+        assert_eq!(cache.default_ttl(), Duration::from_secs(7 * 86400));
+        assert_eq!(cache.timeout(), Duration::from_millis(250));
+        assert_eq!(cache.key_prefix(), "admin:");
+        assert!(from(&[("CACHE_DEFAULT_TTL", "24 hourz")]).is_err());
+        assert!(from(&[("CACHE_DEFAULT_TTL", "1500ms")]).is_err());
+        assert!(from(&[("CACHE_TIMEOUT", "0s")]).is_err());
+    }
+
+    #[test]
+    fn bad_urls_are_refused_without_showing_the_password() {
+        let error = from(&[("REDIS_URL", "http://user:hunter2@host")]).unwrap_err();
+        let shown = format!("{error} {error:?}");
+        assert!(shown.contains("user:***@host"), "{shown}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+    }
+}

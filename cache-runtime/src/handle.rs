@@ -1,0 +1,360 @@
+//! The cache handle: what generated code and applications call.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::Error;
+use crate::backend::{Backend, BackendKind};
+use crate::config::CacheBuilder;
+use crate::glob::GlobEscaped;
+use crate::stats::{Counters, Stats};
+
+/// A handle on a cache: Redis, in-process, or disabled.
+///
+/// Cheap to clone (clones share one connection and one set of counters), `Send + Sync`, and usable
+/// from any number of tasks at once. Build one with [`Cache::builder`], [`Cache::from_env`],
+/// [`Cache::redis`], [`Cache::in_memory`] or [`Cache::disabled`].
+///
+/// The attribute macros use it for you. Its own methods are for everything else: reading,
+/// writing and cleaning keys by hand, and statistics. Unlike the attributes, they return errors
+/// instead of failing open. Every key given to them gets the handle's [`key_prefix`](Self::key_prefix).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), cache::Error> {
+/// let cache = cache::Cache::in_memory();
+/// cache.set("organisations", &vec!["Cabinet Office"], None).await?;
+/// let names: Option<Vec<String>> = cache.get("organisations").await?;
+/// assert_eq!(names.unwrap(), ["Cabinet Office"]);
+/// assert_eq!(cache.stats().hits, 1);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Cache {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    backend: Backend,
+    /// Human-readable backend description, credentials already redacted.
+    description: String,
+    key_prefix: String,
+    default_ttl: Duration,
+    timeout: Duration,
+    counters: Counters,
+}
+
+/// How long a key has left, as reported by [`Cache::ttl`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyTtl {
+    /// No such key.
+    Missing,
+    /// The key exists and never expires (set by something other than this toolkit).
+    Persistent,
+    /// The key expires after this long.
+    Expires(Duration),
+}
+
+impl fmt::Debug for Cache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Cache")
+            .field("backend", &self.inner.description)
+            .field("key_prefix", &self.inner.key_prefix)
+            .field("default_ttl", &self.inner.default_ttl)
+            .field("timeout", &self.inner.timeout)
+            .finish()
+    }
+}
+
+impl Cache {
+    /// A builder, starting from a disabled cache with the default TTL (24 h) and timeout (100 ms).
+    pub fn builder() -> CacheBuilder {
+        CacheBuilder::default()
+    }
+
+    /// A handle configured from the environment:
+    ///
+    /// | variable | meaning | default |
+    /// |---|---|---|
+    /// | `REDIS_URL` | Redis to use, e.g. `redis://:password@host:6379/0` | none: cache disabled |
+    /// | `REDIS_ENABLED` | `0` turns the cache off even with a URL; `1` requires a URL | on when `REDIS_URL` is set |
+    /// | `CACHE_KEY_PREFIX` | text prepended to every key | empty |
+    /// | `CACHE_DEFAULT_TTL` | TTL when an attribute names none (`"24h"`, `"7d"`) | `24h` |
+    /// | `CACHE_TIMEOUT` | bound on each cache operation (`"100ms"`) | `100ms` |
+    ///
+    /// With nothing set, the cache is disabled (never silently process-local) and a warning says so.
+    pub fn from_env() -> Result<Cache, Error> {
+        CacheBuilder::from_env()?.build()
+    }
+
+    /// A Redis handle with default settings. Connects on first use, not here.
+    pub fn redis(url: &str) -> Result<Cache, Error> {
+        Cache::builder().redis(url).build()
+    }
+
+    /// An in-process handle with default settings.
+    pub fn in_memory() -> Cache {
+        Cache::from_parts(
+            Backend::Memory(crate::backend::MemoryBackend::new(
+                crate::config::DEFAULT_MEMORY_CAPACITY_BYTES,
+            )),
+            "in-process".to_owned(),
+            String::new(),
+            crate::config::DEFAULT_TTL,
+            crate::config::DEFAULT_TIMEOUT,
+        )
+    }
+
+    /// A handle that stores nothing: every read is a miss.
+    pub fn disabled() -> Cache {
+        Cache::from_parts(
+            Backend::Disabled,
+            "disabled".to_owned(),
+            String::new(),
+            crate::config::DEFAULT_TTL,
+            crate::config::DEFAULT_TIMEOUT,
+        )
+    }
+
+    pub(crate) fn from_parts(
+        backend: Backend,
+        description: String,
+        key_prefix: String,
+        default_ttl: Duration,
+        timeout: Duration,
+    ) -> Cache {
+        Cache {
+            inner: Arc::new(Inner {
+                backend,
+                description,
+                key_prefix,
+                default_ttl,
+                timeout,
+                counters: Counters::default(),
+            }),
+        }
+    }
+
+    /// Which kind of store this handle uses.
+    pub fn backend_kind(&self) -> BackendKind {
+        self.inner.backend.kind()
+    }
+
+    /// The text prepended to every key.
+    pub fn key_prefix(&self) -> &str {
+        &self.inner.key_prefix
+    }
+
+    /// The TTL used when an attribute names none.
+    pub fn default_ttl(&self) -> Duration {
+        self.inner.default_ttl
+    }
+
+    /// The bound on each cache operation.
+    pub fn timeout(&self) -> Duration {
+        self.inner.timeout
+    }
+
+    /// A snapshot of this handle's counters (shared by all its clones).
+    pub fn stats(&self) -> Stats {
+        self.inner.counters.snapshot()
+    }
+
+    /// Reads and decodes `key`. `Ok(None)` when it is absent.
+    pub async fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, Error> {
+        self.try_lookup(&self.prefixed(key)).await
+    }
+
+    /// Stores `value` as JSON under `key` for `ttl` (the default TTL when `None`).
+    pub async fn set<T: Serialize + ?Sized>(
+        &self,
+        key: &str,
+        value: &T,
+        ttl: Option<Duration>,
+    ) -> Result<(), Error> {
+        self.try_store(&self.prefixed(key), value, ttl).await
+    }
+
+    /// Removes `keys` in one round trip; returns how many existed.
+    pub async fn delete<K: AsRef<str>>(
+        &self,
+        keys: impl IntoIterator<Item = K>,
+    ) -> Result<u64, Error> {
+        let keys: Vec<String> = keys
+            .into_iter()
+            .map(|key| self.prefixed(key.as_ref()))
+            .collect();
+        let count = keys.len();
+        let deleted = self.counted(self.inner.backend.delete(&keys).await)?;
+        self.inner.counters.deleted(count);
+        Ok(deleted)
+    }
+
+    /// Removes every key matching the Redis glob `pattern` (`*`, `?`, `[...]`, `\` escapes) with
+    /// `SCAN` and `UNLINK`, never `KEYS`; returns how many.
+    pub async fn delete_matching(&self, pattern: &str) -> Result<u64, Error> {
+        let pattern = self.prefixed_pattern(pattern);
+        let deleted = self.counted(self.inner.backend.delete_matching(&pattern).await)?;
+        self.inner.counters.deleted(1);
+        Ok(deleted)
+    }
+
+    /// Lists up to `limit` keys matching the Redis glob `pattern` (with `SCAN`), without the key prefix.
+    pub async fn keys_matching(&self, pattern: &str, limit: usize) -> Result<Vec<String>, Error> {
+        let pattern = self.prefixed_pattern(pattern);
+        let keys = self.counted(self.inner.backend.keys_matching(&pattern, limit).await)?;
+        let prefix = self.key_prefix();
+        Ok(keys
+            .into_iter()
+            .map(|key| key.strip_prefix(prefix).map(str::to_owned).unwrap_or(key))
+            .collect())
+    }
+
+    /// How long `key` has left to live.
+    pub async fn ttl(&self, key: &str) -> Result<KeyTtl, Error> {
+        let ttl = self.counted(self.inner.backend.ttl(&self.prefixed(key)).await)?;
+        Ok(match ttl {
+            None => KeyTtl::Missing,
+            Some(None) => KeyTtl::Persistent,
+            Some(Some(left)) => KeyTtl::Expires(left),
+        })
+    }
+
+    fn prefixed(&self, key: &str) -> String {
+        let mut full = String::with_capacity(self.inner.key_prefix.len() + key.len());
+        full.push_str(&self.inner.key_prefix);
+        full.push_str(key);
+        full
+    }
+
+    fn prefixed_pattern(&self, pattern: &str) -> String {
+        format!("{}{pattern}", GlobEscaped(&self.inner.key_prefix))
+    }
+
+    fn counted<T>(&self, result: Result<T, Error>) -> Result<T, Error> {
+        if result.is_err() {
+            self.inner.counters.error();
+        }
+        result
+    }
+
+    /// Reads `key` (already prefixed), counting a hit or a miss; errors are returned.
+    async fn try_lookup<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, Error> {
+        let counters = &self.inner.counters;
+        let stored = match self.inner.backend.get(key).await {
+            Ok(stored) => stored,
+            Err(error) => {
+                counters.miss();
+                counters.error();
+                return Err(error);
+            }
+        };
+        let Some(bytes) = stored else {
+            counters.miss();
+            return Ok(None);
+        };
+        match serde_json::from_slice(&bytes) {
+            Ok(value) => {
+                counters.hit();
+                Ok(Some(value))
+            }
+            Err(source) => {
+                counters.miss();
+                counters.error();
+                Err(Error::Decode {
+                    key: key.to_owned(),
+                    source,
+                })
+            }
+        }
+    }
+
+    /// Encodes and stores `value` under `key` (already prefixed); errors are returned.
+    async fn try_store<T: Serialize + ?Sized>(
+        &self,
+        key: &str,
+        value: &T,
+        ttl: Option<Duration>,
+    ) -> Result<(), Error> {
+        let bytes = serde_json::to_vec(value).map_err(|source| {
+            self.inner.counters.error();
+            Error::Encode {
+                key: key.to_owned(),
+                source,
+            }
+        })?;
+        let ttl = ttl.unwrap_or(self.inner.default_ttl);
+        self.counted(self.inner.backend.set(key, bytes, ttl).await)?;
+        self.inner.counters.set();
+        Ok(())
+    }
+
+    /// Fail-open read for generated code: any error is logged and becomes a miss.
+    pub(crate) async fn lookup<T: DeserializeOwned>(&self, key: &str) -> Option<T> {
+        match self.try_lookup(key).await {
+            Ok(Some(value)) => {
+                tracing::debug!(key, "cache hit");
+                Some(value)
+            }
+            Ok(None) => {
+                tracing::debug!(key, "cache miss");
+                None
+            }
+            Err(error @ Error::Decode { .. }) => {
+                tracing::warn!(key, %error, "cached value does not decode; treating it as a miss and overwriting it");
+                None
+            }
+            Err(error) => {
+                tracing::warn!(key, %error, "cache read failed; treating it as a miss");
+                None
+            }
+        }
+    }
+
+    /// Fail-open write for generated code: any error is logged and counted.
+    pub(crate) async fn store<T: Serialize + ?Sized>(
+        &self,
+        key: &str,
+        value: &T,
+        ttl: Option<Duration>,
+    ) {
+        if let Err(error) = self.try_store(key, value, ttl).await {
+            tracing::warn!(key, %error, "cache write failed; the value was returned but not cached");
+        }
+    }
+
+    /// Fail-open invalidation for generated code: `keys` in one `UNLINK`, then each pattern.
+    /// Failures are logged at error level: they may leave stale data behind.
+    pub(crate) async fn invalidate(&self, keys: &[String], patterns: &[String]) {
+        let counters = &self.inner.counters;
+        if !keys.is_empty() {
+            match self.inner.backend.delete(keys).await {
+                Ok(_) => {
+                    counters.deleted(keys.len());
+                    tracing::debug!(?keys, "cache keys invalidated");
+                }
+                Err(error) => {
+                    counters.error();
+                    tracing::error!(?keys, %error, "cache invalidation failed; these keys may be stale until their TTL ends");
+                }
+            }
+        }
+        for pattern in patterns {
+            match self.inner.backend.delete_matching(pattern).await {
+                Ok(deleted) => {
+                    counters.deleted(1);
+                    tracing::debug!(pattern, deleted, "cache pattern invalidated");
+                }
+                Err(error) => {
+                    counters.error();
+                    tracing::error!(pattern, %error, "cache pattern invalidation failed; matching keys may be stale until their TTL ends");
+                }
+            }
+        }
+    }
+}
