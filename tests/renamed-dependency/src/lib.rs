@@ -1,0 +1,1 @@
+//! Placeholder; the renamed-dependency tests live here.
