@@ -177,11 +177,28 @@ async fn main() {
         options.requests
     );
     println!("| | no cache | cache service | + user | + templates |");
+    println!("|---|---|---|---|---|");
     let configurations = [
-        Cached { service: false, user: false, templates: false },
-        Cached { service: true, user: false, templates: false },
-        Cached { service: true, user: true, templates: false },
-        Cached { service: true, user: true, templates: true },
+        Cached {
+            service: false,
+            user: false,
+            templates: false,
+        },
+        Cached {
+            service: true,
+            user: false,
+            templates: false,
+        },
+        Cached {
+            service: true,
+            user: true,
+            templates: false,
+        },
+        Cached {
+            service: true,
+            user: true,
+            templates: true,
+        },
     ];
     let mut medians = Vec::new();
     let mut api_calls = Vec::new();
@@ -192,7 +209,10 @@ async fn main() {
             .await
             .expect("clear the demo keys");
         let client = Client {
-            api: Api { latency: options.api_latency, calls: AtomicU64::new(0) },
+            api: Api {
+                latency: options.api_latency,
+                calls: AtomicU64::new(0),
+            },
             cache: cache.clone(),
             off: Cache::disabled(),
             cached,
@@ -200,7 +220,10 @@ async fn main() {
         let mut samples = Vec::with_capacity(options.requests);
         for _ in 0..options.requests {
             let started = Instant::now();
-            client.render_page().await.expect("the stand-in API never fails");
+            client
+                .render_page()
+                .await
+                .expect("the stand-in API never fails");
             samples.push(started.elapsed());
         }
         medians.push(median(samples));
@@ -208,11 +231,18 @@ async fn main() {
     }
     let row = |cells: Vec<String>| println!("| {} |", cells.join(" | "));
     let mut times = vec!["request time".to_owned()];
-    times.extend(medians.iter().map(|m| format!("{:.1} ms", m.as_secs_f64() * 1000.0)));
+    times.extend(
+        medians
+            .iter()
+            .map(|m| format!("{:.2} ms", m.as_secs_f64() * 1000.0)),
+    );
     row(times);
     let mut improvements = vec!["improvement".to_owned()];
     improvements.extend(medians.iter().map(|m| {
-        format!("{:.0}%", (medians[0].as_secs_f64() / m.as_secs_f64() - 1.0) * 100.0)
+        format!(
+            "{:.0}%",
+            (medians[0].as_secs_f64() / m.as_secs_f64() - 1.0) * 100.0
+        )
     }));
     row(improvements);
     let mut calls = vec!["API calls".to_owned()];

@@ -68,4 +68,116 @@ pub use crate::error::Error;
 pub use crate::global::{global, install};
 pub use crate::handle::{Cache, KeyTtl};
 pub use crate::stats::Stats;
-pub use cache_macros::{delete, delete_by_pattern, set};
+
+/// Reads through the cache: `#[cache::set("key-template", ttl = "...", cache = ...)]`.
+///
+/// Builds the key from the template (before the body runs), then `GET`s it. On a hit, the stored
+/// value is decoded and returned without running the body. On a miss, the body runs and its value
+/// is stored as JSON with `SET ... EX ttl`. For a return type named `Result` (`Result<T, E>`,
+/// `io::Result<T>`, `api::Result<T>`), only `Ok` values are stored; any other type is stored as
+/// returned, `None` included. `null`, `[]`, `false` and `0` are values like any other, so they
+/// are hits. A stored value that does not decode as the return type is a miss: logged, counted,
+/// and overwritten.
+///
+/// Options:
+/// - `ttl = "90s" | "15m" | "24h" | "7d"` (checked at compile time, whole seconds); otherwise the
+///   handle's default TTL (24 hours unless configured).
+/// - `cache = <expr>`: the handle to use, e.g. `cache = self.cache`; any expression that
+///   dereferences to a [`Cache`] (`Cache`, `Arc<Cache>`, `LazyLock<Cache>`). Otherwise the
+///   process-wide handle ([`global`]).
+/// - `crate = <path>`: where the runtime is, when the dependency is renamed (default `::cache`).
+///
+/// ```
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+///
+/// struct TemplatesClient { cache: cache::Cache, api_calls: AtomicUsize }
+///
+/// impl TemplatesClient {
+///     #[cache::set("service-{service_id}-templates", ttl = "7d", cache = self.cache)]
+///     async fn get_service_templates(&self, service_id: u64) -> Result<Vec<String>, String> {
+///         self.api_calls.fetch_add(1, Ordering::SeqCst);
+///         Ok(vec![format!("Welcome to service {service_id}")])
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let client = TemplatesClient { cache: cache::Cache::in_memory(), api_calls: AtomicUsize::new(0) };
+/// let first = client.get_service_templates(42).await;
+/// let second = client.get_service_templates(42).await;
+/// assert_eq!(first, second);
+/// assert_eq!(client.api_calls.load(Ordering::SeqCst), 1);
+/// # }
+/// ```
+#[doc(inline)]
+pub use cache_macros::set;
+
+/// Invalidates keys after the body runs: `#[cache::delete("key-{id}", "other-key", cache = ...)]`.
+///
+/// The body runs first; then every listed key is deleted in one round trip (`UNLINK`), whether
+/// the body returned `Ok` or `Err`: a failed write may have partly applied. Several keys per
+/// attribute and several stacked attributes (including [`delete_by_pattern`]) are all honoured,
+/// in one round trip for the plain keys. A failed delete never fails the call; it is logged at
+/// error level and counted. Options: `cache = <expr>` and `crate = <path>`, as for [`set`].
+///
+/// ```
+/// struct OrganisationsClient { cache: cache::Cache }
+///
+/// impl OrganisationsClient {
+///     #[cache::set("organisation-{org_id}-name", cache = self.cache)]
+///     async fn get_organisation_name(&self, org_id: u64) -> Result<String, String> {
+///         Ok(format!("Organisation {org_id}"))
+///     }
+///
+///     #[cache::delete("organisation-{org_id}-name", "organisations", cache = self.cache)]
+///     async fn update_organisation_name(&self, org_id: u64, name: String) -> Result<(), String> {
+///         Err(format!("the API refused {name:?}")) // even after an error, the keys are deleted
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), cache::Error> {
+/// let client = OrganisationsClient { cache: cache::Cache::in_memory() };
+/// client.get_organisation_name(1).await.unwrap();
+/// assert!(client.cache.get::<String>("organisation-1-name").await?.is_some());
+/// assert!(client.update_organisation_name(1, "New".into()).await.is_err());
+/// assert!(client.cache.get::<String>("organisation-1-name").await?.is_none());
+/// # Ok(())
+/// # }
+/// ```
+#[doc(inline)]
+pub use cache_macros::delete;
+
+/// Invalidates every key matching a glob after the body runs:
+/// `#[cache::delete_by_pattern("service-{service_id}-template-*")]`.
+///
+/// The template's own `*`, `?` and `[...]` are Redis globs; **argument values are glob-escaped**,
+/// so an argument containing `*`, `?`, `[`, `]` or `\` matches only itself and can never widen
+/// what is deleted. Keys are found with `SCAN MATCH ... COUNT 1000` and removed with `UNLINK`,
+/// batch by batch, never with `KEYS` (which blocks Redis). Runs whether the body succeeded or not.
+///
+/// ```
+/// struct TemplatesClient { cache: cache::Cache }
+///
+/// impl TemplatesClient {
+///     #[cache::delete_by_pattern("service-{service_id}-template-*", cache = self.cache)]
+///     async fn archive_service(&self, service_id: &str) -> Result<(), String> {
+///         Ok(())
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), cache::Error> {
+/// let client = TemplatesClient { cache: cache::Cache::in_memory() };
+/// for key in ["service-1-template-a", "service-1-template-b", "service-12-template-a"] {
+///     client.cache.set(key, &true, None).await?;
+/// }
+/// client.archive_service("*").await.unwrap(); // escaped: matches only a service called "*"
+/// assert_eq!(client.cache.keys_matching("*", 10).await?.len(), 3);
+/// client.archive_service("1").await.unwrap();
+/// assert_eq!(client.cache.keys_matching("*", 10).await?, ["service-12-template-a"]);
+/// # Ok(())
+/// # }
+/// ```
+#[doc(inline)]
+pub use cache_macros::delete_by_pattern;
