@@ -29,7 +29,12 @@ impl RedisServer {
         for _ in 0..10 {
             let port = free_port();
             match spawn(port) {
-                Ok(child) => return RedisServer { child: Some(child), port },
+                Ok(child) => {
+                    return RedisServer {
+                        child: Some(child),
+                        port,
+                    };
+                }
                 Err(error) => last_error = error,
             }
         }
@@ -40,7 +45,10 @@ impl RedisServer {
     pub fn start_with(extra: &[&str]) -> RedisServer {
         let port = free_port();
         let child = spawn_with(port, extra).unwrap_or_else(|error| panic!("{error}"));
-        RedisServer { child: Some(child), port }
+        RedisServer {
+            child: Some(child),
+            port,
+        }
     }
 
     /// The server's port on 127.0.0.1.
@@ -83,7 +91,9 @@ impl RedisServer {
                     self.child = Some(child);
                     return;
                 }
-                Err(error) if Instant::now() > deadline => panic!("could not restart redis-server: {error}"),
+                Err(error) if Instant::now() > deadline => {
+                    panic!("could not restart redis-server: {error}")
+                }
                 Err(_) => std::thread::sleep(Duration::from_millis(50)),
             }
         }
@@ -114,7 +124,10 @@ impl Drop for RedisServer {
     fn drop(&mut self) {
         if let Some(child) = &self.child {
             // A frozen server ignores SIGKILL until it is thawed on some systems; thaw it first.
-            let _ = Command::new("kill").arg("-CONT").arg(child.id().to_string()).status();
+            let _ = Command::new("kill")
+                .arg("-CONT")
+                .arg(child.id().to_string())
+                .status();
         }
         self.kill();
     }
@@ -170,13 +183,17 @@ fn spawn_with(port: u16, extra: &[&str]) -> Result<Child, String> {
         Err(_) => {
             let _ = child.kill();
             let _ = child.wait();
-            return Err(format!("redis-server did not become ready on port {port} within 10 s"));
+            return Err(format!(
+                "redis-server did not become ready on port {port} within 10 s"
+            ));
         }
     }
     if TcpStream::connect(("127.0.0.1", port)).is_err() {
         let _ = child.kill();
         let _ = child.wait();
-        return Err(format!("redis-server said it was ready but port {port} refuses connections"));
+        return Err(format!(
+            "redis-server said it was ready but port {port} refuses connections"
+        ));
     }
     Ok(child)
 }
@@ -190,7 +207,11 @@ mod tests {
         let mut server = RedisServer::start();
         assert_ne!(server.port(), 6379);
         let mut connection = server.connection();
-        let _: () = redis::cmd("SET").arg("k").arg("v").query(&mut connection).unwrap();
+        let _: () = redis::cmd("SET")
+            .arg("k")
+            .arg("v")
+            .query(&mut connection)
+            .unwrap();
         let port = server.port();
         server.restart();
         assert_eq!(server.port(), port);
