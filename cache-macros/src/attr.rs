@@ -84,12 +84,12 @@ impl Args {
                     errors.push(error);
                     skip_to_comma(input);
                 }
-                if !input.is_empty() {
-                    if let Err(error) = input.parse::<Token![,]>() {
-                        errors.push(error);
-                        skip_to_comma(input);
-                        let _ = input.parse::<Option<Token![,]>>();
-                    }
+                if !input.is_empty()
+                    && let Err(error) = input.parse::<Token![,]>()
+                {
+                    errors.push(error);
+                    skip_to_comma(input);
+                    let _ = input.parse::<Option<Token![,]>>();
                 }
             }
             Ok(())
