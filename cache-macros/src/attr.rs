@@ -63,12 +63,20 @@ pub(crate) struct Args {
     pub ttl: Option<u64>,
     pub cache: Option<Expr>,
     pub krate: Option<Path>,
+    /// Whether a key was written but rejected (not a string literal), already reported.
+    rejected_key: bool,
 }
 
 impl Args {
-    /// Parses the tokens inside the attribute's parentheses. Every problem found is returned,
-    /// combined into one error, so a single build reports them all.
-    pub(crate) fn parse(kind: Kind, span: Span, tokens: TokenStream) -> syn::Result<Args> {
+    /// Parses the tokens inside the attribute's parentheses. Every problem found is pushed to
+    /// `errors`, so a single build reports them all; the arguments that did parse are returned
+    /// even then, so that their key templates can still be checked against the function.
+    pub(crate) fn parse(
+        kind: Kind,
+        span: Span,
+        tokens: TokenStream,
+        errors: &mut Errors,
+    ) -> Option<Args> {
         let mut args = Args {
             kind,
             span,
@@ -76,11 +84,11 @@ impl Args {
             ttl: None,
             cache: None,
             krate: None,
+            rejected_key: false,
         };
-        let mut errors = Errors::default();
         let parser = |input: ParseStream| {
             while !input.is_empty() {
-                if let Err(error) = args.parse_one(input, &mut errors) {
+                if let Err(error) = args.parse_one(input, errors) {
                     errors.push(error);
                     skip_to_comma(input);
                 }
@@ -94,8 +102,10 @@ impl Args {
             }
             Ok(())
         };
-        parser.parse2(tokens)?;
-        if args.keys.is_empty() {
+        let parsed = parser.parse2(tokens);
+        errors.push_result(parsed)?;
+        // A key written wrongly (`42`, `service_id`) has been reported already.
+        if args.keys.is_empty() && !args.rejected_key {
             let what = if kind == Kind::DeleteByPattern {
                 "pattern"
             } else {
@@ -116,8 +126,7 @@ impl Args {
                 "`#[cache::set]` takes exactly one key template: a value is stored under one key",
             ));
         }
-        errors.finish()?;
-        Ok(args)
+        Some(args)
     }
 
     fn parse_one(&mut self, input: ParseStream, errors: &mut Errors) -> syn::Result<()> {
@@ -128,6 +137,7 @@ impl Args {
         }
         if input.peek(syn::Lit) {
             let literal: syn::Lit = input.parse()?;
+            self.rejected_key = true;
             return Err(syn::Error::new(
                 literal.span(),
                 format!(
@@ -142,9 +152,11 @@ impl Args {
         } else if input.peek(Ident) {
             input.parse::<Ident>()?
         } else {
+            self.rejected_key = true;
             return Err(lookahead.error());
         };
         if !input.peek(Token![=]) {
+            self.rejected_key = true;
             return Err(syn::Error::new(
                 name.span(),
                 format!(
@@ -168,9 +180,31 @@ impl Args {
         };
         match option.as_str() {
             "ttl" => {
-                let text: LitStr = input.parse().map_err(|_| {
-                    syn::Error::new(input.span(), "`ttl` takes a string, e.g. `ttl = \"24h\"`")
-                })?;
+                let text = match input.parse::<Expr>()? {
+                    Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(text),
+                        ..
+                    }) => text,
+                    Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Int(number),
+                        ..
+                    }) => {
+                        return Err(syn::Error::new(
+                            number.span(),
+                            format!(
+                                "`ttl` takes a duration string with a unit: write `ttl = \"{}s\"` for {} seconds",
+                                number.base10_digits(),
+                                number.base10_digits()
+                            ),
+                        ));
+                    }
+                    other => {
+                        return Err(syn::Error::new(
+                            other.span(),
+                            "`ttl` takes a duration string, e.g. `ttl = \"24h\"`; it is checked at compile time, so it cannot be computed",
+                        ));
+                    }
+                };
                 if self.ttl.is_some() {
                     errors.push(repeated("ttl"));
                 }

@@ -45,7 +45,7 @@ fn not_a_function(kind: Kind, item: &TokenStream) -> TokenStream {
 
 fn try_expand(kind: Kind, args: TokenStream, function: &mut ItemFn) -> syn::Result<TokenStream> {
     let mut errors = Errors::default();
-    let own = errors.push_result(Args::parse(kind, whole_span(&args), args));
+    let own = Args::parse(kind, whole_span(&args), args, &mut errors);
     let crate_name = own
         .as_ref()
         .and_then(|args| args.krate.as_ref())
@@ -61,8 +61,14 @@ fn try_expand(kind: Kind, args: TokenStream, function: &mut ItemFn) -> syn::Resu
                     syn::Meta::List(list) => list.tokens.clone(),
                     _ => TokenStream::new(),
                 };
-                if let Some(args) = errors.push_result(Args::parse(kind, attribute.span(), tokens))
-                {
+                // `attribute.span()` would cover only its `#` on stable Rust; name it by its
+                // last path segment (`delete` in `#[cache::delete(...)]`).
+                let span = attribute
+                    .path()
+                    .segments
+                    .last()
+                    .map_or_else(|| attribute.span(), |segment| segment.ident.span());
+                if let Some(args) = Args::parse(kind, span, tokens, &mut errors) {
                     all.push(args);
                 }
             }
@@ -76,17 +82,22 @@ fn try_expand(kind: Kind, args: TokenStream, function: &mut ItemFn) -> syn::Resu
         errors.push(syn::Error::new(
             function.sig.fn_token.span,
             format!(
-                "`#[cache::{}]` supports only `async fn`, and `{name}` is not async (blocking functions are not supported yet)",
+                "`#[cache::{}]` supports only `async fn`, and `{name}` is not async: write `async fn {name}` (blocking functions are not supported yet)",
                 kind.name()
             ),
         ));
     }
     let sets = all.iter().filter(|args| args.kind == Kind::Set).count();
     if sets > 0 && sets < all.len() {
+        let other = all
+            .iter()
+            .find(|args| args.kind != Kind::Set)
+            .map_or("delete", |args| args.kind.name());
+        // `all[1]` is a stacked attribute, whose span is its name.
         errors.push(syn::Error::new(
-            Span::call_site(),
+            all[1].span,
             format!(
-                "`#[cache::set]` and `#[cache::delete]` on the same function `{name}`: a function either reads through the cache or invalidates it; split it in two"
+                "`#[cache::set]` and `#[cache::{other}]` on the same function `{name}`: a function either reads through the cache or invalidates it; split it in two"
             ),
         ));
     } else if sets > 1 {
@@ -167,7 +178,11 @@ fn handle_source(all: &[Args], errors: &mut Errors) -> Option<Expr> {
             {
                 errors.push(syn::Error::new(
                     expr.span(),
-                    "stacked cache attributes name different caches; they must use the same `cache = ...`",
+                    format!(
+                        "stacked cache attributes name different caches (`{}` and `{}`); they must use the same `cache = ...`, which may be written on just one of them",
+                        first.to_token_stream(),
+                        expr.to_token_stream()
+                    ),
                 ));
             }
             Some(_) => {}
@@ -218,14 +233,19 @@ fn cached_return(output: &ReturnType, name: &Ident) -> syn::Result<Returned> {
             } else {
                 name.span()
             },
-            format!("`#[cache::set]` on `{name}` has nothing to cache: the function returns `()`"),
+            format!(
+                "`#[cache::set]` on `{name}` has nothing to cache: the function returns `()`; return the value to cache, or use `#[cache::delete]` to invalidate keys"
+            ),
         ));
     }
     match Returned::of(output) {
         Returned::Inferred => Err(syn::Error::new(
-            output.span(),
+            match output {
+                ReturnType::Type(_, ty) => impl_trait_span(ty).unwrap_or_else(|| ty.span()),
+                ReturnType::Default => output.span(),
+            },
             format!(
-                "`#[cache::set]` on `{name}` cannot cache an `impl Trait` return type: the cached value is decoded into it, so it must be a named type"
+                "`#[cache::set]` on `{name}` cannot cache an `impl Trait` return type: the cached value is decoded into it, so write the concrete type instead"
             ),
         )),
         returns => Ok(returns),
@@ -248,13 +268,18 @@ fn is_named_result(ty: &Type) -> bool {
 }
 
 fn contains_impl_trait(ty: &Type) -> bool {
-    struct Finder(bool);
+    impl_trait_span(ty).is_some()
+}
+
+/// Where the first `impl Trait` inside `ty` is written.
+fn impl_trait_span(ty: &Type) -> Option<Span> {
+    struct Finder(Option<Span>);
     impl<'ast> syn::visit::Visit<'ast> for Finder {
-        fn visit_type_impl_trait(&mut self, _: &'ast syn::TypeImplTrait) {
-            self.0 = true;
+        fn visit_type_impl_trait(&mut self, found: &'ast syn::TypeImplTrait) {
+            self.0.get_or_insert(found.impl_token.span);
         }
     }
-    let mut finder = Finder(false);
+    let mut finder = Finder(None);
     syn::visit::Visit::visit_type(&mut finder, ty);
     finder.0
 }
@@ -294,10 +319,14 @@ impl Generated {
     fn pattern(&self, pattern: &ResolvedKey) -> TokenStream {
         let Generated { krate, handle, .. } = self;
         let ResolvedKey { format, values } = pattern;
+        // Spanned at each value, so that one that is not `Display` is reported where it is written.
+        let values = values.iter().map(
+            |value| quote_spanned!(value.span()=> #krate::__private::GlobEscaped::new(&#value)),
+        );
         quote! {
             #krate::__private::pattern(
                 #handle,
-                ::core::format_args!(#format #(, #krate::__private::GlobEscaped(&#values))*),
+                ::core::format_args!(#format #(, #values)*),
             )
         }
     }
@@ -316,14 +345,25 @@ impl Generated {
             Some(seconds) => quote!(#krate::__private::ttl_seconds(#seconds)),
             None => quote!(::core::option::Option::None),
         };
-        let helper = match returns {
-            Returned::Result(_) => quote!(read_through_result),
-            _ => quote!(read_through),
-        };
         let ty = returns.turbofish();
-        quote! {
-            let #key_ident = #key;
-            #krate::__private::#helper::<#ty, _>(#handle, #key_ident, #ttl, async move #block).await
+        match returns {
+            Returned::Result(_) => quote! {
+                let #key_ident = #key;
+                #krate::__private::read_through_result::<#ty, _>(#handle, #key_ident, #ttl, async move #block).await
+            },
+            // Not spelled `Result`, but it may be one under an alias (`ApiResult<T>`): let the
+            // type decide (see `__private::Returns`), so an alias also caches only `Ok` values.
+            _ => {
+                let strategy = Ident::new("__cache_strategy", Span::mixed_site());
+                quote! {
+                    let #key_ident = #key;
+                    let #strategy = {
+                        use #krate::__private::{ViaPlain as _, ViaResult as _};
+                        (&#krate::__private::Returns::<#ty>::new()).strategy()
+                    };
+                    #strategy.read_through::<#ty, _>(#handle, #key_ident, #ttl, async move #block).await
+                }
+            }
         }
     }
 

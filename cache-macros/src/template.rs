@@ -23,8 +23,10 @@ pub(crate) struct Placeholder {
     pub written: String,
 }
 
-/// Splits `template` into segments, or explains every malformed piece.
-pub(crate) fn parse(template: &str) -> Result<Vec<Segment>, Vec<String>> {
+/// Splits `template` into segments, and explains every malformed piece. The well-formed
+/// placeholders are returned even when some are malformed, so that they can be checked too.
+/// `arguments` are the function's argument names, used only to make examples concrete.
+pub(crate) fn parse(template: &str, arguments: &[String]) -> (Vec<Segment>, Vec<String>) {
     let mut segments = Vec::new();
     let mut errors = Vec::new();
     let mut text = String::new();
@@ -69,7 +71,7 @@ pub(crate) fn parse(template: &str) -> Result<Vec<Segment>, Vec<String>> {
             break;
         }
         let written = format!("{c}{inner}{close}");
-        match placeholder(&inner, &written) {
+        match placeholder(&inner, &written, (c, close), arguments) {
             Ok(placeholder) => {
                 if !text.is_empty() {
                     segments.push(Segment::Text(std::mem::take(&mut text)));
@@ -82,29 +84,44 @@ pub(crate) fn parse(template: &str) -> Result<Vec<Segment>, Vec<String>> {
     if !text.is_empty() {
         segments.push(Segment::Text(text));
     }
-    if errors.is_empty() {
-        Ok(segments)
-    } else {
-        Err(errors)
-    }
+    (segments, errors)
 }
 
-fn placeholder(inner: &str, written: &str) -> Result<Placeholder, String> {
+fn placeholder(
+    inner: &str,
+    written: &str,
+    (open, close): (char, char),
+    arguments: &[String],
+) -> Result<Placeholder, String> {
     let inner = inner.trim();
+    let example = |name: &str| format!("`{open}{name}{close}`");
+    let first = arguments.first().map_or("service_id", String::as_str);
     if inner.is_empty() {
         return Err(format!(
-            "empty placeholder `{written}` in key template: name the argument to put here, e.g. `{{service_id}}`"
+            "empty placeholder `{written}` in key template: name the argument to put here, e.g. {}",
+            example(first)
         ));
     }
     if let Some((name, spec)) = inner.split_once(':') {
         return Err(format!(
-            "format spec `:{spec}` in placeholder `{written}` is not supported: keys are built with `Display`; write `{{{}}}`",
-            name.trim()
+            "format spec `:{spec}` in placeholder `{written}` is not supported: keys are built with `Display`; write {}",
+            example(
+                Some(name.trim())
+                    .filter(|name| !name.is_empty())
+                    .unwrap_or(first)
+            )
         ));
     }
     if inner.chars().all(|c| c.is_ascii_digit()) {
+        // `{0}` most likely means the first argument.
+        let named = inner
+            .parse::<usize>()
+            .ok()
+            .and_then(|index| arguments.get(index))
+            .map_or(first, String::as_str);
         return Err(format!(
-            "positional placeholder `{written}` is not supported: name the argument, e.g. `{{service_id}}`"
+            "positional placeholder `{written}` is not supported: name the argument, e.g. {}",
+            example(named)
         ));
     }
     let mut parts = inner.split('.').map(str::trim);
@@ -116,12 +133,14 @@ fn placeholder(inner: &str, written: &str) -> Result<Placeholder, String> {
     });
     if !root_ok || !fields_ok {
         return Err(format!(
-            "`{written}` is not a placeholder: write an argument name, optionally with a field path, e.g. `{{org.id}}`"
+            "`{written}` is not a placeholder: write an argument name, optionally with a field path, e.g. {}",
+            example(&format!("{first}.id"))
         ));
     }
     if root == "self" && fields.is_empty() {
         return Err(format!(
-            "`{written}` needs a field: the receiver itself is not a key; write e.g. `{{self.id}}`"
+            "`{written}` needs a field: the receiver itself is not a key; write e.g. {}",
+            example("self.id")
         ));
     }
     Ok(Placeholder {
@@ -141,7 +160,14 @@ fn is_identifier(name: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{Placeholder, Segment, parse};
+    use super::{Placeholder, Segment};
+
+    fn parse(template: &str, arguments: &[String]) -> Result<Vec<Segment>, Vec<String>> {
+        match super::parse(template, arguments) {
+            (segments, errors) if errors.is_empty() => Ok(segments),
+            (_, errors) => Err(errors),
+        }
+    }
 
     fn placeholder(root: &str, fields: &[&str], written: &str) -> Segment {
         Segment::Placeholder(Placeholder {
@@ -154,7 +180,7 @@ mod tests {
     #[test]
     fn splits_text_and_placeholders() {
         assert_eq!(
-            parse("service-{service_id}-templates").unwrap(),
+            parse("service-{service_id}-templates", &[]).unwrap(),
             vec![
                 Segment::Text("service-".into()),
                 placeholder("service_id", &[], "{service_id}"),
@@ -162,7 +188,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            parse("<org.id>{self.region}").unwrap(),
+            parse("<org.id>{self.region}", &[]).unwrap(),
             vec![
                 placeholder("org", &["id"], "<org.id>"),
                 placeholder("self", &["region"], "{self.region}")
@@ -173,15 +199,15 @@ mod tests {
     #[test]
     fn doubled_delimiters_are_literal() {
         assert_eq!(
-            parse("a{{b}}<<c>>").unwrap(),
+            parse("a{{b}}<<c>>", &[]).unwrap(),
             vec![Segment::Text("a{b}<c>".into())]
         );
-        assert_eq!(parse("").unwrap(), vec![]);
+        assert_eq!(parse("", &[]).unwrap(), vec![]);
     }
 
     #[test]
     fn reports_every_malformed_piece() {
-        let errors = parse("{}-{0}-{id:?}-}-{self}-{a b}-{id").unwrap_err();
+        let errors = parse("{}-{0}-{id:?}-}-{self}-{a b}-{id", &[]).unwrap_err();
         assert_eq!(errors.len(), 7, "{errors:#?}");
         assert!(errors[0].contains("empty placeholder"));
         assert!(errors[1].contains("positional"));
@@ -190,5 +216,32 @@ mod tests {
         assert!(errors[4].contains("needs a field"));
         assert!(errors[5].contains("is not a placeholder"));
         assert!(errors[6].contains("unclosed placeholder `{id`"));
+    }
+
+    #[test]
+    fn examples_use_the_arguments_and_the_delimiters() {
+        let arguments = ["org_id".to_owned(), "name".to_owned()];
+        let errors = parse("{}-<1>-<name:?>-{3}", &arguments).unwrap_err();
+        assert!(errors[0].ends_with("e.g. `{org_id}`"), "{}", errors[0]);
+        assert!(errors[1].ends_with("e.g. `<name>`"), "{}", errors[1]);
+        assert!(errors[2].ends_with("write `<name>`"), "{}", errors[2]);
+        assert!(errors[3].ends_with("e.g. `{org_id}`"), "{}", errors[3]);
+        let errors = parse("{:?}", &arguments).unwrap_err();
+        assert!(errors[0].ends_with("write `{org_id}`"), "{}", errors[0]);
+    }
+
+    #[test]
+    fn keeps_the_well_formed_placeholders_of_a_malformed_template() {
+        let (segments, errors) = super::parse("a-{x}-{}-{y.z}", &[]);
+        assert_eq!(errors.len(), 1);
+        assert_eq!(
+            segments,
+            vec![
+                Segment::Text("a-".into()),
+                placeholder("x", &[], "{x}"),
+                Segment::Text("--".into()),
+                placeholder("y", &["z"], "{y.z}"),
+            ]
+        );
     }
 }

@@ -24,21 +24,19 @@ pub(crate) fn resolve(
     arguments: &Arguments,
     errors: &mut Errors,
 ) -> Option<ResolvedKey> {
-    let segments = match template::parse(&literal.value()) {
-        Ok(segments) => segments,
-        Err(messages) => {
-            for message in messages {
-                errors.push(syn::Error::new(
-                    literal.span(),
-                    format!("`#[cache::{}]` on `{function}`: {message}", kind.name()),
-                ));
-            }
-            return None;
-        }
-    };
+    let names: Vec<String> = arguments.named.iter().map(ToString::to_string).collect();
+    let (segments, messages) = template::parse(&literal.value(), &names);
+    let mut ok = messages.is_empty();
+    for message in messages {
+        errors.push(syn::Error::new(
+            literal.span(),
+            format!("`#[cache::{}]` on `{function}`: {message}", kind.name()),
+        ));
+    }
+    // The well-formed placeholders of a malformed template are checked too, so that one build
+    // reports every problem.
     let mut format = String::new();
     let mut values = Vec::new();
-    let mut ok = true;
     for segment in segments {
         match segment {
             Segment::Text(text) => format.push_str(&text.replace('{', "{{").replace('}', "}}")),
@@ -106,41 +104,101 @@ fn value_of(
         };
         return Ok(quote!(#root #(.#fields)*));
     }
-    if let Some(pattern) = arguments.find_destructured(&placeholder.root) {
+    if let Some(destructured) = arguments.find_destructured(&placeholder.root) {
+        let binding = binding_name(&destructured.ty);
+        let fix = match &destructured.path {
+            Some(path) => format!(
+                "write the argument as `{binding}: {}` and the placeholder as `{}`",
+                destructured.ty,
+                rewritten(written, &format!("{binding}{path}"))
+            ),
+            None => format!(
+                "bind the argument to a name (e.g. `{binding}: {}`) and read its fields in the key",
+                destructured.ty
+            ),
+        };
         return Err(syn::Error::new(
             span,
             format!(
-                "{context}: placeholder `{written}` names `{}`, which is bound by the pattern `{pattern}`; \
-                 placeholders name whole arguments: bind the argument to a name (e.g. `pair: (u32, u32)`) \
-                 and use a field path (e.g. `{{pair.0}}`)",
-                placeholder.root
+                "{context}: placeholder `{written}` names `{}`, which is bound by the pattern `{}`; \
+                 placeholders name whole arguments: {fix}",
+                placeholder.root, destructured.pattern
             ),
         ));
     }
     let names: Vec<String> = arguments.named.iter().map(ToString::to_string).collect();
     let mut message =
         format!("{context}: placeholder `{written}` is not an argument of `{function}`; ");
-    if names.is_empty() {
-        message.push_str(&format!("`{function}` has no named arguments"));
-    } else {
-        let list = names
-            .iter()
-            .map(|n| format!("`{n}`"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        message.push_str(&format!("its arguments are {list}"));
-    }
-    if arguments.receiver.is_some() {
-        message.push_str(" (and `self`, whose fields are written `{self.field}`)");
+    let list = names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    match (names.is_empty(), arguments.receiver.is_some()) {
+        (true, false) => message.push_str(&format!("`{function}` has no arguments")),
+        (true, true) => message.push_str(&format!("`{function}` has no arguments besides `self`")),
+        (false, _) => message.push_str(&format!("its arguments are {list}")),
     }
     let mut candidates: Vec<&str> = names.iter().map(String::as_str).collect();
     if arguments.receiver.is_some() {
         candidates.push("self");
     }
     if let Some(suggestion) = closest(&placeholder.root, candidates) {
-        message.push_str(&format!("; did you mean `{suggestion}`?"));
+        let suggestion = if suggestion == "self" && placeholder.fields.is_empty() {
+            "self.field".to_owned()
+        } else {
+            suggestion.to_owned()
+        };
+        message.push_str(&format!(
+            "; did you mean `{}`?",
+            rewritten(written, &suggestion)
+        ));
+    } else if arguments.receiver.is_some() {
+        message.push_str(&format!(
+            "; if `{}` is a field of `self`, write `{}`",
+            placeholder.root,
+            rewritten(written, &format!("self.{}", placeholder.root))
+        ));
     }
     Err(syn::Error::new(span, message))
+}
+
+/// `written` (`{servce_id.name}`) with its root replaced by `root`, delimiters and fields kept.
+fn rewritten(written: &str, root: &str) -> String {
+    let mut chars = written.chars();
+    let (open, close) = (chars.next(), chars.next_back());
+    let inner = chars.as_str().trim();
+    let fields = inner.find('.').map_or("", |dot| &inner[dot..]);
+    let mut text = String::new();
+    text.extend(open);
+    text.push_str(root);
+    text.push_str(fields);
+    text.extend(close);
+    text
+}
+
+/// A name to suggest for an argument of type `ty`: `org` for `Org`, `arg` otherwise.
+fn binding_name(ty: &str) -> String {
+    let last = ty.rsplit("::").next().unwrap_or_default().trim();
+    if last.is_empty() || !last.chars().all(|c| c.is_alphanumeric() || c == '_') {
+        return "arg".to_owned();
+    }
+    let mut name = String::new();
+    for (i, c) in last.chars().enumerate() {
+        if c.is_uppercase() {
+            if i > 0 {
+                name.push('_');
+            }
+            name.extend(c.to_lowercase());
+        } else {
+            name.push(c);
+        }
+    }
+    if syn::parse_str::<Ident>(&name).is_ok() {
+        name
+    } else {
+        "arg".to_owned()
+    }
 }
 
 fn respan_member(member: Member, span: Span) -> Member {

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -24,7 +25,8 @@ impl<T: Serialize + DeserializeOwned> Cacheable for T {}
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is named `Result` but is not `std::result::Result`",
     label = "`#[cache::set]` stores only the `Ok` value of a return type named `Result`",
-    note = "use `std::result::Result<T, E>` (or an alias of it) as the return type"
+    note = "return `std::result::Result<T, E>` (or an alias of it) to cache only its `Ok` value",
+    note = "to cache a value of this type whole, write the return type under another name, e.g. `type Lookup<T> = Result<T>;`"
 )]
 pub trait CachedResult: Sized {
     /// The success value, the part that is cached.
@@ -42,6 +44,83 @@ impl<T, E> CachedResult for Result<T, E> {
     }
     fn from_ok(value: T) -> Self {
         Ok(value)
+    }
+}
+
+/// Chooses how `#[cache::set]` caches a return type not spelled `Result<..>`: one that is
+/// `std::result::Result` under another name (an alias such as
+/// `type ApiResult<T> = Result<T, ApiError>`) caches only its `Ok` value, like `Result` itself;
+/// any other type is cached whole.
+///
+/// The choice is made by method resolution ("autoref specialisation"): generated code calls
+/// `(&Returns::<R>::new()).strategy()`. `Returns<R>` implements [`ViaResult`] only when `R` is a
+/// `Result`, and method lookup tries it before [`ViaPlain`], which `&Returns<R>` always implements.
+pub struct Returns<R>(PhantomData<fn() -> R>);
+
+impl<R> Returns<R> {
+    /// A marker for the return type `R`.
+    #[allow(clippy::new_without_default)]
+    pub const fn new() -> Self {
+        Returns(PhantomData)
+    }
+}
+
+/// Picked for `Result` types: only the `Ok` value is cached.
+pub trait ViaResult {
+    /// The strategy for this return type.
+    fn strategy(&self) -> ResultStrategy {
+        ResultStrategy
+    }
+}
+impl<R: CachedResult> ViaResult for Returns<R> {}
+
+/// Picked for every other type: the whole value is cached.
+pub trait ViaPlain {
+    /// The strategy for this return type.
+    fn strategy(&self) -> PlainStrategy {
+        PlainStrategy
+    }
+}
+impl<R> ViaPlain for &Returns<R> {}
+
+/// Caches the `Ok` value only: [`read_through_result`].
+pub struct ResultStrategy;
+
+impl ResultStrategy {
+    /// See [`read_through_result`].
+    pub fn read_through<R, F>(
+        self,
+        cache: &Cache,
+        key: String,
+        ttl: Option<Duration>,
+        body: F,
+    ) -> impl Future<Output = R>
+    where
+        R: CachedResult,
+        R::Ok: Cacheable,
+        F: Future<Output = R>,
+    {
+        read_through_result(cache, key, ttl, body)
+    }
+}
+
+/// Caches the whole value: [`read_through`].
+pub struct PlainStrategy;
+
+impl PlainStrategy {
+    /// See [`read_through`].
+    pub fn read_through<T, F>(
+        self,
+        cache: &Cache,
+        key: String,
+        ttl: Option<Duration>,
+        body: F,
+    ) -> impl Future<Output = T>
+    where
+        T: Cacheable,
+        F: Future<Output = T>,
+    {
+        read_through(cache, key, ttl, body)
     }
 }
 

@@ -1,0 +1,275 @@
+//! Shared by the integration tests: a fixture that runs one test body over a real Redis server
+//! (a private `redis-server` on a free port, never the one on 6379) and over the in-process
+//! backend, with raw access to what is stored.
+//!
+//! Not every test file uses every helper.
+#![allow(dead_code)]
+
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use cache::{Cache, CacheBuilder, KeyTtl};
+use cache_tests::RedisServer;
+
+/// Bound on any single call in a test: a liveness check (a hang fails the test), not a speed one.
+pub const LIVENESS: Duration = Duration::from_secs(5);
+
+/// Which store a test body runs over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Redis,
+    Memory,
+}
+
+/// A handle plus the store behind it, with raw access to the store that bypasses the handle's
+/// decoding (and, on Redis, its key prefix).
+pub struct Fixture {
+    pub cache: Cache,
+    server: Option<RedisServer>,
+}
+
+impl Fixture {
+    /// A default handle on a fresh store.
+    pub fn new(kind: Kind) -> Fixture {
+        Fixture::with(kind, |builder| builder)
+    }
+
+    /// A handle on a fresh store, configured by `configure` (key prefix, default TTL, ...).
+    pub fn with(kind: Kind, configure: impl FnOnce(CacheBuilder) -> CacheBuilder) -> Fixture {
+        match kind {
+            Kind::Redis => {
+                let server = RedisServer::start();
+                let cache = configure(Cache::builder().redis(server.url()))
+                    .build()
+                    .expect("a valid configuration");
+                Fixture {
+                    cache,
+                    server: Some(server),
+                }
+            }
+            Kind::Memory => Fixture {
+                cache: configure(Cache::builder().in_memory())
+                    .build()
+                    .expect("a valid configuration"),
+                server: None,
+            },
+        }
+    }
+
+    /// A fixture around an existing handle (on `server`'s Redis, or in process without one).
+    pub fn with_handle(cache: Cache, server: Option<RedisServer>) -> Fixture {
+        Fixture { cache, server }
+    }
+
+    pub fn kind(&self) -> Kind {
+        if self.server.is_some() {
+            Kind::Redis
+        } else {
+            Kind::Memory
+        }
+    }
+
+    pub fn server(&self) -> Option<&RedisServer> {
+        self.server.as_ref()
+    }
+
+    async fn raw(&self) -> Option<redis::aio::MultiplexedConnection> {
+        let server = self.server.as_ref()?;
+        Some(
+            server
+                .client()
+                .get_multiplexed_async_connection()
+                .await
+                .expect("connect to the test redis-server"),
+        )
+    }
+
+    /// The key as the handle's own API names it: the in-process store is only reachable through
+    /// the handle, which adds its prefix, so `full_key` must carry it.
+    fn unprefixed<'k>(&self, full_key: &'k str) -> &'k str {
+        full_key
+            .strip_prefix(self.cache.key_prefix())
+            .unwrap_or_else(|| {
+                panic!("in-process raw access needs keys under the handle's prefix: {full_key}")
+            })
+    }
+
+    /// The stored bytes under `full_key` (prefix included), decoded as JSON. On Redis a raw `GET`;
+    /// in process, the handle's own `get` (the only way in), which counts in the handle's stats.
+    pub async fn stored(&self, full_key: &str) -> Option<serde_json::Value> {
+        match self.raw().await {
+            Some(mut connection) => {
+                let bytes: Option<Vec<u8>> = redis::cmd("GET")
+                    .arg(full_key)
+                    .query_async(&mut connection)
+                    .await
+                    .expect("raw GET");
+                bytes.map(|bytes| {
+                    serde_json::from_slice(&bytes).unwrap_or_else(|error| {
+                        panic!(
+                            "{full_key} holds {:?}, which is not JSON: {error}",
+                            String::from_utf8_lossy(&bytes)
+                        )
+                    })
+                })
+            }
+            None => self
+                .cache
+                .get::<serde_json::Value>(self.unprefixed(full_key))
+                .await
+                .expect("in-process get"),
+        }
+    }
+
+    /// Stores `json` (text, as another application would write it) under `full_key` for
+    /// `ttl_seconds` (no expiry when `None`, Redis only). In process, the text is parsed and
+    /// stored through the handle.
+    pub async fn store_json(&self, full_key: &str, json: &str, ttl_seconds: Option<u64>) {
+        match self.raw().await {
+            Some(mut connection) => {
+                let mut command = redis::cmd("SET");
+                command.arg(full_key).arg(json);
+                if let Some(seconds) = ttl_seconds {
+                    command.arg("EX").arg(seconds);
+                }
+                let () = command.query_async(&mut connection).await.expect("raw SET");
+            }
+            None => {
+                let value: serde_json::Value =
+                    serde_json::from_str(json).expect("in process, only JSON can be stored");
+                self.cache
+                    .set(
+                        self.unprefixed(full_key),
+                        &value,
+                        ttl_seconds.map(Duration::from_secs),
+                    )
+                    .await
+                    .expect("in-process set");
+            }
+        }
+    }
+
+    /// Stores arbitrary bytes under `full_key` (Redis only: the in-process store holds only what
+    /// the handle encoded).
+    pub async fn store_bytes(&self, full_key: &str, bytes: &[u8]) {
+        let mut connection = self
+            .raw()
+            .await
+            .expect("raw bytes can only be written to Redis");
+        let () = redis::cmd("SET")
+            .arg(full_key)
+            .arg(bytes)
+            .query_async(&mut connection)
+            .await
+            .expect("raw SET");
+    }
+
+    pub async fn exists(&self, full_key: &str) -> bool {
+        self.ttl_seconds(full_key).await != -2
+    }
+
+    /// What Redis's `TTL` says about `full_key`: seconds left, -1 without expiry, -2 when absent.
+    /// In process, the same from the handle's [`Cache::ttl`].
+    pub async fn ttl_seconds(&self, full_key: &str) -> i64 {
+        match self.raw().await {
+            Some(mut connection) => redis::cmd("TTL")
+                .arg(full_key)
+                .query_async(&mut connection)
+                .await
+                .expect("raw TTL"),
+            None => match self
+                .cache
+                .ttl(self.unprefixed(full_key))
+                .await
+                .expect("in-process ttl")
+            {
+                KeyTtl::Missing => -2,
+                KeyTtl::Persistent => -1,
+                KeyTtl::Expires(left) => i64::try_from(left.as_secs()).unwrap(),
+            },
+        }
+    }
+
+    /// Every key in the store, prefixes included.
+    pub async fn all_keys(&self) -> BTreeSet<String> {
+        match self.raw().await {
+            Some(mut connection) => redis::cmd("KEYS")
+                .arg("*")
+                .query_async(&mut connection)
+                .await
+                .expect("raw KEYS on the private test server"),
+            None => self
+                .cache
+                .keys_matching("*", usize::MAX)
+                .await
+                .expect("in-process keys")
+                .into_iter()
+                .map(|key| format!("{}{key}", self.cache.key_prefix()))
+                .collect(),
+        }
+    }
+}
+
+/// Asserts that `ttl` (seconds) is `expected` give or take the few seconds a test may take.
+#[track_caller]
+pub fn assert_ttl_about(ttl: i64, expected: u64) {
+    let expected = i64::try_from(expected).unwrap();
+    assert!(
+        (expected - 5..=expected).contains(&ttl),
+        "TTL {ttl}s, expected about {expected}s"
+    );
+}
+
+/// Asserts that a [`KeyTtl`] is an expiry of about `expected` seconds.
+#[track_caller]
+pub fn assert_key_ttl_about(ttl: KeyTtl, expected: u64) {
+    match ttl {
+        KeyTtl::Expires(left) => {
+            assert!(
+                left <= Duration::from_secs(expected)
+                    && left > Duration::from_secs(expected.saturating_sub(5)),
+                "TTL {left:?}, expected about {expected}s"
+            );
+        }
+        other => panic!("expected an expiry of about {expected}s, got {other:?}"),
+    }
+}
+
+/// Counts how often a body ran.
+#[derive(Debug, Default)]
+pub struct Calls(AtomicUsize);
+
+impl Calls {
+    pub fn record(&self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+
+    pub fn get(&self) -> usize {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// Generates, for each `async fn name(kind: Kind)` listed, a test `on_redis::name` over a private
+/// Redis server and a test `in_memory::name` over the in-process backend.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod on_redis {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name($crate::common::Kind::Redis).await
+                }
+            )*
+        }
+        mod in_memory {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name($crate::common::Kind::Memory).await
+                }
+            )*
+        }
+    };
+}

@@ -1,0 +1,202 @@
+//! Redis going away: killed (`SIGKILL`), unreachable from the start, or hung (`SIGSTOP`). Cached
+//! calls keep succeeding with the body's value and never hang; errors are counted; once Redis is
+//! back, values are cached again with no action from the application.
+//!
+//! Every call is bounded by [`LIVENESS`] (5 s) to turn a hang into a failure; that bound is a
+//! liveness check, not a speed assertion.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use cache::Cache;
+use cache_tests::RedisServer;
+
+use crate::common::{Calls, LIVENESS};
+
+struct Client {
+    cache: Cache,
+    calls: Calls,
+}
+
+impl Client {
+    fn new(cache: Cache) -> Client {
+        Client {
+            cache,
+            calls: Calls::default(),
+        }
+    }
+
+    #[cache::set("user-{id}", ttl = "1h", cache = self.cache)]
+    async fn user(&self, id: u32) -> String {
+        self.calls.record();
+        format!("user {id}")
+    }
+
+    #[cache::set("user-{id}-result", cache = self.cache)]
+    async fn user_result(&self, id: u32) -> Result<u32, String> {
+        self.calls.record();
+        Ok(id)
+    }
+
+    #[cache::delete("user-{id}", "users", cache = self.cache)]
+    #[cache::delete_by_pattern("user-{id}-*", cache = self.cache)]
+    async fn update(&self, id: u32) -> u32 {
+        self.calls.record();
+        id
+    }
+}
+
+/// Awaits `future`, failing the test if it takes longer than [`LIVENESS`].
+async fn live<T>(what: &str, future: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(LIVENESS, future)
+        .await
+        .unwrap_or_else(|_| panic!("{what} hung for more than {LIVENESS:?}"))
+}
+
+/// Calls through the cache while Redis is unavailable: every call returns the body's value.
+async fn calls_succeed_without_redis(client: &Client, round: u32) {
+    let errors = client.cache.stats().errors;
+    let calls = client.calls.get();
+    for id in [1, 2, 1] {
+        assert_eq!(live("get", client.user(id)).await, format!("user {id}"));
+    }
+    assert_eq!(live("get", client.user_result(3)).await, Ok(3));
+    assert_eq!(live("delete", client.update(1)).await, 1);
+    assert_eq!(
+        client.calls.get(),
+        calls + 5,
+        "round {round}: without Redis every call runs its body"
+    );
+    let stats = client.cache.stats();
+    // Three reads fail, as do the writes after them and the invalidation (at least the first
+    // command of each; a timed-out connection attempt may fail the rest too).
+    assert!(
+        stats.errors >= errors + 5,
+        "round {round}: errors counted: {stats:?} (before: {errors})"
+    );
+}
+
+/// Polls until a value is cached again (two calls, one body run), within `within`.
+async fn wait_until_cached_again(client: &Client, within: Duration) {
+    let deadline = Instant::now() + within;
+    let mut id = 1000;
+    loop {
+        id += 1;
+        let calls = client.calls.get();
+        assert_eq!(live("get", client.user(id)).await, format!("user {id}"));
+        assert_eq!(live("get", client.user(id)).await, format!("user {id}"));
+        if client.calls.get() == calls + 1 {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "values were not cached again within {within:?}: {:?}",
+            client.cache.stats()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn handle(server: &RedisServer) -> Cache {
+    Cache::builder()
+        .redis(server.url())
+        .timeout(Duration::from_millis(100))
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn redis_killed_then_restarted() {
+    let mut server = RedisServer::start();
+    let client = Client::new(handle(&server));
+    client.user(1).await;
+    client.user(1).await;
+    assert_eq!(client.calls.get(), 1, "cached while Redis is up");
+    assert_eq!(client.cache.stats().errors, 0);
+
+    server.kill();
+    for round in 0..2 {
+        calls_succeed_without_redis(&client, round).await;
+    }
+
+    server.restart();
+    wait_until_cached_again(&client, Duration::from_secs(10)).await;
+    // A restarted server is empty: user 1 is a miss once, then cached.
+    let calls = client.calls.get();
+    client.user(1).await;
+    client.user(1).await;
+    assert_eq!(client.calls.get(), calls + 1);
+    let mut connection = server.connection();
+    let stored: Vec<u8> = redis::cmd("GET")
+        .arg("user-1")
+        .query(&mut connection)
+        .unwrap();
+    assert_eq!(serde_json::from_slice::<String>(&stored).unwrap(), "user 1");
+}
+
+/// Killed twice: reconnection is not a one-off.
+#[tokio::test]
+async fn redis_killed_and_restarted_twice() {
+    let mut server = RedisServer::start();
+    let client = Client::new(handle(&server));
+    for _ in 0..2 {
+        wait_until_cached_again(&client, Duration::from_secs(10)).await;
+        server.kill();
+        calls_succeed_without_redis(&client, 0).await;
+        server.restart();
+    }
+    wait_until_cached_again(&client, Duration::from_secs(10)).await;
+}
+
+/// Redis down before the handle's first use: the lazy connection fails, calls still succeed, and
+/// caching starts once Redis is up.
+#[tokio::test]
+async fn redis_down_from_the_start() {
+    let mut server = RedisServer::start();
+    server.kill();
+    let client = Client::new(handle(&server));
+    calls_succeed_without_redis(&client, 0).await;
+    calls_succeed_without_redis(&client, 1).await;
+    server.restart();
+    wait_until_cached_again(&client, Duration::from_secs(10)).await;
+}
+
+/// A hung Redis (`SIGSTOP`): calls complete within the handle's timeout, then resume.
+#[tokio::test]
+async fn redis_paused_then_resumed() {
+    let server = RedisServer::start();
+    let client = Client::new(handle(&server));
+    client.user(1).await;
+    client.user(1).await;
+    assert_eq!(client.calls.get(), 1);
+
+    server.pause();
+    for round in 0..2 {
+        calls_succeed_without_redis(&client, round).await;
+    }
+    server.resume();
+    wait_until_cached_again(&client, Duration::from_secs(10)).await;
+    // (What the hung server received is executed when it resumes, so keys written during the
+    // hang are in an undefined state; a fresh key is cached normally.)
+    let calls = client.calls.get();
+    for _ in 0..3 {
+        assert_eq!(client.user(77).await, "user 77");
+    }
+    assert_eq!(client.calls.get(), calls + 1);
+}
+
+/// The explicit API does not fail open: it reports the outage as an error, promptly.
+#[tokio::test]
+async fn explicit_api_reports_errors_while_redis_is_down() {
+    let mut server = RedisServer::start();
+    let cache = handle(&server);
+    cache.set("k", &1, None).await.unwrap();
+    server.kill();
+    let read = live("get", cache.get::<u32>("k")).await;
+    assert!(read.is_err(), "{read:?}");
+    assert!(live("set", cache.set("k", &2, None)).await.is_err());
+    assert!(live("delete", cache.delete(["k"])).await.is_err());
+    assert!(live("pattern", cache.delete_matching("k*")).await.is_err());
+    assert!(cache.stats().errors >= 4);
+}

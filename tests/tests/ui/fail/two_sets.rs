@@ -1,0 +1,7 @@
+#[cache::set("service-{service_id}-templates")]
+#[cache::set("service-{service_id}-templates-v2")]
+async fn templates(service_id: u32) -> Vec<u32> {
+    vec![service_id]
+}
+
+fn main() {}

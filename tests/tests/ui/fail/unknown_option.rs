@@ -1,0 +1,11 @@
+#[cache::set("service-{service_id}-templates", tll = "1h")]
+async fn templates(service_id: u32) -> Vec<u32> {
+    vec![service_id]
+}
+
+#[cache::delete("service-{service_id}-templates", expire = true)]
+async fn update(service_id: u32) {
+    let _ = service_id;
+}
+
+fn main() {}

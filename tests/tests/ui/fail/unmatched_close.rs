@@ -1,0 +1,6 @@
+#[cache::set("service-{id}}-templates")]
+async fn templates(id: u32) -> Vec<u32> {
+    vec![id]
+}
+
+fn main() {}
