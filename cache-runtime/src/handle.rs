@@ -191,7 +191,7 @@ impl Cache {
             .collect();
         let count = keys.len();
         let deleted = self.counted(self.inner.backend.delete(&keys).await)?;
-        self.inner.counters.deleted(count);
+        self.count_deleted(count);
         Ok(deleted)
     }
 
@@ -200,7 +200,7 @@ impl Cache {
     pub async fn delete_matching(&self, pattern: &str) -> Result<u64, Error> {
         let pattern = self.prefixed_pattern(pattern);
         let deleted = self.counted(self.inner.backend.delete_matching(&pattern).await)?;
-        self.inner.counters.deleted(1);
+        self.count_deleted(1);
         Ok(deleted)
     }
 
@@ -234,6 +234,17 @@ impl Cache {
 
     fn prefixed_pattern(&self, pattern: &str) -> String {
         format!("{}{pattern}", GlobEscaped(&self.inner.key_prefix))
+    }
+
+    /// A disabled handle stores and deletes nothing, so its `sets` and `deletes` stay at zero.
+    fn stores_anything(&self) -> bool {
+        self.inner.backend.kind() != BackendKind::Disabled
+    }
+
+    fn count_deleted(&self, count: usize) {
+        if self.stores_anything() {
+            self.inner.counters.deleted(count);
+        }
     }
 
     fn counted<T>(&self, result: Result<T, Error>) -> Result<T, Error> {
@@ -290,7 +301,9 @@ impl Cache {
         })?;
         let ttl = ttl.unwrap_or(self.inner.default_ttl);
         self.counted(self.inner.backend.set(key, bytes, ttl).await)?;
-        self.inner.counters.set();
+        if self.stores_anything() {
+            self.inner.counters.set();
+        }
         Ok(())
     }
 
@@ -335,7 +348,7 @@ impl Cache {
         if !keys.is_empty() {
             match self.inner.backend.delete(keys).await {
                 Ok(_) => {
-                    counters.deleted(keys.len());
+                    self.count_deleted(keys.len());
                     tracing::debug!(?keys, "cache keys invalidated");
                 }
                 Err(error) => {
@@ -347,7 +360,7 @@ impl Cache {
         for pattern in patterns {
             match self.inner.backend.delete_matching(pattern).await {
                 Ok(deleted) => {
-                    counters.deleted(1);
+                    self.count_deleted(1);
                     tracing::debug!(pattern, deleted, "cache pattern invalidated");
                 }
                 Err(error) => {

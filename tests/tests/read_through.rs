@@ -583,6 +583,7 @@ async fn disabled_cache_runs_the_body_every_time_and_stores_nothing() {
         assert_eq!(client.calls(), 12, "every call runs the body");
         let stats = cache.stats();
         assert_eq!((stats.hits, stats.misses, stats.errors), (0, 12, 0));
+        assert_eq!((stats.sets, stats.deletes), (0, 0), "nothing was stored");
         assert_eq!(
             cache.get::<Organisation>("organisation-1").await.unwrap(),
             None
@@ -592,5 +593,7 @@ async fn disabled_cache_runs_the_body_every_time_and_stores_nothing() {
         // Even an explicit write stores nothing.
         cache.set("explicit", &1, None).await.unwrap();
         assert_eq!(cache.get::<u32>("explicit").await.unwrap(), None);
+        cache.delete(["explicit"]).await.unwrap();
+        assert_eq!((cache.stats().sets, cache.stats().deletes), (0, 0));
     }
 }

@@ -34,7 +34,9 @@ impl RedisBackend {
             .get_or_try_init(|| async {
                 let config = ConnectionManagerConfig::new()
                     .set_connection_timeout(Some(self.timeout))
-                    .set_response_timeout(Some(self.timeout))
+                    // Every command is already bounded by `query`'s timeout; a second timer
+                    // inside the connection would cost each hit a timer registration for nothing.
+                    .set_response_timeout(None)
                     // Reconnect attempts happen in the background; callers never wait longer than
                     // the timeout for them, so keep retrying at a modest pace.
                     .set_min_delay(Duration::from_millis(50))
