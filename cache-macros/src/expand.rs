@@ -142,7 +142,17 @@ fn try_expand(kind: Kind, args: TokenStream, function: &mut ItemFn) -> syn::Resu
     let handle = generated.handle_statement(handle.as_ref());
     let block = &function.block;
     let body = match set {
-        Some(set) => generated.read_through(&keys[0], set.ttl, &returns, block),
+        Some(set) => match keys.first() {
+            Some(key) => generated.read_through(key, set.ttl, &returns, block),
+            // Unreachable in practice (a `set` without a usable key has been reported above),
+            // but a macro must answer with an error, never a panic.
+            None => {
+                return Err(syn::Error::new(
+                    set.span,
+                    "`#[cache::set]` needs a key template",
+                ));
+            }
+        },
         None => generated.invalidate(&keys, &patterns, &returns, block),
     };
     let ItemFn {
