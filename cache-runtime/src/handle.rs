@@ -49,6 +49,12 @@ struct Inner {
     counters: Counters,
 }
 
+// The handle is shared across tasks and threads: keep it so.
+const _: () = {
+    const fn shareable<T: Clone + Send + Sync + 'static>() {}
+    shareable::<Cache>();
+};
+
 /// How long a key has left, as reported by [`Cache::ttl`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyTtl {
@@ -369,5 +375,26 @@ impl Cache {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cache;
+
+    #[test]
+    fn debug_shows_the_backend_but_not_the_password() {
+        let cache = Cache::builder()
+            .redis("redis://reader:hunter2@cache.internal:6380/1")
+            .key_prefix("admin:")
+            .build()
+            .unwrap();
+        let shown = format!("{cache:?}");
+        assert!(
+            shown.contains("Redis at redis://reader:***@cache.internal:6380/1"),
+            "{shown}"
+        );
+        assert!(shown.contains("admin:"), "{shown}");
+        assert!(!shown.contains("hunter2"), "{shown}");
     }
 }
