@@ -146,6 +146,15 @@ fn options() -> Result<Options, String> {
     Ok(options)
 }
 
+/// Milliseconds, or microseconds below one millisecond (an in-process hit takes a few µs).
+fn duration(time: Duration) -> String {
+    if time < Duration::from_millis(1) {
+        format!("{:.1} µs", time.as_secs_f64() * 1e6)
+    } else {
+        format!("{:.2} ms", time.as_secs_f64() * 1e3)
+    }
+}
+
 fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort();
     samples[samples.len() / 2]
@@ -231,11 +240,7 @@ async fn main() {
     }
     let row = |cells: Vec<String>| println!("| {} |", cells.join(" | "));
     let mut times = vec!["request time".to_owned()];
-    times.extend(
-        medians
-            .iter()
-            .map(|m| format!("{:.2} ms", m.as_secs_f64() * 1000.0)),
-    );
+    times.extend(medians.iter().map(|m| duration(*m)));
     row(times);
     let mut improvements = vec!["improvement".to_owned()];
     improvements.extend(medians.iter().map(|m| {
