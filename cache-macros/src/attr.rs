@@ -1,5 +1,5 @@
 //! The attribute's arguments: key templates, then options (`ttl = "7d"`, `cache = self.cache`,
-//! `crate = my_cache`), each checked where it is written.
+//! `crate = my_cache`, and the flag `strict`), each checked where it is written.
 
 use proc_macro2::{Span, TokenStream};
 use syn::parse::{ParseStream, Parser};
@@ -38,7 +38,7 @@ impl Kind {
     fn options(self) -> &'static [&'static str] {
         match self {
             Kind::Set => &["ttl", "cache", "crate"],
-            Kind::Delete | Kind::DeleteByPattern => &["cache", "crate"],
+            Kind::Delete | Kind::DeleteByPattern => &["cache", "crate", "strict"],
         }
     }
 
@@ -63,6 +63,9 @@ pub(crate) struct Args {
     pub ttl: Option<u64>,
     pub cache: Option<Expr>,
     pub krate: Option<Path>,
+    /// Where `strict` is written, if it is: invalidate before the body too, failing the call
+    /// if that fails.
+    pub strict: Option<Span>,
     /// Whether a key was written but rejected (not a string literal), already reported.
     rejected_key: bool,
 }
@@ -84,6 +87,7 @@ impl Args {
             ttl: None,
             cache: None,
             krate: None,
+            strict: None,
             rejected_key: false,
         };
         let parser = |input: ParseStream| {
@@ -155,6 +159,21 @@ impl Args {
             self.rejected_key = true;
             return Err(lookahead.error());
         };
+        if name == "strict" && !input.peek(Token![=]) {
+            if self.kind == Kind::Set {
+                return Err(syn::Error::new(
+                    name.span(),
+                    "`strict` is an option of `#[cache::delete]` and `#[cache::delete_by_pattern]`: it makes a write fail when the cache cannot be cleared first; a read has nothing to clear",
+                ));
+            }
+            if self.strict.replace(name.span()).is_some() {
+                errors.push(syn::Error::new(
+                    name.span(),
+                    "option `strict` is given more than once",
+                ));
+            }
+            return Ok(());
+        }
         if !input.peek(Token![=]) {
             self.rejected_key = true;
             return Err(syn::Error::new(
@@ -167,6 +186,13 @@ impl Args {
         }
         input.parse::<Token![=]>()?;
         let option = name.to_string();
+        if option == "strict" && self.kind != Kind::Set {
+            let _ = input.parse::<Expr>();
+            return Err(syn::Error::new(
+                name.span(),
+                "`strict` is a flag: write `strict` alone, e.g. `#[cache::delete(\"organisations\", strict)]`",
+            ));
+        }
         if !self.kind.options().contains(&option.as_str()) {
             // Consume the value so parsing can go on and report later problems too.
             let _ = input.parse::<Expr>();

@@ -153,7 +153,10 @@ fn try_expand(kind: Kind, args: TokenStream, function: &mut ItemFn) -> syn::Resu
                 ));
             }
         },
-        None => generated.invalidate(&keys, &patterns, &returns, block),
+        None => {
+            let strict = all.iter().any(|args| args.strict.is_some());
+            generated.invalidate(&keys, &patterns, &returns, strict, block)
+        }
     };
     let ItemFn {
         attrs, vis, sig, ..
@@ -356,10 +359,18 @@ impl Generated {
             None => quote!(::core::option::Option::None),
         };
         let ty = returns.turbofish();
+        // Whether single-flight followers may get a clone of an `Err` (see `__private::Sharing`).
+        let sharing = quote! {
+            {
+                #[allow(unused_imports)]
+                use #krate::__private::{ShareClone as _, ShareNone as _};
+                (&#krate::__private::Returns::<#ty>::new()).sharing()
+            }
+        };
         match returns {
             Returned::Result(_) => quote! {
                 let #key_ident = #key;
-                #krate::__private::read_through_result::<#ty, _>(#handle, #key_ident, #ttl, async move #block).await
+                #krate::__private::read_through_result::<#ty, _>(#handle, #key_ident, #ttl, #sharing, async move #block).await
             },
             // Not spelled `Result`, but it may be one under an alias (`ApiResult<T>`): let the
             // type decide (see `__private::Returns`), so an alias also caches only `Ok` values.
@@ -371,7 +382,7 @@ impl Generated {
                         use #krate::__private::{ViaPlain as _, ViaResult as _};
                         (&#krate::__private::Returns::<#ty>::new()).strategy()
                     };
-                    #strategy.read_through::<#ty, _>(#handle, #key_ident, #ttl, async move #block).await
+                    #strategy.read_through::<#ty, _>(#handle, #key_ident, #ttl, #sharing, async move #block).await
                 }
             }
         }
@@ -382,19 +393,24 @@ impl Generated {
         keys: &[ResolvedKey],
         patterns: &[ResolvedKey],
         returns: &Returned,
+        strict: bool,
         block: &syn::Block,
     ) -> TokenStream {
         let Generated { krate, handle, .. } = self;
         let keys_ident = Ident::new("__cache_keys", Span::mixed_site());
         let patterns_ident = Ident::new("__cache_patterns", Span::mixed_site());
-        let (key_count, pattern_count) = (keys.len(), patterns.len());
         let keys = keys.iter().map(|key| self.key(key));
         let patterns = patterns.iter().map(|pattern| self.pattern(pattern));
         let ty = returns.turbofish();
+        let function = if strict {
+            quote!(invalidate_strict)
+        } else {
+            quote!(invalidate)
+        };
         quote! {
-            let #keys_ident: [::std::string::String; #key_count] = [#(#keys),*];
-            let #patterns_ident: [::std::string::String; #pattern_count] = [#(#patterns),*];
-            #krate::__private::invalidate::<#ty, _>(#handle, &#keys_ident, &#patterns_ident, async move #block).await
+            let #keys_ident: ::std::vec::Vec<::std::string::String> = ::std::vec![#(#keys),*];
+            let #patterns_ident: ::std::vec::Vec<::std::string::String> = ::std::vec![#(#patterns),*];
+            #krate::__private::#function::<#ty, _>(#handle, #keys_ident, #patterns_ident, async move #block).await
         }
     }
 }

@@ -3,15 +3,10 @@
 use std::time::Duration;
 
 use crate::backend::{Backend, MemoryBackend, RedisBackend};
+use crate::breaker::Breaker;
 use crate::redact::redact_url;
+use crate::settings::Settings;
 use crate::{Cache, Error};
-
-/// TTL used when an attribute names none: a day, so no stale entry outlives a day.
-pub const DEFAULT_TTL: Duration = Duration::from_secs(24 * 60 * 60);
-
-/// Bound on every cache operation: a small fraction of an API call, so a Redis outage costs a
-/// caller little while a healthy Redis on the same network answers in well under a millisecond.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(100);
 
 /// Upper bound on what the in-process backend holds (keys plus values) before evicting.
 pub const DEFAULT_MEMORY_CAPACITY_BYTES: u64 = 256 * 1024 * 1024;
@@ -40,9 +35,7 @@ enum BackendChoice {
 #[must_use = "a builder does nothing until `build` is called"]
 pub struct CacheBuilder {
     backend: BackendChoice,
-    key_prefix: String,
-    default_ttl: Duration,
-    timeout: Duration,
+    settings: Settings,
     memory_capacity_bytes: u64,
 }
 
@@ -50,9 +43,7 @@ impl Default for CacheBuilder {
     fn default() -> Self {
         CacheBuilder {
             backend: BackendChoice::Disabled,
-            key_prefix: String::new(),
-            default_ttl: DEFAULT_TTL,
-            timeout: DEFAULT_TIMEOUT,
+            settings: Settings::default(),
             memory_capacity_bytes: DEFAULT_MEMORY_CAPACITY_BYTES,
         }
     }
@@ -82,20 +73,66 @@ impl CacheBuilder {
     /// Prepend `prefix` to every key (a namespace), e.g. `"admin:"`. Empty by default, so keys are
     /// exactly those of the templates and can be shared with other apps (Notify's admin app uses none).
     pub fn key_prefix(mut self, prefix: impl Into<String>) -> Self {
-        self.key_prefix = prefix.into();
+        self.settings.key_prefix = prefix.into();
         self
     }
 
     /// TTL for attributes that name none. Whole seconds, at least one; 24 hours by default.
     pub fn default_ttl(mut self, ttl: Duration) -> Self {
-        self.default_ttl = ttl;
+        self.settings.default_ttl = ttl;
         self
     }
 
     /// Bound on each cache operation; a slower one counts as an error and the call carries on
     /// without the cache. 100 ms by default.
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.settings.timeout = timeout;
+        self
+    }
+
+    /// Whether a read that misses takes a lease on the key (on by default). A lease makes the
+    /// read's later store conditional: if the key is invalidated while the value is being
+    /// fetched, the (possibly stale) value is not stored. Readers that find another's lease wait
+    /// for its fill (see [`lease_wait`](Self::lease_wait)). Turn off only where another program
+    /// reads the same keys and cannot tolerate a short-lived marker value (see the README).
+    pub fn leases(mut self, on: bool) -> Self {
+        self.settings.leases = on;
+        self
+    }
+
+    /// How long a lease lasts (10 s by default). A fill later than this is refused.
+    pub fn lease_ttl(mut self, ttl: Duration) -> Self {
+        self.settings.lease_ttl = ttl;
+        self
+    }
+
+    /// How long a reader that finds another reader's lease waits for that fill, polling, before
+    /// calling through itself without storing (250 ms by default; zero calls through at once).
+    pub fn lease_wait(mut self, wait: Duration) -> Self {
+        self.settings.lease_wait = wait;
+        self
+    }
+
+    /// Whether concurrent misses of one key in this process run the body once and share its
+    /// outcome (on by default).
+    pub fn single_flight(mut self, on: bool) -> Self {
+        self.settings.single_flight = on;
+        self
+    }
+
+    /// The circuit breaker in front of Redis: after `failures` consecutive timeouts or
+    /// connection errors, Redis is skipped for `cool_down`, then one call probes it. 3 failures
+    /// and 2 s by default; `failures = 0` turns the breaker off.
+    pub fn circuit_breaker(mut self, failures: u32, cool_down: Duration) -> Self {
+        self.settings.breaker_threshold = failures;
+        self.settings.breaker_cool_down = cool_down;
+        self
+    }
+
+    /// How long a failed invalidation is retried in the background, with backoff, before it is
+    /// given up and logged at error level (60 s by default).
+    pub fn invalidation_retry_for(mut self, budget: Duration) -> Self {
+        self.settings.invalidation_retry_for = budget;
         self
     }
 
@@ -107,14 +144,18 @@ impl CacheBuilder {
 
     /// Checks the configuration and builds the handle. Never connects: a Redis handle connects on first use.
     pub fn build(self) -> Result<Cache, Error> {
-        if self.default_ttl.is_zero() || self.default_ttl.subsec_nanos() != 0 {
+        let settings = self.settings;
+        if settings.default_ttl.is_zero() || settings.default_ttl.subsec_nanos() != 0 {
             return Err(Error::Config(format!(
                 "default TTL must be a whole number of seconds, at least 1s (got {:?})",
-                self.default_ttl
+                settings.default_ttl
             )));
         }
-        if self.timeout.is_zero() {
+        if settings.timeout.is_zero() {
             return Err(Error::Config("timeout must be greater than zero".into()));
+        }
+        if settings.lease_ttl < Duration::from_millis(1) {
+            return Err(Error::Config("lease TTL must be at least 1ms".into()));
         }
         let (backend, description) = match self.backend {
             BackendChoice::Redis(url) => {
@@ -125,7 +166,11 @@ impl CacheBuilder {
                         reason: error.to_string(),
                     })?;
                 (
-                    Backend::Redis(RedisBackend::new(client, self.timeout)),
+                    Backend::Redis(Box::new(RedisBackend::new(
+                        client,
+                        settings.timeout,
+                        Breaker::new(settings.breaker_threshold, settings.breaker_cool_down),
+                    ))),
                     format!("Redis at {redacted}"),
                 )
             }
@@ -135,13 +180,7 @@ impl CacheBuilder {
             ),
             BackendChoice::Disabled => (Backend::Disabled, "disabled".to_owned()),
         };
-        Ok(Cache::from_parts(
-            backend,
-            description,
-            self.key_prefix,
-            self.default_ttl,
-            self.timeout,
-        ))
+        Ok(Cache::from_parts(backend, description, settings))
     }
 
     /// A builder configured from environment variables (see [`Cache::from_env`]).
@@ -180,13 +219,13 @@ impl CacheBuilder {
             }
         };
         if let Some(prefix) = lookup("CACHE_KEY_PREFIX") {
-            builder.key_prefix = prefix;
+            builder.settings.key_prefix = prefix;
         }
         if let Some(ttl) = var("CACHE_DEFAULT_TTL") {
-            builder.default_ttl = parse_duration("CACHE_DEFAULT_TTL", &ttl)?;
+            builder.settings.default_ttl = parse_duration("CACHE_DEFAULT_TTL", &ttl)?;
         }
         if let Some(timeout) = var("CACHE_TIMEOUT") {
-            builder.timeout = parse_duration("CACHE_TIMEOUT", &timeout)?;
+            builder.settings.timeout = parse_duration("CACHE_TIMEOUT", &timeout)?;
         }
         Ok(builder)
     }

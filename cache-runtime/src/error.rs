@@ -33,6 +33,16 @@ pub enum Error {
     #[error("cache operation timed out after {0:?}")]
     Timeout(Duration),
 
+    /// Redis was skipped: the circuit breaker opened after repeated failures, and its cool-down
+    /// has not ended (or another call is probing Redis right now).
+    #[error(
+        "Redis skipped: the circuit breaker is open after repeated failures (next probe in {probe_in:?})"
+    )]
+    Unavailable {
+        /// Time left before a call probes Redis again.
+        probe_in: Duration,
+    },
+
     /// A stored value is not valid JSON for the type it was read as.
     #[error("cached value under `{key}` does not decode: {source}")]
     Decode {

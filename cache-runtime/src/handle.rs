@@ -9,8 +9,12 @@ use serde::de::DeserializeOwned;
 
 use crate::Error;
 use crate::backend::{Backend, BackendKind};
+use crate::breaker::BreakerState;
 use crate::config::CacheBuilder;
+use crate::flight::Flights;
 use crate::glob::GlobEscaped;
+use crate::invalidation::Pending;
+use crate::settings::Settings;
 use crate::stats::{Counters, Stats};
 
 /// A handle on a cache: Redis, in-process, or disabled.
@@ -39,14 +43,14 @@ pub struct Cache {
     inner: Arc<Inner>,
 }
 
-struct Inner {
-    backend: Backend,
+pub(crate) struct Inner {
+    pub(crate) backend: Backend,
     /// Human-readable backend description, credentials already redacted.
     description: String,
-    key_prefix: String,
-    default_ttl: Duration,
-    timeout: Duration,
-    counters: Counters,
+    pub(crate) settings: Settings,
+    pub(crate) counters: Counters,
+    pub(crate) flights: Flights,
+    pub(crate) pending: Pending,
 }
 
 // The handle is shared across tasks and threads: keep it so.
@@ -70,9 +74,10 @@ impl fmt::Debug for Cache {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Cache")
             .field("backend", &self.inner.description)
-            .field("key_prefix", &self.inner.key_prefix)
-            .field("default_ttl", &self.inner.default_ttl)
-            .field("timeout", &self.inner.timeout)
+            .field("key_prefix", &self.inner.settings.key_prefix)
+            .field("default_ttl", &self.inner.settings.default_ttl)
+            .field("timeout", &self.inner.settings.timeout)
+            .field("leases", &self.inner.settings.leases)
             .finish()
     }
 }
@@ -110,9 +115,7 @@ impl Cache {
                 crate::config::DEFAULT_MEMORY_CAPACITY_BYTES,
             )),
             "in-process".to_owned(),
-            String::new(),
-            crate::config::DEFAULT_TTL,
-            crate::config::DEFAULT_TIMEOUT,
+            Settings::default(),
         )
     }
 
@@ -121,29 +124,25 @@ impl Cache {
         Cache::from_parts(
             Backend::Disabled,
             "disabled".to_owned(),
-            String::new(),
-            crate::config::DEFAULT_TTL,
-            crate::config::DEFAULT_TIMEOUT,
+            Settings::default(),
         )
     }
 
-    pub(crate) fn from_parts(
-        backend: Backend,
-        description: String,
-        key_prefix: String,
-        default_ttl: Duration,
-        timeout: Duration,
-    ) -> Cache {
+    pub(crate) fn from_parts(backend: Backend, description: String, settings: Settings) -> Cache {
         Cache {
             inner: Arc::new(Inner {
                 backend,
                 description,
-                key_prefix,
-                default_ttl,
-                timeout,
+                settings,
                 counters: Counters::default(),
+                flights: Flights::default(),
+                pending: Pending::default(),
             }),
         }
+    }
+
+    pub(crate) fn inner(&self) -> &Inner {
+        &self.inner
     }
 
     /// Which kind of store this handle uses.
@@ -153,22 +152,36 @@ impl Cache {
 
     /// The text prepended to every key.
     pub fn key_prefix(&self) -> &str {
-        &self.inner.key_prefix
+        &self.inner.settings.key_prefix
     }
 
     /// The TTL used when an attribute names none.
     pub fn default_ttl(&self) -> Duration {
-        self.inner.default_ttl
+        self.inner.settings.default_ttl
     }
 
     /// The bound on each cache operation.
     pub fn timeout(&self) -> Duration {
-        self.inner.timeout
+        self.inner.settings.timeout
+    }
+
+    /// Whether reads take leases (see [`CacheBuilder::leases`]).
+    pub fn leases(&self) -> bool {
+        self.inner.settings.leases
     }
 
     /// A snapshot of this handle's counters (shared by all its clones).
     pub fn stats(&self) -> Stats {
-        self.inner.counters.snapshot()
+        self.inner.counters.snapshot(self.inner.backend.breaker())
+    }
+
+    /// The circuit breaker's state; always [`BreakerState::Closed`] for a store without one
+    /// (in-process, disabled).
+    pub fn breaker_state(&self) -> BreakerState {
+        self.inner
+            .backend
+            .breaker()
+            .map_or(BreakerState::Closed, |breaker| breaker.state())
     }
 
     /// Reads and decodes `key`. `Ok(None)` when it is absent.
@@ -231,29 +244,30 @@ impl Cache {
         })
     }
 
-    fn prefixed(&self, key: &str) -> String {
-        let mut full = String::with_capacity(self.inner.key_prefix.len() + key.len());
-        full.push_str(&self.inner.key_prefix);
+    pub(crate) fn prefixed(&self, key: &str) -> String {
+        let prefix = &self.inner.settings.key_prefix;
+        let mut full = String::with_capacity(prefix.len() + key.len());
+        full.push_str(prefix);
         full.push_str(key);
         full
     }
 
     fn prefixed_pattern(&self, pattern: &str) -> String {
-        format!("{}{pattern}", GlobEscaped(&self.inner.key_prefix))
+        format!("{}{pattern}", GlobEscaped(&self.inner.settings.key_prefix))
     }
 
     /// A disabled handle stores and deletes nothing, so its `sets` and `deletes` stay at zero.
-    fn stores_anything(&self) -> bool {
+    pub(crate) fn stores_anything(&self) -> bool {
         self.inner.backend.kind() != BackendKind::Disabled
     }
 
-    fn count_deleted(&self, count: usize) {
+    pub(crate) fn count_deleted(&self, count: usize) {
         if self.stores_anything() {
             self.inner.counters.deleted(count);
         }
     }
 
-    fn counted<T>(&self, result: Result<T, Error>) -> Result<T, Error> {
+    pub(crate) fn counted<T>(&self, result: Result<T, Error>) -> Result<T, Error> {
         if result.is_err() {
             self.inner.counters.error();
         }
@@ -305,76 +319,12 @@ impl Cache {
                 source,
             }
         })?;
-        let ttl = ttl.unwrap_or(self.inner.default_ttl);
+        let ttl = ttl.unwrap_or(self.inner.settings.default_ttl);
         self.counted(self.inner.backend.set(key, bytes, ttl).await)?;
         if self.stores_anything() {
             self.inner.counters.set();
         }
         Ok(())
-    }
-
-    /// Fail-open read for generated code: any error is logged and becomes a miss.
-    pub(crate) async fn lookup<T: DeserializeOwned>(&self, key: &str) -> Option<T> {
-        match self.try_lookup(key).await {
-            Ok(Some(value)) => {
-                tracing::debug!(key, "cache hit");
-                Some(value)
-            }
-            Ok(None) => {
-                tracing::debug!(key, "cache miss");
-                None
-            }
-            Err(error @ Error::Decode { .. }) => {
-                tracing::warn!(key, %error, "cached value does not decode; treating it as a miss and overwriting it");
-                None
-            }
-            Err(error) => {
-                tracing::warn!(key, %error, "cache read failed; treating it as a miss");
-                None
-            }
-        }
-    }
-
-    /// Fail-open write for generated code: any error is logged and counted.
-    pub(crate) async fn store<T: Serialize + ?Sized>(
-        &self,
-        key: &str,
-        value: &T,
-        ttl: Option<Duration>,
-    ) {
-        if let Err(error) = self.try_store(key, value, ttl).await {
-            tracing::warn!(key, %error, "cache write failed; the value was returned but not cached");
-        }
-    }
-
-    /// Fail-open invalidation for generated code: `keys` in one `UNLINK`, then each pattern.
-    /// Failures are logged at error level: they may leave stale data behind.
-    pub(crate) async fn invalidate(&self, keys: &[String], patterns: &[String]) {
-        let counters = &self.inner.counters;
-        if !keys.is_empty() {
-            match self.inner.backend.delete(keys).await {
-                Ok(_) => {
-                    self.count_deleted(keys.len());
-                    tracing::debug!(?keys, "cache keys invalidated");
-                }
-                Err(error) => {
-                    counters.error();
-                    tracing::error!(?keys, %error, "cache invalidation failed; these keys may be stale until their TTL ends");
-                }
-            }
-        }
-        for pattern in patterns {
-            match self.inner.backend.delete_matching(pattern).await {
-                Ok(deleted) => {
-                    self.count_deleted(1);
-                    tracing::debug!(pattern, deleted, "cache pattern invalidated");
-                }
-                Err(error) => {
-                    counters.error();
-                    tracing::error!(pattern, %error, "cache pattern invalidation failed; matching keys may be stale until their TTL ends");
-                }
-            }
-        }
     }
 }
 

@@ -48,12 +48,18 @@
 #![warn(missing_docs)]
 
 mod backend;
+mod breaker;
 mod config;
 mod error;
+mod flight;
 mod glob;
 mod global;
 mod handle;
+mod invalidation;
+mod lease;
+mod read;
 mod redact;
+mod settings;
 mod stats;
 
 #[doc(hidden)]
@@ -61,12 +67,15 @@ mod stats;
 pub mod __private;
 
 pub use crate::backend::BackendKind;
-pub use crate::config::{
-    CacheBuilder, DEFAULT_MEMORY_CAPACITY_BYTES, DEFAULT_TIMEOUT, DEFAULT_TTL,
-};
+pub use crate::breaker::BreakerState;
+pub use crate::config::{CacheBuilder, DEFAULT_MEMORY_CAPACITY_BYTES};
 pub use crate::error::Error;
 pub use crate::global::{global, install};
 pub use crate::handle::{Cache, KeyTtl};
+pub use crate::settings::{
+    DEFAULT_BREAKER_COOL_DOWN, DEFAULT_BREAKER_THRESHOLD, DEFAULT_INVALIDATION_RETRY_FOR,
+    DEFAULT_LEASE_TTL, DEFAULT_LEASE_WAIT, DEFAULT_TIMEOUT, DEFAULT_TTL,
+};
 pub use crate::stats::Stats;
 
 /// Reads through the cache: `#[cache::set("key-template", ttl = "...", cache = ...)]`.

@@ -16,6 +16,23 @@ pub struct Stats {
     pub deletes: u64,
     /// Backend errors, timeouts, values that did not decode and values that did not encode.
     pub errors: u64,
+    /// Calls answered by a concurrent call's fetch of the same key in this process
+    /// (single-flight). They are neither hits nor misses: every read is counted once, as one of
+    /// the three.
+    pub coalesced: u64,
+    /// Reads that found another reader's lease on a key and waited for its fill.
+    pub lease_waits: u64,
+    /// Values fetched but not stored because the key was invalidated after the fetch began
+    /// (its lease was gone): each one is a stale value the cache refused to keep.
+    pub fills_refused: u64,
+    /// Invalidations that failed or were cancelled and were handed to the background retry.
+    pub invalidations_retried: u64,
+    /// Invalidations given up after the retry budget; each one is logged at error level.
+    pub invalidations_lost: u64,
+    /// Times the circuit breaker opened.
+    pub breaker_opened: u64,
+    /// Redis operations skipped while the breaker was open.
+    pub breaker_skipped: u64,
 }
 
 #[derive(Debug, Default)]
@@ -25,6 +42,11 @@ pub(crate) struct Counters {
     sets: AtomicU64,
     deletes: AtomicU64,
     errors: AtomicU64,
+    coalesced: AtomicU64,
+    lease_waits: AtomicU64,
+    fills_refused: AtomicU64,
+    invalidations_retried: AtomicU64,
+    invalidations_lost: AtomicU64,
 }
 
 impl Counters {
@@ -43,14 +65,37 @@ impl Counters {
     pub(crate) fn error(&self) {
         self.errors.fetch_add(1, Relaxed);
     }
+    pub(crate) fn coalesced(&self) {
+        self.coalesced.fetch_add(1, Relaxed);
+    }
+    pub(crate) fn lease_wait(&self) {
+        self.lease_waits.fetch_add(1, Relaxed);
+    }
+    pub(crate) fn fill_refused(&self) {
+        self.fills_refused.fetch_add(1, Relaxed);
+    }
+    pub(crate) fn invalidation_retried(&self) {
+        self.invalidations_retried.fetch_add(1, Relaxed);
+    }
+    pub(crate) fn invalidation_lost(&self) {
+        self.invalidations_lost.fetch_add(1, Relaxed);
+    }
 
-    pub(crate) fn snapshot(&self) -> Stats {
+    /// The counters, plus the breaker's (kept by the breaker itself).
+    pub(crate) fn snapshot(&self, breaker: Option<&crate::breaker::Breaker>) -> Stats {
         Stats {
             hits: self.hits.load(Relaxed),
             misses: self.misses.load(Relaxed),
             sets: self.sets.load(Relaxed),
             deletes: self.deletes.load(Relaxed),
             errors: self.errors.load(Relaxed),
+            coalesced: self.coalesced.load(Relaxed),
+            lease_waits: self.lease_waits.load(Relaxed),
+            fills_refused: self.fills_refused.load(Relaxed),
+            invalidations_retried: self.invalidations_retried.load(Relaxed),
+            invalidations_lost: self.invalidations_lost.load(Relaxed),
+            breaker_opened: breaker.map_or(0, |b| b.opened.load(Relaxed)),
+            breaker_skipped: breaker.map_or(0, |b| b.skipped.load(Relaxed)),
         }
     }
 }

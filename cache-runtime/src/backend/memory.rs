@@ -4,8 +4,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use moka::Expiry;
+use moka::ops::compute::Op;
 
 use crate::glob::glob_matches;
+use crate::lease::is_marker;
 
 #[derive(Clone)]
 struct Entry {
@@ -61,6 +63,74 @@ impl MemoryBackend {
             stored_at: Instant::now(),
         };
         self.entries.insert(key.to_owned(), entry);
+    }
+
+    /// Same contract as the Redis backend's `lookup_or_lease` script, atomic per key.
+    pub(crate) fn lookup_or_lease(
+        &self,
+        key: &str,
+        lease: &[u8],
+        lease_ttl: Duration,
+        replace: Option<&[u8]>,
+    ) -> Option<Arc<[u8]>> {
+        // The hit path takes no per-key lock.
+        if let Some(entry) = self.entries.get(key)
+            && !is_marker(&entry.value)
+            && replace != Some(&*entry.value)
+        {
+            return Some(entry.value);
+        }
+        let mut found = None;
+        self.entries
+            .entry(key.to_owned())
+            .and_compute_with(|current| match current {
+                Some(current) if replace != Some(&*current.value().value) => {
+                    // Markers always carry a TTL here, so unlike Redis there is no persistent
+                    // marker to take over.
+                    found = Some(current.into_value().value);
+                    Op::Nop
+                }
+                _ => Op::Put(Entry {
+                    value: lease.into(),
+                    ttl: lease_ttl,
+                    stored_at: Instant::now(),
+                }),
+            });
+        found
+    }
+
+    /// Stores `value` only if `lease` still holds `key`; returns whether it did.
+    pub(crate) fn fill(&self, key: &str, lease: &[u8], value: Arc<[u8]>, ttl: Duration) -> bool {
+        let mut stored = false;
+        self.entries
+            .entry(key.to_owned())
+            .and_compute_with(|current| match current {
+                Some(current) if &*current.value().value == lease => {
+                    stored = true;
+                    Op::Put(Entry {
+                        value,
+                        ttl,
+                        stored_at: Instant::now(),
+                    })
+                }
+                _ => Op::Nop,
+            });
+        stored
+    }
+
+    /// Removes `lease` from `key` if it is still there.
+    pub(crate) fn release(&self, key: &str, lease: &[u8]) -> bool {
+        let mut released = false;
+        self.entries
+            .entry(key.to_owned())
+            .and_compute_with(|current| match current {
+                Some(current) if &*current.value().value == lease => {
+                    released = true;
+                    Op::Remove
+                }
+                _ => Op::Nop,
+            });
+        released
     }
 
     pub(crate) fn delete(&self, keys: &[String]) -> u64 {

@@ -20,6 +20,16 @@ pub(crate) enum StoredBytes {
     Shared(Arc<[u8]>),
 }
 
+impl StoredBytes {
+    /// The bytes behind an `Arc`, copying only if they came over the wire.
+    pub(crate) fn into_shared(self) -> Arc<[u8]> {
+        match self {
+            StoredBytes::Owned(bytes) => bytes.into(),
+            StoredBytes::Shared(bytes) => bytes,
+        }
+    }
+}
+
 impl Deref for StoredBytes {
     type Target = [u8];
 
@@ -44,7 +54,8 @@ pub enum BackendKind {
 }
 
 pub(crate) enum Backend {
-    Redis(RedisBackend),
+    // Boxed: the Redis state (client, connection, breaker) is several times the others' size.
+    Redis(Box<RedisBackend>),
     Memory(MemoryBackend),
     Disabled,
 }
@@ -63,6 +74,61 @@ impl Backend {
             Backend::Redis(redis) => Ok(redis.get(key).await?.map(StoredBytes::Owned)),
             Backend::Memory(memory) => Ok(memory.get(key).map(StoredBytes::Shared)),
             Backend::Disabled => Ok(None),
+        }
+    }
+
+    /// The value under `key` (possibly another reader's lease marker). When there is none, or
+    /// only the corrupt value `replace`, the caller's `lease` marker is left there for
+    /// `lease_ttl` and `None` is returned: the caller may fill the key. The disabled backend
+    /// has nothing and hands out no lease that matters.
+    pub(crate) async fn lookup_or_lease(
+        &self,
+        key: &str,
+        lease: &[u8],
+        lease_ttl: Duration,
+        replace: Option<&[u8]>,
+    ) -> Result<Option<StoredBytes>, Error> {
+        match self {
+            Backend::Redis(redis) => Ok(redis
+                .lookup_or_lease(key, lease, lease_ttl, replace)
+                .await?
+                .map(StoredBytes::Owned)),
+            Backend::Memory(memory) => Ok(memory
+                .lookup_or_lease(key, lease, lease_ttl, replace)
+                .map(StoredBytes::Shared)),
+            Backend::Disabled => Ok(None),
+        }
+    }
+
+    /// Stores `value` under `key` only if the caller's `lease` is still there.
+    pub(crate) async fn fill(
+        &self,
+        key: &str,
+        lease: &[u8],
+        value: Arc<[u8]>,
+        ttl: Duration,
+    ) -> Result<bool, Error> {
+        match self {
+            Backend::Redis(redis) => redis.fill(key, lease, &value, ttl).await,
+            Backend::Memory(memory) => Ok(memory.fill(key, lease, value, ttl)),
+            Backend::Disabled => Ok(false),
+        }
+    }
+
+    /// Gives up the caller's `lease` on `key`, if it is still there.
+    pub(crate) async fn release(&self, key: &str, lease: &[u8]) -> Result<bool, Error> {
+        match self {
+            Backend::Redis(redis) => redis.release(key, lease).await,
+            Backend::Memory(memory) => Ok(memory.release(key, lease)),
+            Backend::Disabled => Ok(false),
+        }
+    }
+
+    /// The circuit breaker in front of the store, if it has one (only Redis does).
+    pub(crate) fn breaker(&self) -> Option<&crate::breaker::Breaker> {
+        match self {
+            Backend::Redis(redis) => Some(&redis.breaker),
+            _ => None,
         }
     }
 

@@ -1,14 +1,65 @@
 //! The Redis backend: one multiplexed `ConnectionManager`, created lazily on first use (so a handle
 //! can be built outside an async runtime) and shared by every clone of the handle. It reconnects
-//! by itself after a Redis restart. Every command is bounded by the handle's timeout.
+//! by itself after a Redis restart. Every command is bounded by the handle's timeout and goes
+//! through the circuit breaker, so an outage costs callers a few timeouts, not one each.
 
 use std::future::Future;
+use std::sync::LazyLock;
 use std::time::Duration;
 
+use redis::Script;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tokio::sync::OnceCell;
 
 use crate::Error;
+use crate::breaker::{Breaker, is_outage};
+use crate::lease::MARKER_PREFIX;
+
+/// Returns the value (or another reader's lease marker) under `KEYS[1]`; when there is none, or
+/// only the corrupt value `ARGV[4]` that the caller asks to replace, or a marker that would never
+/// expire, leaves the caller's lease marker `ARGV[1]` for `ARGV[2]` ms and returns nil.
+/// `ARGV[5]` is the marker prefix. One round trip, atomic.
+static LOOKUP_OR_LEASE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        local value = redis.call('GET', KEYS[1])
+        if value and not (ARGV[3] == '1' and value == ARGV[4]) then
+            local marker = string.sub(value, 1, #ARGV[5]) == ARGV[5]
+            if not marker or redis.call('PTTL', KEYS[1]) >= 0 then
+                return value
+            end
+        end
+        redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+        return false
+        ",
+    )
+});
+
+/// Stores `ARGV[2]` for `ARGV[3]` seconds only if the caller's lease `ARGV[1]` is still there:
+/// a delete since the lease was taken means the value may be stale. Returns 1 if stored.
+static FILL: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        if redis.call('GET', KEYS[1]) == ARGV[1] then
+            redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+            return 1
+        end
+        return 0
+        ",
+    )
+});
+
+/// Removes the caller's lease `ARGV[1]` (and nothing else), so readers waiting on it stop waiting.
+static RELEASE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        if redis.call('GET', KEYS[1]) == ARGV[1] then
+            return redis.call('DEL', KEYS[1])
+        end
+        return 0
+        ",
+    )
+});
 
 /// How many keys one `SCAN` step asks for; each step's matches are unlinked in one command.
 const SCAN_COUNT: usize = 1000;
@@ -17,14 +68,16 @@ pub(crate) struct RedisBackend {
     client: redis::Client,
     connection: OnceCell<ConnectionManager>,
     timeout: Duration,
+    pub(crate) breaker: Breaker,
 }
 
 impl RedisBackend {
-    pub(crate) fn new(client: redis::Client, timeout: Duration) -> Self {
+    pub(crate) fn new(client: redis::Client, timeout: Duration, breaker: Breaker) -> Self {
         RedisBackend {
             client,
             connection: OnceCell::new(),
             timeout,
+            breaker,
         }
     }
 
@@ -47,16 +100,77 @@ impl RedisBackend {
         Ok(manager.clone())
     }
 
-    /// Runs one command with the handle's timeout.
+    /// Runs one command with the handle's timeout, unless the breaker is open.
     async fn query<T, F>(&self, run: impl FnOnce(ConnectionManager) -> F) -> Result<T, Error>
     where
         F: Future<Output = redis::RedisResult<T>>,
     {
+        let permit = self.breaker.permit()?;
         let attempt = async { Ok(run(self.connection().await?).await?) };
-        match tokio::time::timeout(self.timeout, attempt).await {
+        let result = match tokio::time::timeout(self.timeout, attempt).await {
             Ok(result) => result,
             Err(_elapsed) => Err(Error::Timeout(self.timeout)),
-        }
+        };
+        permit.record(result.as_ref().err().is_some_and(is_outage));
+        result
+    }
+
+    /// The value under `key`, or another reader's lease marker; `None` when there was neither
+    /// (or only `replace`), in which case `lease` (a marker) now holds the key for `lease_ttl`.
+    pub(crate) async fn lookup_or_lease(
+        &self,
+        key: &str,
+        lease: &[u8],
+        lease_ttl: Duration,
+        replace: Option<&[u8]>,
+    ) -> Result<Option<Vec<u8>>, Error> {
+        let millis = u64::try_from(lease_ttl.as_millis())
+            .unwrap_or(u64::MAX)
+            .max(1);
+        self.query(|mut connection| async move {
+            LOOKUP_OR_LEASE
+                .key(key)
+                .arg(lease)
+                .arg(millis)
+                .arg(if replace.is_some() { "1" } else { "0" })
+                .arg(replace.unwrap_or_default())
+                .arg(MARKER_PREFIX)
+                .invoke_async(&mut connection)
+                .await
+        })
+        .await
+    }
+
+    /// Stores `value` only if `lease` still holds `key`; returns whether it did.
+    pub(crate) async fn fill(
+        &self,
+        key: &str,
+        lease: &[u8],
+        value: &[u8],
+        ttl: Duration,
+    ) -> Result<bool, Error> {
+        let seconds = ttl.as_secs().max(1);
+        self.query(|mut connection| async move {
+            FILL.key(key)
+                .arg(lease)
+                .arg(value)
+                .arg(seconds)
+                .invoke_async(&mut connection)
+                .await
+        })
+        .await
+    }
+
+    /// Removes `lease` from `key` if it is still there.
+    pub(crate) async fn release(&self, key: &str, lease: &[u8]) -> Result<bool, Error> {
+        self.query(|mut connection| async move {
+            RELEASE
+                .key(key)
+                .arg(lease)
+                .invoke_async(&mut connection)
+                .await
+        })
+        .await
     }
 
     pub(crate) async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, Error> {
