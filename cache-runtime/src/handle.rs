@@ -150,6 +150,12 @@ impl Cache {
         self.inner.backend.kind()
     }
 
+    /// What the store is, for people: `"Redis at redis://host:6379/0"` (password redacted),
+    /// `"in-process"` or `"disabled"`.
+    pub fn backend_description(&self) -> &str {
+        &self.inner.description
+    }
+
     /// The text prepended to every key.
     pub fn key_prefix(&self) -> &str {
         &self.inner.settings.key_prefix

@@ -1,0 +1,421 @@
+//! `/organisations`: list, read, by-domain, search, create, update, archive.
+
+mod common;
+
+use common::*;
+use reqwest::Method;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+const FULL_FIELDS: &[&str] = &[
+    "id",
+    "name",
+    "active",
+    "crown",
+    "organisation_type",
+    "letter_branding_id",
+    "email_branding_id",
+    "agreement_signed",
+    "agreement_signed_at",
+    "agreement_signed_by_id",
+    "agreement_signed_on_behalf_of_name",
+    "agreement_signed_on_behalf_of_email_address",
+    "agreement_signed_version",
+    "domains",
+    "request_to_go_live_notes",
+    "count_of_live_services",
+    "notes",
+    "purchase_order_number",
+    "billing_contact_names",
+    "billing_contact_email_addresses",
+    "billing_reference",
+    "can_approve_own_go_live_requests",
+    "permissions",
+];
+
+fn keys(value: &Value) -> Vec<String> {
+    let mut keys: Vec<String> = value.as_object().unwrap().keys().cloned().collect();
+    keys.sort();
+    keys
+}
+
+fn sorted(fields: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = fields.iter().map(|s| (*s).to_owned()).collect();
+    v.sort();
+    v
+}
+
+#[tokio::test]
+async fn list_is_active_first_then_by_name_with_list_fields() {
+    let server = start().await;
+    let reply = Api::new(&server).get("/organisations").await;
+    assert_eq!(reply.status, 200);
+    let orgs = reply.body.as_array().unwrap();
+    let seed = server.seed();
+    assert_eq!(orgs.len(), seed.organisations);
+    assert_eq!(
+        orgs.iter().filter(|o| o["active"] == true).count(),
+        seed.active_organisations
+    );
+    for org in orgs {
+        assert_eq!(
+            keys(org),
+            sorted(&[
+                "id",
+                "name",
+                "active",
+                "count_of_live_services",
+                "domains",
+                "organisation_type"
+            ])
+        );
+    }
+    let order: Vec<(bool, String)> = orgs
+        .iter()
+        .map(|o| {
+            (
+                !o["active"].as_bool().unwrap(),
+                o["name"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let mut expected = order.clone();
+    expected.sort();
+    assert_eq!(order, expected);
+    let live: u64 = orgs
+        .iter()
+        .map(|o| o["count_of_live_services"].as_u64().unwrap())
+        .sum();
+    let domains: usize = orgs
+        .iter()
+        .map(|o| o["domains"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(domains, seed.domains);
+    assert!(live > 0 && live as usize <= seed.live_services);
+}
+
+#[tokio::test]
+async fn one_organisation_has_every_field() {
+    let server = start().await;
+    let example = &server.seed().examples;
+    let reply = Api::new(&server)
+        .get(&format!("/organisations/{}", example.organisation_id))
+        .await;
+    assert_eq!(reply.status, 200);
+    let org = &reply.body;
+    assert_eq!(keys(org), sorted(FULL_FIELDS));
+    assert_eq!(org["id"], example.organisation_id.to_string());
+    assert_eq!(org["name"], "Government Digital Service");
+    assert_eq!(org["active"], true);
+    assert_eq!(org["crown"], true);
+    assert_eq!(org["organisation_type"], "central");
+    assert_eq!(org["domains"], json!(["digital.cabinet-office.gov.uk"]));
+    assert_eq!(org["permissions"], json!(["can_ask_to_join_a_service"]));
+    assert_eq!(
+        org["email_branding_id"],
+        example.email_branding_in_pool.to_string()
+    );
+    assert_eq!(org["agreement_signed"], true);
+    assert!(
+        org["agreement_signed_at"]
+            .as_str()
+            .unwrap()
+            .ends_with(" GMT")
+    );
+    assert!(org["count_of_live_services"].as_u64().unwrap() >= 1);
+}
+
+#[tokio::test]
+async fn unknown_and_malformed_ids_are_404() {
+    let server = start().await;
+    let api = Api::new(&server);
+    let reply = api.get(&format!("/organisations/{}", Uuid::new_v4())).await;
+    assert_eq!(reply.status, 404);
+    assert_eq!(
+        reply.body,
+        json!({"result": "error", "message": "No result found"})
+    );
+    // Not a UUID: the route does not match, as with Flask's uuid converter.
+    let reply = api.get("/organisations/not-a-uuid").await;
+    assert_eq!(reply.status, 404);
+    assert_eq!(reply.body["result"], "error");
+    let reply = api.get("/no-such-thing").await;
+    assert_eq!(reply.status, 404);
+}
+
+#[tokio::test]
+async fn by_domain_picks_the_longest_matching_suffix() {
+    let server = start().await;
+    let api = Api::new(&server);
+    let example = &server.seed().examples;
+    let by = |domain: &str| {
+        let request = api
+            .request(Method::GET, "/organisations/by-domain")
+            .query(&[("domain", domain)]);
+        send(request)
+    };
+    let nested = by(&example.nested_domain).await;
+    assert_eq!(nested.status, 200);
+    assert_eq!(nested.body["id"], example.organisation_id.to_string());
+    let deeper = by(&format!("team.{}", example.nested_domain)).await;
+    assert_eq!(deeper.body["id"], example.organisation_id.to_string());
+    let parent = by(&example.parent_domain).await;
+    assert_eq!(
+        parent.body["id"],
+        example.parent_organisation_id.to_string()
+    );
+    let sibling = by(&format!("other.{}", example.parent_domain)).await;
+    assert_eq!(
+        sibling.body["id"],
+        example.parent_organisation_id.to_string()
+    );
+    assert_eq!(keys(&sibling.body), sorted(FULL_FIELDS));
+    // Case and the old .gsi.gov.uk addresses are normalised as Notify does.
+    let gsi = by("DIGITAL.CABINET-OFFICE.GSI.GOV.UK").await;
+    assert_eq!(gsi.body["id"], example.organisation_id.to_string());
+    // A suffix that is not on a dot boundary does not match.
+    assert_eq!(by(&format!("x{}", example.parent_domain)).await.status, 404);
+    assert_eq!(by("example.com").await.status, 404);
+    for bad in ["someone@cabinet-office.gov.uk", ""] {
+        let reply = by(bad).await;
+        assert_eq!(reply.status, 400, "{bad:?}");
+        assert_eq!(reply.body["result"], "error");
+    }
+    let missing = api.get("/organisations/by-domain").await;
+    assert_eq!(missing.status, 400);
+}
+
+#[tokio::test]
+async fn search_is_a_case_insensitive_substring_match() {
+    let server = start().await;
+    let api = Api::new(&server);
+    let reply = send(
+        api.request(Method::GET, "/organisations/search")
+            .query(&[("name", "DIGITAL serv")]),
+    )
+    .await;
+    assert_eq!(reply.status, 200);
+    let found = reply.body["data"].as_array().unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0]["name"], "Government Digital Service");
+    let council = send(
+        api.request(Method::GET, "/organisations/search")
+            .query(&[("name", "council")]),
+    )
+    .await;
+    let councils = council.body["data"].as_array().unwrap();
+    assert!(councils.len() > 50);
+    assert!(councils.iter().all(|o| {
+        o["name"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("council")
+    }));
+    let missing = api.get("/organisations/search").await;
+    assert_eq!(missing.status, 400);
+    assert_eq!(
+        missing.body,
+        json!({"result": "error", "message": {"name": ["Missing data for required field."]}})
+    );
+}
+
+#[tokio::test]
+async fn create_returns_201_and_the_full_organisation() {
+    let server = start().await;
+    let api = Api::new(&server);
+    let created = api
+        .post(
+            "/organisations",
+            json!({
+                "name": "Office for Test Data",
+                "crown": false,
+                "organisation_type": "other",
+                "agreement_signed": false,
+                "created_by": Uuid::new_v4(),
+            }),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert_eq!(keys(&created.body), sorted(FULL_FIELDS));
+    assert_eq!(created.body["name"], "Office for Test Data");
+    assert_eq!(created.body["crown"], false);
+    assert_eq!(created.body["agreement_signed"], false);
+    assert_eq!(created.body["active"], true);
+    assert_eq!(created.body["count_of_live_services"], 0);
+    assert_eq!(created.body["domains"], json!([]));
+    let id = created.body["id"].as_str().unwrap();
+    let fetched = api.get(&format!("/organisations/{id}")).await;
+    assert_eq!(fetched.body, created.body);
+    let list = api.get("/organisations").await;
+    assert_eq!(
+        list.body.as_array().unwrap().len(),
+        server.seed().organisations + 1
+    );
+}
+
+#[tokio::test]
+async fn create_validates_and_refuses_duplicate_names() {
+    let server = start().await;
+    let api = Api::new(&server);
+    let reply = api.post("/organisations", json!({})).await;
+    assert_eq!(
+        validation_messages(&reply),
+        [
+            "name is a required property",
+            "crown is a required property",
+            "organisation_type is a required property"
+        ]
+    );
+    let reply = api
+        .post(
+            "/organisations",
+            json!({"name": 7, "crown": "yes", "organisation_type": "county", "nmae": "x"}),
+        )
+        .await;
+    assert_eq!(
+        validation_messages(&reply),
+        [
+            "name 7 is not of type string",
+            "crown yes is not of type boolean, null",
+            "organisation_type county is not one of [central, local, nhs_central, nhs_local, \
+             nhs_gp, emergency_service, school_or_college, other]",
+            "Additional properties are not allowed (nmae was unexpected)",
+        ]
+    );
+    let duplicate = api
+        .post(
+            "/organisations",
+            json!({"name": "Cabinet Office", "crown": true, "organisation_type": "central"}),
+        )
+        .await;
+    assert_eq!(duplicate.status, 400);
+    assert_eq!(
+        duplicate.body,
+        json!({"result": "error", "message": "Organisation name already exists"})
+    );
+    // Not JSON, or JSON without saying so.
+    let not_json = send(
+        api.request(Method::POST, "/organisations")
+            .header("Content-Type", "application/json")
+            .body("{"),
+    )
+    .await;
+    assert_eq!(not_json.status, 400);
+    assert!(
+        not_json.body["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Failed to decode JSON object")
+    );
+    let plain = send(api.request(Method::POST, "/organisations").body("{}")).await;
+    assert_eq!(plain.status, 415);
+}
+
+#[tokio::test]
+async fn update_changes_fields_name_and_domains() {
+    let server = start().await;
+    let api = Api::new(&server);
+    let id = server.seed().examples.organisation_without_services_id;
+    let path = format!("/organisations/{id}");
+    let reply = api
+        .post(
+            &path,
+            json!({
+                "name": "Office of the Small Business Commissioner (renamed)",
+                "domains": ["SBC.gov.uk", "sbc-test.gov.uk"],
+                "notes": "Renamed in a test",
+                "agreement_signed_version": 7.0,
+                "can_approve_own_go_live_requests": true,
+                "permissions": [],
+            }),
+        )
+        .await;
+    assert_eq!(reply.status, 204, "{}", reply.body);
+    assert_eq!(reply.body, Value::Null);
+    let org = api.get(&path).await.body;
+    assert_eq!(
+        org["name"],
+        "Office of the Small Business Commissioner (renamed)"
+    );
+    assert_eq!(org["domains"], json!(["sbc.gov.uk", "sbc-test.gov.uk"]));
+    assert_eq!(org["notes"], "Renamed in a test");
+    assert_eq!(org["agreement_signed_version"], 7.0);
+    assert_eq!(org["can_approve_own_go_live_requests"], true);
+    let found = send(
+        api.request(Method::GET, "/organisations/by-domain")
+            .query(&[("domain", "sbc.gov.uk")]),
+    )
+    .await;
+    assert_eq!(found.body["id"], id.to_string());
+
+    let duplicate = api.post(&path, json!({"name": "Cabinet Office"})).await;
+    assert_eq!(duplicate.status, 400);
+    assert_eq!(
+        duplicate.body["message"],
+        "Organisation name already exists"
+    );
+    let taken = api
+        .post(&path, json!({"domains": ["cabinet-office.gov.uk"]}))
+        .await;
+    assert_eq!(taken.status, 400);
+    assert_eq!(taken.body["message"], "Domain already exists");
+    // A failed update changes nothing.
+    assert_eq!(
+        api.get(&path).await.body["domains"],
+        json!(["sbc.gov.uk", "sbc-test.gov.uk"])
+    );
+    let invalid = api.post(&path, json!({"active": "no"})).await;
+    assert_eq!(
+        validation_messages(&invalid),
+        ["active no is not of type boolean"]
+    );
+    let unknown = api
+        .post(
+            &format!("/organisations/{}", Uuid::new_v4()),
+            json!({"notes": "x"}),
+        )
+        .await;
+    assert_eq!(unknown.status, 404);
+    assert_eq!(unknown.body["message"], "No result found");
+}
+
+#[tokio::test]
+async fn archive_checks_the_team_and_services_then_archives() {
+    let server = start().await;
+    let api = Api::new(&server);
+    let example = &server.seed().examples;
+    let busy = api
+        .post(
+            &format!("/organisations/{}/archive", example.organisation_id),
+            json!({}),
+        )
+        .await;
+    assert_eq!(busy.status, 400);
+    assert_eq!(
+        busy.body["message"],
+        "Cannot archive an organisation with active services"
+    );
+
+    let id = example.organisation_without_services_id;
+    let archived = api
+        .post(&format!("/organisations/{id}/archive"), json!({}))
+        .await;
+    assert_eq!(archived.status, 204, "{}", archived.body);
+    let org = api.get(&format!("/organisations/{id}")).await.body;
+    assert_eq!(org["active"], false);
+    assert_eq!(org["domains"], json!([]));
+    let name = org["name"].as_str().unwrap();
+    assert!(
+        name.starts_with("_archived_")
+            && name.ends_with("_Office of the Small Business Commissioner"),
+        "{name}"
+    );
+    let missing = api
+        .post(
+            &format!("/organisations/{}/archive", Uuid::new_v4()),
+            json!({}),
+        )
+        .await;
+    assert_eq!(missing.status, 404);
+}

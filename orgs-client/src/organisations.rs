@@ -1,0 +1,366 @@
+//! [`OrganisationsClient`]: the organisations API, with the admin app's cache keys.
+
+use serde::Serialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::envelope::Data;
+use crate::models::{
+    EmailBranding, LetterBranding, NewOrganisation, Organisation, OrganisationService,
+    OrganisationSummary, OrganisationUpdate, ServicesAndUsage, User,
+};
+use crate::service_keys::invalidate_service_keys;
+use crate::{ApiClient, Error};
+
+/// The organisations API, cached under the same keys as Notify's admin app so both can share one
+/// Redis without serving each other stale data.
+///
+/// Reads marked *cached* are served from the cache when present; writes delete the keys they
+/// make stale after the call, whether it succeeded or failed (a failed write may have partly
+/// applied). A cache outage never fails a call: it only costs the API round trip.
+///
+/// Writes the API records an actor for take `created_by`: the acting user's id, sent when `Some`.
+///
+/// Cheap to clone: clones share the connection pool and the cache handle.
+#[derive(Debug, Clone)]
+pub struct OrganisationsClient {
+    api: ApiClient,
+    cache: cache::Cache,
+}
+
+/// `created_by` added to a request body when there is an acting user.
+#[derive(Serialize)]
+struct WithActor<'a, T: Serialize> {
+    #[serde(flatten)]
+    body: &'a T,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    created_by: Option<Uuid>,
+}
+
+impl OrganisationsClient {
+    /// A client over `api`, caching through `cache` (use [`cache::Cache::disabled`] for none).
+    pub fn new(api: ApiClient, cache: cache::Cache) -> Self {
+        OrganisationsClient { api, cache }
+    }
+
+    /// A client configured from the process environment (see [`from_vars`](Self::from_vars)).
+    pub fn from_env() -> Result<Self, Error> {
+        Self::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// A client configured through `lookup`: the API from `API_HOST_NAME`, `ADMIN_CLIENT_USER_NAME`,
+    /// `ADMIN_CLIENT_SECRET`, `ROUTE_SECRET_KEY_1` (see [`ApiClientBuilder::from_vars`]), the cache
+    /// from `REDIS_URL`, `REDIS_ENABLED` and the toolkit's `CACHE_*` variables (see
+    /// [`cache::CacheBuilder::from_vars`]). Connects to nothing.
+    ///
+    /// [`ApiClientBuilder::from_vars`]: crate::ApiClientBuilder::from_vars
+    pub fn from_vars(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
+        let api = ApiClient::from_vars(&lookup)?;
+        let cache = crate::config::cache_from_vars(&lookup)?;
+        Ok(OrganisationsClient::new(api, cache))
+    }
+
+    /// The API connection.
+    pub fn api(&self) -> &ApiClient {
+        &self.api
+    }
+
+    /// The cache handle.
+    pub fn cache(&self) -> &cache::Cache {
+        &self.cache
+    }
+
+    /// Every organisation (`GET /organisations`). Cached as `organisations`.
+    #[cache::set("organisations", cache = self.cache)]
+    pub async fn get_organisations(&self) -> Result<Vec<OrganisationSummary>, Error> {
+        self.api.get("/organisations").await
+    }
+
+    /// Every organisation's domains, flattened, from [`get_organisations`](Self::get_organisations).
+    /// Cached as `domains`.
+    #[cache::set("domains", cache = self.cache)]
+    pub async fn get_domains(&self) -> Result<Vec<String>, Error> {
+        let organisations = self.get_organisations().await?;
+        Ok(organisations
+            .into_iter()
+            .flat_map(|organisation| organisation.domains)
+            .collect())
+    }
+
+    /// One organisation (`GET /organisations/{org_id}`). Not cached.
+    pub async fn get_organisation(&self, org_id: Uuid) -> Result<Organisation, Error> {
+        self.api.get(&format!("/organisations/{org_id}")).await
+    }
+
+    /// An organisation's name, from [`get_organisation`](Self::get_organisation). Cached as
+    /// `organisation-{org_id}-name`.
+    #[cache::set("organisation-{org_id}-name", cache = self.cache)]
+    pub async fn get_organisation_name(&self, org_id: Uuid) -> Result<String, Error> {
+        Ok(self.get_organisation(org_id).await?.name)
+    }
+
+    /// The organisation whose domain is the longest suffix of `domain`
+    /// (`GET /organisations/by-domain?domain=…`); `Ok(None)` when none matches (404).
+    /// A missing domain or one containing `@` is a 400 error.
+    pub async fn get_organisation_by_domain(
+        &self,
+        domain: &str,
+    ) -> Result<Option<Organisation>, Error> {
+        match self
+            .api
+            .get_with_query("/organisations/by-domain", &[("domain", domain)])
+            .await
+        {
+            Ok(organisation) => Ok(Some(organisation)),
+            Err(error) if error.is_not_found() => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Organisations whose name contains `name`, ignoring case
+    /// (`GET /organisations/search?name=…`, answered as `{"data": [...]}`). Not cached.
+    pub async fn search(&self, name: &str) -> Result<Vec<OrganisationSummary>, Error> {
+        let found: Data<Vec<OrganisationSummary>> = self
+            .api
+            .get_with_query("/organisations/search", &[("name", name)])
+            .await?;
+        Ok(found.data)
+    }
+
+    /// Creates an organisation (`POST /organisations`). A duplicate name is a 400 error,
+    /// "Organisation name already exists". Deletes `organisations`.
+    #[cache::delete("organisations", cache = self.cache)]
+    pub async fn create_organisation(
+        &self,
+        organisation: &NewOrganisation,
+        created_by: Option<Uuid>,
+    ) -> Result<Organisation, Error> {
+        let body = WithActor {
+            body: organisation,
+            created_by,
+        };
+        self.api.post("/organisations", &body).await
+    }
+
+    /// Changes an organisation's fields (`POST /organisations/{org_id}`).
+    ///
+    /// Deletes `domains`, `organisations`, `organisation-{org_id}-name`,
+    /// `organisation-{org_id}-email-branding-pool`, `organisation-{org_id}-letter-branding-pool`,
+    /// and `service-{id}` for each of the organisation's services (listed first, uncached, since
+    /// an organisation's fields show in its services'; if listing fails, nothing is written).
+    #[cache::delete(
+        "domains",
+        "organisations",
+        "organisation-{org_id}-name",
+        "organisation-{org_id}-email-branding-pool",
+        "organisation-{org_id}-letter-branding-pool",
+        cache = self.cache
+    )]
+    pub async fn update_organisation(
+        &self,
+        org_id: Uuid,
+        update: &OrganisationUpdate,
+        created_by: Option<Uuid>,
+    ) -> Result<(), Error> {
+        let service_ids: Vec<Uuid> = self
+            .get_organisation_services(org_id)
+            .await?
+            .into_iter()
+            .map(|service| service.id)
+            .collect();
+        let body = WithActor {
+            body: update,
+            created_by,
+        };
+        let result = self
+            .api
+            .post_no_content(&format!("/organisations/{org_id}"), &body)
+            .await;
+        // Like the attribute's keys: after Ok and Err alike.
+        invalidate_service_keys(&self.cache, &service_ids).await;
+        result
+    }
+
+    /// Moves a service into an organisation (`POST /organisations/{org_id}/service`).
+    /// Deletes `service-{service_id}`, `live-service-and-organisation-counts` and `organisations`.
+    #[cache::delete(
+        "service-{service_id}",
+        "live-service-and-organisation-counts",
+        "organisations",
+        cache = self.cache
+    )]
+    pub async fn update_service_organisation(
+        &self,
+        org_id: Uuid,
+        service_id: Uuid,
+    ) -> Result<(), Error> {
+        self.api
+            .post_no_content(
+                &format!("/organisations/{org_id}/service"),
+                &json!({ "service_id": service_id }),
+            )
+            .await
+    }
+
+    /// An organisation's services, active first, then by name
+    /// (`GET /organisations/{org_id}/services`). Not cached.
+    pub async fn get_organisation_services(
+        &self,
+        org_id: Uuid,
+    ) -> Result<Vec<OrganisationService>, Error> {
+        self.api
+            .get(&format!("/organisations/{org_id}/services"))
+            .await
+    }
+
+    /// An organisation's team members (`GET /organisations/{org_id}/users`). Not cached.
+    pub async fn get_organisation_users(&self, org_id: Uuid) -> Result<Vec<User>, Error> {
+        let users: Data<Vec<User>> = self
+            .api
+            .get(&format!("/organisations/{org_id}/users"))
+            .await?;
+        Ok(users.data)
+    }
+
+    /// Removes a user from an organisation's team (`DELETE /organisations/{org_id}/users/{user_id}`).
+    /// Deletes `user-{user_id}`.
+    #[cache::delete("user-{user_id}", cache = self.cache)]
+    pub async fn remove_user_from_organisation(
+        &self,
+        org_id: Uuid,
+        user_id: Uuid,
+        created_by: Option<Uuid>,
+    ) -> Result<(), Error> {
+        let body = created_by.map(|created_by| json!({ "created_by": created_by }));
+        self.api
+            .delete(
+                &format!("/organisations/{org_id}/users/{user_id}"),
+                body.as_ref(),
+            )
+            .await
+    }
+
+    /// An organisation's services with their usage in the financial year starting in April of
+    /// `year` (`GET /organisations/{org_id}/services-with-usage?year=…`). Not cached.
+    pub async fn get_services_and_usage(
+        &self,
+        org_id: Uuid,
+        year: i32,
+    ) -> Result<ServicesAndUsage, Error> {
+        self.api
+            .get_with_query(
+                &format!("/organisations/{org_id}/services-with-usage"),
+                &[("year", &year.to_string())],
+            )
+            .await
+    }
+
+    /// Archives an organisation (`POST /organisations/{org_id}/archive`).
+    /// Deletes `organisations`, `organisation-{org_id}-name` and `domains`.
+    #[cache::delete(
+        "organisations",
+        "organisation-{org_id}-name",
+        "domains",
+        cache = self.cache
+    )]
+    pub async fn archive_organisation(&self, org_id: Uuid) -> Result<(), Error> {
+        self.api
+            .post_no_content(&format!("/organisations/{org_id}/archive"), &json!({}))
+            .await
+    }
+
+    /// The email brandings an organisation's services may choose from
+    /// (`GET /organisations/{org_id}/email-branding-pool`). Cached as
+    /// `organisation-{org_id}-email-branding-pool`.
+    #[cache::set("organisation-{org_id}-email-branding-pool", cache = self.cache)]
+    pub async fn get_email_branding_pool(&self, org_id: Uuid) -> Result<Vec<EmailBranding>, Error> {
+        let pool: Data<Vec<EmailBranding>> = self
+            .api
+            .get(&format!("/organisations/{org_id}/email-branding-pool"))
+            .await?;
+        Ok(pool.data)
+    }
+
+    /// The letter brandings an organisation's services may choose from
+    /// (`GET /organisations/{org_id}/letter-branding-pool`). Cached as
+    /// `organisation-{org_id}-letter-branding-pool`.
+    #[cache::set("organisation-{org_id}-letter-branding-pool", cache = self.cache)]
+    pub async fn get_letter_branding_pool(
+        &self,
+        org_id: Uuid,
+    ) -> Result<Vec<LetterBranding>, Error> {
+        let pool: Data<Vec<LetterBranding>> = self
+            .api
+            .get(&format!("/organisations/{org_id}/letter-branding-pool"))
+            .await?;
+        Ok(pool.data)
+    }
+
+    /// Adds brandings to an organisation's email branding pool
+    /// (`POST /organisations/{org_id}/email-branding-pool`). Deletes
+    /// `organisation-{org_id}-email-branding-pool`.
+    #[cache::delete("organisation-{org_id}-email-branding-pool", cache = self.cache)]
+    pub async fn add_brandings_to_email_branding_pool(
+        &self,
+        org_id: Uuid,
+        branding_ids: &[Uuid],
+    ) -> Result<(), Error> {
+        self.api
+            .post_no_content(
+                &format!("/organisations/{org_id}/email-branding-pool"),
+                &json!({ "branding_ids": branding_ids }),
+            )
+            .await
+    }
+
+    /// Adds brandings to an organisation's letter branding pool
+    /// (`POST /organisations/{org_id}/letter-branding-pool`). Deletes
+    /// `organisation-{org_id}-letter-branding-pool`.
+    #[cache::delete("organisation-{org_id}-letter-branding-pool", cache = self.cache)]
+    pub async fn add_brandings_to_letter_branding_pool(
+        &self,
+        org_id: Uuid,
+        branding_ids: &[Uuid],
+    ) -> Result<(), Error> {
+        self.api
+            .post_no_content(
+                &format!("/organisations/{org_id}/letter-branding-pool"),
+                &json!({ "branding_ids": branding_ids }),
+            )
+            .await
+    }
+
+    /// Removes a branding from an organisation's email branding pool
+    /// (`DELETE /organisations/{org_id}/email-branding-pool/{branding_id}`). Deletes
+    /// `organisation-{org_id}-email-branding-pool`.
+    #[cache::delete("organisation-{org_id}-email-branding-pool", cache = self.cache)]
+    pub async fn remove_email_branding_from_pool(
+        &self,
+        org_id: Uuid,
+        branding_id: Uuid,
+    ) -> Result<(), Error> {
+        self.api
+            .delete(
+                &format!("/organisations/{org_id}/email-branding-pool/{branding_id}"),
+                None,
+            )
+            .await
+    }
+
+    /// Removes a branding from an organisation's letter branding pool
+    /// (`DELETE /organisations/{org_id}/letter-branding-pool/{branding_id}`). Deletes
+    /// `organisation-{org_id}-letter-branding-pool`.
+    #[cache::delete("organisation-{org_id}-letter-branding-pool", cache = self.cache)]
+    pub async fn remove_letter_branding_from_pool(
+        &self,
+        org_id: Uuid,
+        branding_id: Uuid,
+    ) -> Result<(), Error> {
+        self.api
+            .delete(
+                &format!("/organisations/{org_id}/letter-branding-pool/{branding_id}"),
+                None,
+            )
+            .await
+    }
+}
