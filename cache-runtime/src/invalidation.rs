@@ -63,6 +63,28 @@ impl Drop for InvalidationGuard {
     }
 }
 
+/// Keys to invalidate once a write is done, armed before it starts: call [`run`](Self::run)
+/// after the write; if the write's future is dropped first, the keys are invalidated in the
+/// background anyway. Made by [`Cache::invalidation`].
+#[must_use = "dropping it invalidates in the background at once; call `run` after the write"]
+pub struct Invalidation(InvalidationGuard);
+
+impl Invalidation {
+    /// Invalidates now. Never fails: a failure is retried in the background (see
+    /// [`Cache::invalidate`]).
+    pub async fn run(self) {
+        self.0.run().await;
+    }
+}
+
+impl std::fmt::Debug for Invalidation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Invalidation")
+            .field("work", &self.0.work)
+            .finish()
+    }
+}
+
 /// Decrements the pending count however the retry task ends (finished, or dropped at shutdown).
 struct PendingTicket(Cache);
 
@@ -82,15 +104,34 @@ impl Cache {
     /// [`Stats::invalidations_lost`](crate::Stats::invalidations_lost). If this future is dropped
     /// before it finishes, the invalidation still happens in the background.
     pub async fn invalidate<K: AsRef<str>>(&self, keys: impl IntoIterator<Item = K>) {
-        let keys: Vec<String> = keys
+        self.invalidation(keys).run().await;
+    }
+
+    /// Arms the invalidation of `keys` for a write about to start, for keys no attribute can name
+    /// (say, ids the method fetched first):
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let cache = cache::Cache::in_memory();
+    /// let service_ids = [7, 9]; // fetched from the API
+    /// let pending = cache.invalidation(service_ids.map(|id| format!("service-{id}")));
+    /// // ... the write; if this future is dropped here, the keys are still invalidated ...
+    /// pending.run().await;
+    /// # }
+    /// ```
+    pub fn invalidation<K: AsRef<str>>(&self, keys: impl IntoIterator<Item = K>) -> Invalidation {
+        let keys = keys
             .into_iter()
             .map(|key| self.prefixed(key.as_ref()))
             .collect();
-        let work = Work {
-            keys,
-            patterns: Vec::new(),
-        };
-        InvalidationGuard::new(self, work).run().await;
+        Invalidation(InvalidationGuard::new(
+            self,
+            Work {
+                keys,
+                patterns: Vec::new(),
+            },
+        ))
     }
 
     /// Invalidations still being retried in the background.

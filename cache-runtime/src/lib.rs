@@ -72,6 +72,7 @@ pub use crate::config::{CacheBuilder, DEFAULT_MEMORY_CAPACITY_BYTES};
 pub use crate::error::Error;
 pub use crate::global::{global, install};
 pub use crate::handle::{Cache, KeyTtl};
+pub use crate::invalidation::Invalidation;
 pub use crate::settings::{
     DEFAULT_BREAKER_COOL_DOWN, DEFAULT_BREAKER_THRESHOLD, DEFAULT_INVALIDATION_RETRY_FOR,
     DEFAULT_LEASE_TTL, DEFAULT_LEASE_WAIT, DEFAULT_TIMEOUT, DEFAULT_TTL,

@@ -9,7 +9,7 @@ use crate::models::{
     EmailBranding, LetterBranding, NewOrganisation, Organisation, OrganisationService,
     OrganisationSummary, OrganisationUpdate, ServicesAndUsage, User,
 };
-use crate::service_keys::invalidate_service_keys;
+use crate::service_keys::service_keys_invalidation;
 use crate::{ApiClient, Error};
 
 /// The organisations API, cached under the same keys as Notify's admin app so both can share one
@@ -168,6 +168,9 @@ impl OrganisationsClient {
             .into_iter()
             .map(|service| service.id)
             .collect();
+        // Armed before the write: like the attribute's keys, these go after `Ok` and `Err`
+        // alike, and even if this call is dropped mid-write; a failure is retried.
+        let service_keys = service_keys_invalidation(&self.cache, &service_ids);
         let body = WithActor {
             body: update,
             created_by,
@@ -176,8 +179,7 @@ impl OrganisationsClient {
             .api
             .post_no_content(&format!("/organisations/{org_id}"), &body)
             .await;
-        // Like the attribute's keys: after Ok and Err alike.
-        invalidate_service_keys(&self.cache, &service_ids).await;
+        service_keys.run().await;
         result
     }
 

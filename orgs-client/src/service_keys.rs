@@ -2,8 +2,8 @@
 //!
 //! `update_organisation` changes what the admin app caches for each of the organisation's
 //! services, but no argument names those services, so no key template can reach them. The
-//! helper here deletes them through the client's handle after the write, failing open like the
-//! attributes do.
+//! helper here arms their invalidation through the client's handle before the write, with the
+//! attributes' guarantees: after `Ok` and `Err`, even if the call is cancelled, retried on failure.
 
 use cache::Cache;
 use uuid::Uuid;
@@ -13,30 +13,21 @@ pub(crate) fn service_key(service_id: Uuid) -> String {
     format!("service-{service_id}")
 }
 
-/// Deletes `service-{id}` for each id in one round trip. A failure is logged at error level (the
-/// keys may stay stale until their TTL ends) and never fails the caller's write.
-// TODO: move to the runtime's fail-open, retried invalidation API once it lands; `delete`
-// returns errors and does not retry.
-pub(crate) async fn invalidate_service_keys(cache: &Cache, service_ids: &[Uuid]) {
-    if service_ids.is_empty() {
-        return;
-    }
-    let keys: Vec<String> = service_ids.iter().copied().map(service_key).collect();
-    match cache.delete(&keys).await {
-        Ok(deleted) => tracing::debug!(?keys, deleted, "service keys invalidated"),
-        Err(error) => tracing::error!(
-            ?keys,
-            %error,
-            "service key invalidation failed; these keys may be stale until their TTL ends"
-        ),
-    }
+/// Arms the invalidation of `service-{id}` for each id (one round trip when run): it happens
+/// when [`run`](cache::Invalidation::run) is called after the write, or in the background if the
+/// write is dropped first; a failure is retried, logged and counted, never fails the write.
+pub(crate) fn service_keys_invalidation(
+    cache: &Cache,
+    service_ids: &[Uuid],
+) -> cache::Invalidation {
+    cache.invalidation(service_ids.iter().copied().map(service_key))
 }
 
 #[cfg(test)]
 mod tests {
     use uuid::Uuid;
 
-    use super::{invalidate_service_keys, service_key};
+    use super::{service_key, service_keys_invalidation};
 
     #[tokio::test]
     async fn deletes_only_the_named_services() {
@@ -45,7 +36,7 @@ mod tests {
         for id in [a, b, c] {
             cache.set(&service_key(id), &"x", None).await.unwrap();
         }
-        invalidate_service_keys(&cache, &[a, b]).await;
+        service_keys_invalidation(&cache, &[a, b]).run().await;
         let left = |id| {
             let cache = cache.clone();
             async move { cache.get::<String>(&service_key(id)).await.unwrap() }
@@ -53,7 +44,7 @@ mod tests {
         assert_eq!(left(a).await, None);
         assert_eq!(left(b).await, None);
         assert_eq!(left(c).await.as_deref(), Some("x"));
-        invalidate_service_keys(&cache, &[]).await;
+        service_keys_invalidation(&cache, &[]).run().await;
     }
 
     #[test]
