@@ -43,7 +43,13 @@
 //! - [`delete_by_pattern`]: invalidate every key matching a glob, with argument values escaped.
 //!
 //! Failing open: a cache error or timeout never fails the wrapped call. It is logged with
-//! `tracing`, counted in [`Stats`], and the call proceeds as a miss.
+//! `tracing`, counted in [`Stats`], and the call proceeds as a miss. After repeated failures a
+//! circuit breaker skips Redis for a cool-down, so an outage costs a few timeouts, not one per call.
+//!
+//! Never stale: a miss takes a lease on its key, and the value is stored only if no invalidation
+//! came in between; concurrent misses of one key in a process run the body once; an invalidation
+//! survives its call being cancelled and is retried when it fails. `docs/RELIABILITY.md` in the
+//! repository describes each guarantee and the test that proves it.
 
 #![warn(missing_docs)]
 
@@ -127,8 +133,15 @@ pub use cache_macros::set;
 /// The body runs first; then every listed key is deleted in one round trip (`UNLINK`), whether
 /// the body returned `Ok` or `Err`: a failed write may have partly applied. Several keys per
 /// attribute and several stacked attributes (including [`delete_by_pattern`]) are all honoured,
-/// in one round trip for the plain keys. A failed delete never fails the call; it is logged at
-/// error level and counted. Options: `cache = <expr>` and `crate = <path>`, as for [`set`].
+/// in one round trip for the plain keys. Once the body has started, the keys are invalidated even
+/// if the call's future is dropped (a timeout, a client gone). A failed delete never fails the
+/// call: it is retried in the background with backoff, and logged and counted if it never
+/// succeeds. Options: `cache = <expr>` and `crate = <path>`, as for [`set`], and `strict`:
+///
+/// `#[cache::delete("organisations", strict)]` also deletes before the body and, if that fails,
+/// returns `Err(E::from(error))` without running the body: for writes where serving stale data
+/// is worse than failing the request. It needs a return type `Result<T, E>` with
+/// `E: From<cache::Error>`; anything else is a compile error.
 ///
 /// ```
 /// struct OrganisationsClient { cache: cache::Cache }
