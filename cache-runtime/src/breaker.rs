@@ -40,6 +40,8 @@ pub(crate) struct Breaker {
     pub(crate) opened: AtomicU64,
     /// Operations skipped while open.
     pub(crate) skipped: AtomicU64,
+    /// Woken when the breaker closes, so that retries waiting on a backoff go at once.
+    pub(crate) closed: tokio::sync::Notify,
 }
 
 /// A caller allowed through; report how its operation went with [`Permit::record`]. A probe
@@ -79,6 +81,7 @@ impl Breaker {
             cool_down,
             opened: AtomicU64::new(0),
             skipped: AtomicU64::new(0),
+            closed: tokio::sync::Notify::new(),
         }
     }
 
@@ -142,6 +145,7 @@ impl Breaker {
             }
             (State::Probing, false) if probe => {
                 *state = State::Closed { failures: 0 };
+                self.closed.notify_waiters();
                 tracing::info!("Redis answered the probe; circuit breaker closed");
             }
             (State::Probing, true) if probe => {

@@ -7,14 +7,19 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::watch;
 
+use crate::glob::glob_matches;
+
 /// What a leader's call came to, as its followers receive it.
 #[derive(Clone)]
 pub(crate) enum Landing {
-    /// The value to cache, as stored: followers decode their own copy.
-    Value(Arc<[u8]>),
+    /// The value to cache, as stored: followers decode their own copy. With the instant the
+    /// store last vouched for it, if it could.
+    Value(Arc<[u8]>, Option<std::time::Instant>),
     /// An error result, shared when its type can be cloned (see `__private::Sharing`), else
     /// `None` and each follower calls through itself.
     Failed(Option<Arc<dyn Any + Send + Sync>>),
+    /// A value fetched while its key was invalidated: each follower fetches its own.
+    Invalidated,
 }
 
 type Slot = watch::Receiver<Option<Landing>>;
@@ -64,6 +69,26 @@ impl Flights {
             key: key.to_owned(),
             sender,
         })
+    }
+
+    /// Forgets the calls in flight for `keys` and for keys matching `patterns`, after those keys
+    /// were invalidated: a call that starts afterwards must not join a fetch that began before
+    /// the write, or it would get the old value. Callers already waiting keep waiting.
+    pub(crate) fn forget(&self, keys: &[String], patterns: &[String]) {
+        let mut map = self.map();
+        if map.is_empty() {
+            return;
+        }
+        for key in keys {
+            map.remove(key);
+        }
+        if !patterns.is_empty() {
+            map.retain(|key, _| {
+                !patterns
+                    .iter()
+                    .any(|pattern| glob_matches(pattern.as_bytes(), key.as_bytes()))
+            });
+        }
     }
 
     /// Calls in flight.
@@ -122,9 +147,9 @@ mod tests {
         };
         assert!(matches!(flights.join("other"), Role::Leader(_)));
         let waiting = tokio::spawn(follow(slot));
-        leader.land(Landing::Value(Arc::from(&b"42"[..])));
+        leader.land(Landing::Value(Arc::from(&b"42"[..]), None));
         match waiting.await.unwrap() {
-            Some(Landing::Value(bytes)) => assert_eq!(&*bytes, b"42"),
+            Some(Landing::Value(bytes, _)) => assert_eq!(&*bytes, b"42"),
             _ => panic!("expected the value"),
         }
         assert_eq!(flights.len(), 0);

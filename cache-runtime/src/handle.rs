@@ -14,6 +14,7 @@ use crate::config::CacheBuilder;
 use crate::flight::Flights;
 use crate::glob::GlobEscaped;
 use crate::invalidation::Pending;
+use crate::lease::is_marker;
 use crate::settings::Settings;
 use crate::stats::{Counters, Stats};
 
@@ -215,7 +216,9 @@ impl Cache {
             .map(|key| self.prefixed(key.as_ref()))
             .collect();
         let count = keys.len();
-        let deleted = self.counted(self.inner.backend.delete(&keys).await)?;
+        let deleted = self.inner.backend.delete(&keys).await;
+        self.inner.flights.forget(&keys, &[]);
+        let deleted = self.counted(deleted)?;
         self.count_deleted(count);
         Ok(deleted)
     }
@@ -224,7 +227,11 @@ impl Cache {
     /// `SCAN` and `UNLINK`, never `KEYS`; returns how many.
     pub async fn delete_matching(&self, pattern: &str) -> Result<u64, Error> {
         let pattern = self.prefixed_pattern(pattern);
-        let deleted = self.counted(self.inner.backend.delete_matching(&pattern).await)?;
+        let deleted = self.inner.backend.delete_matching(&pattern).await;
+        self.inner
+            .flights
+            .forget(&[], std::slice::from_ref(&pattern));
+        let deleted = self.counted(deleted)?;
         self.count_deleted(1);
         Ok(deleted)
     }
@@ -283,6 +290,11 @@ impl Cache {
     /// Reads `key` (already prefixed), counting a hit or a miss; errors are returned.
     async fn try_lookup<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, Error> {
         let counters = &self.inner.counters;
+        if self.inner.pending.covers(key) {
+            // Stale until the pending invalidation lands.
+            counters.miss();
+            return Ok(None);
+        }
         let stored = match self.inner.backend.get(key).await {
             Ok(stored) => stored,
             Err(error) => {
@@ -291,7 +303,8 @@ impl Cache {
                 return Err(error);
             }
         };
-        let Some(bytes) = stored else {
+        // A lease marker means another reader is fetching the value: absent, for now.
+        let Some(bytes) = stored.filter(|bytes| !is_marker(bytes)) else {
             counters.miss();
             return Ok(None);
         };

@@ -1,23 +1,52 @@
 //! Invalidation that is not lost: a cancelled call still invalidates, and a failed invalidation
 //! is retried in the background with backoff, bounded, logged and counted.
 
+use std::future::{Future, poll_fn};
 use std::pin::pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
 
+use crate::glob::glob_matches;
 use crate::{Cache, Error};
 
 /// First delay before retrying a failed invalidation; it doubles up to [`MAX_BACKOFF`].
 const FIRST_BACKOFF: Duration = Duration::from_millis(50);
 const MAX_BACKOFF: Duration = Duration::from_secs(2);
 
-/// Background invalidations not yet finished, so that tests and shutdown can wait for them.
+/// Background invalidations not yet finished: so that reads of their keys are not served from
+/// the cache meanwhile, and so that tests and shutdown can wait for them.
 #[derive(Debug, Default)]
 pub(crate) struct Pending {
     count: AtomicUsize,
     idle: Notify,
+    works: Mutex<Vec<Arc<Work>>>,
+}
+
+impl Pending {
+    fn works(&self) -> MutexGuard<'_, Vec<Arc<Work>>> {
+        // A list of plain values, valid whatever a panicking holder did.
+        self.works
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Whether an invalidation of `key` (prefixed) is still pending.
+    pub(crate) fn covers(&self, key: &str) -> bool {
+        if self.count.load(Ordering::Acquire) == 0 {
+            return false;
+        }
+        self.works().iter().any(|work| {
+            work.keys.iter().any(|pending| pending == key)
+                || work
+                    .patterns
+                    .iter()
+                    .any(|pattern| glob_matches(pattern.as_bytes(), key.as_bytes()))
+        })
+    }
 }
 
 /// Keys and patterns (already prefixed) to invalidate.
@@ -85,12 +114,32 @@ impl std::fmt::Debug for Invalidation {
     }
 }
 
-/// Decrements the pending count however the retry task ends (finished, or dropped at shutdown).
-struct PendingTicket(Cache);
+/// Registers a pending invalidation, and removes it however the retry task ends (finished, or
+/// dropped at shutdown).
+struct PendingTicket {
+    cache: Cache,
+    work: Arc<Work>,
+}
+
+impl PendingTicket {
+    fn new(cache: &Cache, work: Work) -> PendingTicket {
+        let work = Arc::new(work);
+        let pending = &cache.inner().pending;
+        pending.works().push(Arc::clone(&work));
+        pending.count.fetch_add(1, Ordering::AcqRel);
+        PendingTicket {
+            cache: cache.clone(),
+            work,
+        }
+    }
+}
 
 impl Drop for PendingTicket {
     fn drop(&mut self) {
-        let pending = &self.0.inner().pending;
+        let pending = &self.cache.inner().pending;
+        pending
+            .works()
+            .retain(|work| !Arc::ptr_eq(work, &self.work));
         if pending.count.fetch_sub(1, Ordering::AcqRel) == 1 {
             pending.idle.notify_waiters();
         }
@@ -154,7 +203,15 @@ impl Cache {
     }
 
     /// One attempt: every key in one command, then each pattern. Stops at the first failure.
+    /// Whatever the outcome, calls in flight for these keys in this process are forgotten, so a
+    /// read that starts after the write does not get a value fetched before it.
     pub(crate) async fn try_invalidate(&self, work: &Work) -> Result<(), Error> {
+        let outcome = self.delete_work(work).await;
+        self.inner().flights.forget(&work.keys, &work.patterns);
+        outcome
+    }
+
+    async fn delete_work(&self, work: &Work) -> Result<(), Error> {
         let backend = &self.inner().backend;
         if !work.keys.is_empty() {
             self.counted(backend.delete(&work.keys).await)?;
@@ -167,6 +224,23 @@ impl Cache {
             tracing::debug!(pattern, deleted, "cache pattern invalidated");
         }
         Ok(())
+    }
+
+    /// Sleeps for `delay`, or less if Redis's circuit breaker closes meanwhile (Redis is back).
+    pub(crate) async fn back_off(&self, delay: Duration) {
+        let mut sleep = pin!(tokio::time::sleep(delay));
+        let Some(breaker) = self.inner().backend.breaker() else {
+            return sleep.await;
+        };
+        let mut closed = pin!(breaker.closed.notified());
+        poll_fn(|context| {
+            if sleep.as_mut().poll(context).is_ready() || closed.as_mut().poll(context).is_ready() {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            }
+        })
+        .await;
     }
 
     fn retry_in_background(&self, work: Work, why: &str) {
@@ -183,23 +257,22 @@ impl Cache {
             return;
         };
         tracing::warn!(keys = ?work.keys, patterns = ?work.patterns, why, "cache invalidation did not complete; retrying in the background");
-        self.inner().pending.count.fetch_add(1, Ordering::AcqRel);
-        let ticket = PendingTicket(self.clone());
+        let ticket = PendingTicket::new(self, work);
         runtime.spawn(async move {
-            ticket.0.retry(work).await;
+            ticket.cache.retry(&ticket.work).await;
             drop(ticket);
         });
     }
 
-    async fn retry(&self, work: Work) {
+    async fn retry(&self, work: &Work) {
         let budget = self.inner().settings.invalidation_retry_for;
         let started = Instant::now();
         let mut delay = Duration::ZERO;
         let mut attempts = 0u32;
         loop {
-            tokio::time::sleep(delay).await;
+            self.back_off(delay).await;
             attempts += 1;
-            match self.try_invalidate(&work).await {
+            match self.try_invalidate(work).await {
                 Ok(()) => {
                     tracing::info!(keys = ?work.keys, patterns = ?work.patterns, attempts, "cache invalidation succeeded on retry");
                     return;

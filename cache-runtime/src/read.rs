@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use crate::backend::{Backend, StoredBytes};
 use crate::flight::{Landing, Role, follow};
 use crate::lease::{is_marker, new_marker};
-use crate::{Cache, Error};
+use crate::{BreakerState, Cache, Error};
 
 /// First pause between polls of another reader's lease; it doubles up to [`MAX_POLL`].
 const FIRST_POLL: Duration = Duration::from_millis(5);
@@ -32,42 +32,87 @@ pub(crate) struct ShareFns<R> {
 }
 
 /// What happened to the key when the body's value was ready to store.
-enum Fill {
+enum Fill<'a> {
     /// We hold the lease: store only if it is still there.
-    Leased(LeaseHold),
+    Leased(LeaseHold<'a>),
     /// Leases are off: store unconditionally.
     Plain,
-    /// Do not store (Redis failing, or another reader's fill never came).
+    /// Do not store (Redis failing, another reader's fill never came, or an invalidation of
+    /// this key is still pending).
     No,
 }
 
-/// A lease we hold; released in the background if the call is dropped before its fill, so
-/// other readers need not wait for it to expire.
-struct LeaseHold {
-    cache: Cache,
-    key: String,
-    marker: Option<Vec<u8>>,
+/// A lease we may hold. Armed before the lookup that may take it is sent: if that lookup fails
+/// or is dropped on the wire, Redis may still have run it, so an armed hold is released in the
+/// background when dropped, and readers need not wait for the marker to expire.
+struct LeaseHold<'a> {
+    cache: &'a Cache,
+    key: &'a str,
+    marker: Vec<u8>,
+    /// Whether our marker may be in the key.
+    armed: bool,
 }
 
-impl LeaseHold {
+impl<'a> LeaseHold<'a> {
+    fn new(cache: &'a Cache, key: &'a str) -> Self {
+        LeaseHold {
+            cache,
+            key,
+            marker: new_marker(),
+            armed: false,
+        }
+    }
+
+    /// Before sending a lookup that may leave our marker.
+    fn arm(&mut self) -> &[u8] {
+        self.armed = true;
+        &self.marker
+    }
+
     fn marker(&self) -> &[u8] {
-        self.marker.as_deref().unwrap_or_default()
+        &self.marker
+    }
+
+    /// Our marker is not (or no longer) in the key: nothing to release.
+    fn disarm(&mut self) {
+        self.armed = false;
     }
 }
 
-impl Drop for LeaseHold {
+impl Drop for LeaseHold<'_> {
     fn drop(&mut self) {
-        let Some(marker) = self.marker.take() else {
+        if !self.armed {
             return;
-        };
+        }
+        let marker = std::mem::take(&mut self.marker);
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return; // it expires with its TTL
         };
         let cache = self.cache.clone();
-        let key = std::mem::take(&mut self.key);
-        runtime.spawn(async move {
-            let _ = cache.inner().backend.release(&key, &marker).await;
-        });
+        let key = self.key.to_owned();
+        runtime.spawn(async move { release_until_expired(&cache, &key, &marker).await });
+    }
+}
+
+/// Gives a lease back, retrying (across an outage, a restart) until it would have expired
+/// anyway. It waits while the circuit breaker is open rather than count as a skipped call, and
+/// its own failures do not count towards opening it: it is housekeeping, not a caller.
+async fn release_until_expired(cache: &Cache, key: &str, marker: &[u8]) {
+    let deadline = Instant::now() + cache.inner().settings.lease_ttl;
+    let mut delay = FIRST_POLL;
+    while Instant::now() < deadline {
+        if cache.breaker_state() == BreakerState::Closed
+            && cache
+                .inner()
+                .backend
+                .release_unmetered(key, marker)
+                .await
+                .is_ok()
+        {
+            return;
+        }
+        cache.back_off(delay).await;
+        delay = (delay * 2).min(Duration::from_millis(500));
     }
 }
 
@@ -75,6 +120,14 @@ impl Drop for LeaseHold {
 struct Fetched<R> {
     result: R,
     bytes: Option<StoredBytes>,
+    /// The key was invalidated while the value was fetched (our fill was refused): the value
+    /// may predate a write that has already returned.
+    invalidated: bool,
+    /// When the store was last asked about the key (just before the lookup that hit, or the
+    /// fill that succeeded): a caller that began later may have begun after a write that
+    /// followed it, so it must not be handed this value. `None` when the store could not say
+    /// (unavailable, or leases off): then the value is shared as it is.
+    confirmed_at: Option<Instant>,
 }
 
 /// `#[cache::set]`: the cached value, or the body's result (whose value is then stored).
@@ -95,6 +148,7 @@ where
         inner.counters.miss();
         return body.await;
     }
+    let began = Instant::now();
     if inner.settings.single_flight {
         loop {
             match inner.flights.join(&key) {
@@ -103,7 +157,12 @@ where
                     let fetched = fetch(cache, &key, ttl, &shape, body).await;
                     if guard.has_followers() {
                         guard.land(match fetched.bytes {
-                            Some(bytes) => Landing::Value(bytes.into_shared()),
+                            // A follower may have joined after that write returned: it must not
+                            // get a value from before it.
+                            Some(_) if fetched.invalidated => Landing::Invalidated,
+                            Some(bytes) => {
+                                Landing::Value(bytes.into_shared(), fetched.confirmed_at)
+                            }
                             None => Landing::Failed(
                                 sharing.as_ref().map(|fns| (fns.share)(&fetched.result)),
                             ),
@@ -112,7 +171,12 @@ where
                     return fetched.result;
                 }
                 Role::Follower(slot) => match follow(slot).await {
-                    Some(Landing::Value(bytes)) => {
+                    Some(Landing::Value(bytes, confirmed_at)) => {
+                        // Confirmed by the store only before this call began: a write may have
+                        // finished in between (in another process), so fetch it ourselves.
+                        if confirmed_at.is_some_and(|confirmed| confirmed <= began) {
+                            break;
+                        }
                         // The same key read as another type (a generic method) does not decode:
                         // fetch it ourselves.
                         if let Ok(value) = serde_json::from_slice::<T>(&bytes) {
@@ -129,8 +193,8 @@ where
                         }
                         break;
                     }
-                    // The error cannot be cloned: call through ourselves.
-                    Some(Landing::Failed(None)) => break,
+                    // The error cannot be cloned, or the value may be stale: call through.
+                    Some(Landing::Failed(None) | Landing::Invalidated) => break,
                     // The leader was cancelled: try to lead.
                     None => continue,
                 },
@@ -154,13 +218,22 @@ where
 {
     let inner = cache.inner();
     let counters = &inner.counters;
-    let fill = match find(cache, key).await {
-        Found::Hit(value, bytes) => {
+    // A value stored before a write whose invalidation is still being retried must not be
+    // served, nor a fresh one stored that the retry would then delete for nothing.
+    let found = if inner.pending.covers(key) {
+        Found::Miss(Fill::No)
+    } else {
+        find(cache, key).await
+    };
+    let fill = match found {
+        Found::Hit(value, bytes, asked_at) => {
             counters.hit();
             tracing::debug!(key, "cache hit");
             return Fetched {
                 result: (shape.wrap)(value),
                 bytes: Some(bytes),
+                invalidated: false,
+                confirmed_at: Some(asked_at),
             };
         }
         Found::Miss(fill) => {
@@ -185,64 +258,79 @@ where
         },
         None => None,
     };
-    store(cache, key, ttl, fill, bytes.clone()).await;
+    let stored = store(cache, key, ttl, fill, bytes.clone()).await;
     Fetched {
         result,
         bytes: bytes.map(StoredBytes::Shared),
+        invalidated: stored == Stored::Refused,
+        confirmed_at: match stored {
+            Stored::Filled(asked_at) => Some(asked_at),
+            _ => None,
+        },
     }
 }
 
-enum Found<T> {
-    Hit(T, StoredBytes),
-    Miss(Fill),
+enum Found<'a, T> {
+    /// The value, its stored form, and when the store was asked for it.
+    Hit(T, StoredBytes, Instant),
+    Miss(Fill<'a>),
 }
 
 /// The lookup half of [`fetch`]: a decoded hit, or a miss and what to do with the value.
-async fn find<T: DeserializeOwned>(cache: &Cache, key: &str) -> Found<T> {
+async fn find<'a, T: DeserializeOwned>(cache: &'a Cache, key: &'a str) -> Found<'a, T> {
     let inner = cache.inner();
     let settings = &inner.settings;
     let backend = &inner.backend;
     // In process, a hit costs no lock and no marker: look before taking a lease.
+    let asked_at = Instant::now();
     if let Backend::Memory(memory) = backend
         && let Some(stored) = memory.get(key)
         && !is_marker(&stored)
         && let Ok(value) = serde_json::from_slice::<T>(&stored)
     {
-        return Found::Hit(value, StoredBytes::Shared(stored));
+        return Found::Hit(value, StoredBytes::Shared(stored), asked_at);
     }
-    let marker = settings.leases.then(new_marker);
+    let mut hold = settings.leases.then(|| LeaseHold::new(cache, key));
     let started = Instant::now();
     let mut poll = FIRST_POLL;
     let mut waited = false;
     let mut corrupt: Option<StoredBytes> = None;
     loop {
-        let found = match &marker {
-            Some(marker) => {
+        let asked_at = Instant::now();
+        let found = match &mut hold {
+            Some(hold) => {
                 backend
-                    .lookup_or_lease(key, marker, settings.lease_ttl, corrupt.as_deref())
+                    .lookup_or_lease(key, hold.arm(), settings.lease_ttl, corrupt.as_deref())
                     .await
             }
             None => backend.get(key).await,
         };
         let stored = match found {
-            Ok(Some(stored)) => stored,
+            Ok(Some(stored)) => {
+                // The script answered with what it found, so it left no marker of ours.
+                if let Some(hold) = &mut hold {
+                    hold.disarm();
+                }
+                stored
+            }
             Ok(None) => {
-                return Found::Miss(match marker {
-                    Some(marker) => Fill::Leased(LeaseHold {
-                        cache: cache.clone(),
-                        key: key.to_owned(),
-                        marker: Some(marker),
-                    }),
+                return Found::Miss(match hold {
+                    Some(hold) => Fill::Leased(hold),
                     None => Fill::Plain,
                 });
             }
             Err(error) => {
+                // Skipped by the breaker, the lookup was never sent; otherwise `hold` stays
+                // armed: the script may have run after we stopped waiting.
+                if let (Error::Unavailable { .. }, Some(hold)) = (&error, &mut hold) {
+                    hold.disarm();
+                }
                 read_failed(cache, key, &error);
                 return Found::Miss(Fill::No);
             }
         };
         if is_marker(&stored) {
-            if marker.is_none() {
+            if hold.is_none() {
                 // Another client's lease, and we take none: a plain miss, as without leases.
                 return Found::Miss(Fill::Plain);
             }
@@ -263,14 +351,14 @@ async fn find<T: DeserializeOwned>(cache: &Cache, key: &str) -> Found<T> {
             continue;
         }
         match serde_json::from_slice::<T>(&stored) {
-            Ok(value) => return Found::Hit(value, stored),
+            Ok(value) => return Found::Hit(value, stored, asked_at),
             Err(source) => {
                 inner.counters.error();
                 let error = Error::Decode {
                     key: key.to_owned(),
                     source,
                 };
-                if marker.is_none() {
+                if hold.is_none() {
                     tracing::warn!(key, %error, "cached value does not decode; treating it as a miss and overwriting it");
                     return Found::Miss(Fill::Plain);
                 }
@@ -298,27 +386,45 @@ fn read_failed(cache: &Cache, key: &str, error: &Error) {
     }
 }
 
+/// What became of a fetched value.
+#[derive(Debug, PartialEq, Eq)]
+enum Stored {
+    /// Stored under our lease by a fill sent at this instant.
+    Filled(Instant),
+    /// Refused: the key was invalidated while the value was fetched.
+    Refused,
+    /// Stored without a lease, not stored, or the store failed.
+    Other,
+}
+
 /// The store half of [`fetch`]: fills under our lease, or gives the lease back.
 async fn store(
     cache: &Cache,
     key: &str,
     ttl: Option<Duration>,
-    fill: Fill,
+    fill: Fill<'_>,
     bytes: Option<Arc<[u8]>>,
-) {
+) -> Stored {
     let inner = cache.inner();
     let counters = &inner.counters;
     let ttl = ttl.unwrap_or(inner.settings.default_ttl);
+    let mut stored = Stored::Other;
+    // On an error, `hold` stays armed: our marker may still be there, and is released in the
+    // background.
     let outcome = match (fill, bytes) {
         (Fill::Leased(mut hold), Some(bytes)) => {
+            let asked_at = Instant::now();
             let outcome = inner.backend.fill(key, hold.marker(), bytes, ttl).await;
-            hold.marker = None; // settled: nothing to release
             match outcome {
                 Ok(true) => {
+                    hold.disarm();
                     counters.set();
+                    stored = Stored::Filled(asked_at);
                     Ok(())
                 }
                 Ok(false) => {
+                    hold.disarm();
+                    stored = Stored::Refused;
                     counters.fill_refused();
                     tracing::debug!(
                         key,
@@ -331,7 +437,9 @@ async fn store(
         }
         (Fill::Leased(mut hold), None) => {
             let outcome = inner.backend.release(key, hold.marker()).await;
-            hold.marker = None;
+            if outcome.is_ok() {
+                hold.disarm();
+            }
             outcome.map(drop)
         }
         (Fill::Plain, Some(bytes)) => inner
@@ -352,4 +460,5 @@ async fn store(
             }
         }
     }
+    stored
 }

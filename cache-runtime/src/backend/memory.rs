@@ -133,9 +133,21 @@ impl MemoryBackend {
         released
     }
 
+    /// Removes `keys`. Each removal is a per-key compute, like fills: moka's plain `remove` is
+    /// not serialised with a compute in progress, so a fill that had checked its lease could
+    /// otherwise store its value just after the delete.
     pub(crate) fn delete(&self, keys: &[String]) -> u64 {
         keys.iter()
-            .filter(|key| self.entries.remove(key.as_str()).is_some())
+            .filter(|key| {
+                let mut existed = false;
+                self.entries
+                    .entry(key.to_string())
+                    .and_compute_with(|current| {
+                        existed = current.is_some();
+                        if existed { Op::Remove } else { Op::Nop }
+                    });
+                existed
+            })
             .count() as u64
     }
 

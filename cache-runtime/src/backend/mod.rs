@@ -124,6 +124,17 @@ impl Backend {
         }
     }
 
+    /// Like [`release`](Self::release), for background housekeeping: on Redis it bypasses the
+    /// circuit breaker (callers check its state first) so it neither counts as skipped nor
+    /// towards opening it.
+    pub(crate) async fn release_unmetered(&self, key: &str, lease: &[u8]) -> Result<bool, Error> {
+        match self {
+            Backend::Redis(redis) => redis.release_unmetered(key, lease).await,
+            Backend::Memory(memory) => Ok(memory.release(key, lease)),
+            Backend::Disabled => Ok(false),
+        }
+    }
+
     /// The circuit breaker in front of the store, if it has one (only Redis does).
     pub(crate) fn breaker(&self) -> Option<&crate::breaker::Breaker> {
         match self {

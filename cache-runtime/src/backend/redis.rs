@@ -106,13 +106,24 @@ impl RedisBackend {
         F: Future<Output = redis::RedisResult<T>>,
     {
         let permit = self.breaker.permit()?;
-        let attempt = async { Ok(run(self.connection().await?).await?) };
-        let result = match tokio::time::timeout(self.timeout, attempt).await {
-            Ok(result) => result,
-            Err(_elapsed) => Err(Error::Timeout(self.timeout)),
-        };
+        let result = self.query_unmetered(run).await;
         permit.record(result.as_ref().err().is_some_and(is_outage));
         result
+    }
+
+    /// Runs one command with the handle's timeout, without the breaker.
+    async fn query_unmetered<T, F>(
+        &self,
+        run: impl FnOnce(ConnectionManager) -> F,
+    ) -> Result<T, Error>
+    where
+        F: Future<Output = redis::RedisResult<T>>,
+    {
+        let attempt = async { Ok(run(self.connection().await?).await?) };
+        match tokio::time::timeout(self.timeout, attempt).await {
+            Ok(result) => result,
+            Err(_elapsed) => Err(Error::Timeout(self.timeout)),
+        }
     }
 
     /// The value under `key`, or another reader's lease marker; `None` when there was neither
@@ -164,6 +175,18 @@ impl RedisBackend {
     /// Removes `lease` from `key` if it is still there.
     pub(crate) async fn release(&self, key: &str, lease: &[u8]) -> Result<bool, Error> {
         self.query(|mut connection| async move {
+            RELEASE
+                .key(key)
+                .arg(lease)
+                .invoke_async(&mut connection)
+                .await
+        })
+        .await
+    }
+
+    /// [`release`](Self::release) without the breaker, for background housekeeping.
+    pub(crate) async fn release_unmetered(&self, key: &str, lease: &[u8]) -> Result<bool, Error> {
+        self.query_unmetered(|mut connection| async move {
             RELEASE
                 .key(key)
                 .arg(lease)

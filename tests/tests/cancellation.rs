@@ -1,0 +1,510 @@
+//! Cancellation: callers drop futures at any point (a request timeout, a client that went
+//! away, the losing branch of a `select!`).
+//!
+//! - A `#[cache::delete]` future dropped after its body started still invalidates: many writes
+//!   are dropped at random points, concurrently with readers (also dropped at random), and at
+//!   quiescence no key is stale. A hand-written write that deletes after its body, without the
+//!   runtime's guard, fails the same check (so the check can fail).
+//! - A single-flight leader dropped mid-body hands over: its followers get the right value.
+//! - A reader dropped while holding a lease does not make later readers wait for it.
+//!
+//! Bounds on time are liveness bounds, far above what the behaviour needs.
+
+mod common;
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use cache::Cache;
+use cache_tests::{RedisServer, Rng, Truth, Versioned};
+
+use crate::common::LIVENESS;
+
+const KEYS: u32 = 8;
+const READERS: usize = 12;
+const WRITERS: usize = 4;
+/// How long readers and writers run (together, so that the last operations on a key mix both).
+const RUN_FOR: Duration = Duration::from_millis(600);
+
+struct Store {
+    cache: Cache,
+    truth: Arc<Truth>,
+    rng: Mutex<Rng>,
+    /// Writes whose body bumped the version.
+    bumped: AtomicU64,
+    /// Reads whose body ran; the first `block_first` of them never return (until dropped).
+    bodies: AtomicUsize,
+    block_first: usize,
+}
+
+impl Store {
+    fn new(cache: Cache, truth: Arc<Truth>, seed: u64) -> Arc<Store> {
+        Arc::new(Store {
+            cache,
+            truth,
+            rng: Mutex::new(Rng::new(seed)),
+            bumped: AtomicU64::new(0),
+            bodies: AtomicUsize::new(0),
+            block_first: 0,
+        })
+    }
+
+    fn blocking_first(cache: Cache, truth: Arc<Truth>, block_first: usize) -> Arc<Store> {
+        Arc::new(Store {
+            block_first,
+            ..Arc::into_inner(Store::new(cache, truth, 0)).unwrap()
+        })
+    }
+
+    fn pause(&self, max_millis: u64) -> Duration {
+        self.rng
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .duration_up_to(Duration::from_millis(max_millis))
+    }
+
+    fn bodies(&self) -> usize {
+        self.bodies.load(Ordering::SeqCst)
+    }
+
+    #[cache::set("item-{id}", ttl = "1h", cache = self.cache)]
+    async fn read(&self, id: u32) -> Versioned {
+        let body = self.bodies.fetch_add(1, Ordering::SeqCst);
+        let value = self.truth.read(id);
+        if body < self.block_first {
+            std::future::pending::<()>().await;
+        }
+        tokio::time::sleep(self.pause(3)).await;
+        value
+    }
+
+    /// The write under test: the runtime invalidates even if this future is dropped mid-body.
+    #[cache::delete("item-{id}", cache = self.cache)]
+    async fn write(&self, id: u32) -> u64 {
+        tokio::time::sleep(self.pause(2)).await;
+        let version = self.truth.bump(id);
+        self.bumped.fetch_add(1, Ordering::Relaxed);
+        tokio::time::sleep(self.pause(2)).await;
+        version
+    }
+
+    /// The control: the same write, deleting by hand after the body, with nothing to finish
+    /// the job if the future is dropped (what Notify's `finally` does in Python, where a call
+    /// is not dropped halfway).
+    async fn write_by_hand(&self, id: u32) -> u64 {
+        tokio::time::sleep(self.pause(2)).await;
+        let version = self.truth.bump(id);
+        self.bumped.fetch_add(1, Ordering::Relaxed);
+        tokio::time::sleep(self.pause(2)).await;
+        let _ = self.cache.delete([format!("item-{id}")]).await;
+        version
+    }
+}
+
+/// Awaits `future`, failing the test if it takes longer than [`LIVENESS`].
+async fn live<T>(what: &str, future: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(LIVENESS, future)
+        .await
+        .unwrap_or_else(|_| panic!("{what} hung for more than {LIVENESS:?}"))
+}
+
+#[derive(Debug, Default)]
+struct Outcome {
+    writes: u64,
+    writes_dropped: u64,
+    reads: u64,
+    reads_dropped: u64,
+    /// Writes dropped after their body bumped the version (the ones that must still invalidate).
+    dropped_after_the_write: u64,
+    stale_keys: Vec<String>,
+    markers_left: usize,
+    invalidations_retried: u64,
+    invalidations_lost: u64,
+}
+
+/// What the cache holds for `item-{id}`: raw bytes from Redis, or through the in-process handle.
+async fn held(server: Option<&RedisServer>, cache: &Cache, id: u32) -> Option<Vec<u8>> {
+    let key = format!("item-{id}");
+    match server {
+        Some(server) => {
+            let mut connection = server
+                .client()
+                .get_multiplexed_async_connection()
+                .await
+                .expect("connect to the test redis-server");
+            redis::cmd("GET")
+                .arg(&key)
+                .query_async(&mut connection)
+                .await
+                .expect("raw GET")
+        }
+        None => match cache.get::<Versioned>(&key).await {
+            Ok(value) => value.map(|value| serde_json::to_vec(&value).unwrap()),
+            // The explicit API does not decode a lease marker.
+            Err(_) => Some(b"!cache-lease:".to_vec()),
+        },
+    }
+}
+
+/// Readers and writers, calls dropped at random points (`timeout` with 0–4 ms for writes, 0–10 ms for reads), then the
+/// check at quiescence. `by_hand` uses the control write instead of `#[cache::delete]`.
+async fn drop_at_random(
+    server: Option<&RedisServer>,
+    cache: Cache,
+    by_hand: bool,
+    seed: u64,
+) -> Outcome {
+    let truth = Arc::new(Truth::default());
+    let store = Store::new(cache.clone(), truth.clone(), seed);
+    let [writes, writes_dropped, reads, reads_dropped] =
+        [(); 4].map(|()| Arc::new(AtomicU64::new(0)));
+    let mut tasks = Vec::new();
+    let until = Instant::now() + RUN_FOR;
+    for task in 0..READERS + WRITERS {
+        let store = store.clone();
+        let writer = task >= READERS;
+        let (done, dropped) = if writer {
+            (writes.clone(), writes_dropped.clone())
+        } else {
+            (reads.clone(), reads_dropped.clone())
+        };
+        let mut rng = Rng::new(seed.wrapping_add(task as u64 + 1));
+        tasks.push(tokio::spawn(async move {
+            while Instant::now() < until {
+                done.fetch_add(1, Ordering::Relaxed);
+                let id = rng.below(u64::from(KEYS)) as u32;
+                // Writes take 0–4 ms and reads 0–3 ms (plus the cache): most writes are dropped,
+                // a few reads are.
+                let deadline =
+                    rng.duration_up_to(Duration::from_millis(if writer { 4 } else { 10 }));
+                let completed = if writer && by_hand {
+                    tokio::time::timeout(deadline, store.write_by_hand(id))
+                        .await
+                        .is_ok()
+                } else if writer {
+                    tokio::time::timeout(deadline, store.write(id))
+                        .await
+                        .is_ok()
+                } else {
+                    tokio::time::timeout(deadline, store.read(id)).await.is_ok()
+                };
+                if !completed {
+                    dropped.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }));
+    }
+    live("the workload", async {
+        for task in tasks {
+            task.await.expect("a task panicked");
+        }
+        cache.flush_invalidations().await;
+    })
+    .await;
+    // Released leases go in the background too: give them a moment.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
+    let writes = writes.load(Ordering::Relaxed);
+    let writes_dropped = writes_dropped.load(Ordering::Relaxed);
+    let bumped = store.bumped.load(Ordering::Relaxed);
+    let writes_completed = writes - writes_dropped;
+    let stats = cache.stats();
+    let mut outcome = Outcome {
+        writes,
+        writes_dropped,
+        reads: reads.load(Ordering::Relaxed),
+        reads_dropped: reads_dropped.load(Ordering::Relaxed),
+        dropped_after_the_write: bumped - writes_completed,
+        invalidations_retried: stats.invalidations_retried,
+        invalidations_lost: stats.invalidations_lost,
+        ..Outcome::default()
+    };
+    for id in 0..KEYS {
+        let Some(bytes) = held(server, &cache, id).await else {
+            continue;
+        };
+        if bytes.starts_with(b"!cache-lease:") {
+            outcome.markers_left += 1;
+            continue;
+        }
+        let value: Versioned = serde_json::from_slice(&bytes).expect("a cached value");
+        if value != truth.read(id) {
+            outcome.stale_keys.push(format!(
+                "item-{id}: version {} (source: {})",
+                value.version,
+                truth.read(id).version
+            ));
+        }
+    }
+    outcome
+}
+
+fn redis_handle(server: &RedisServer) -> Cache {
+    Cache::builder()
+        .redis(server.url())
+        // Generous: dropped calls are the point here, not timeouts.
+        .timeout(Duration::from_secs(1))
+        .build()
+        .expect("a valid configuration")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_dropped_writes_still_invalidate() {
+    let seed = Rng::random_seed();
+    println!("cancellation: seed {seed}");
+    let server = RedisServer::start();
+    let outcome = drop_at_random(Some(&server), redis_handle(&server), false, seed).await;
+    println!("cancellation: redis, #[cache::delete]: {outcome:?}");
+    assert!(
+        outcome.dropped_after_the_write > 0,
+        "no write was dropped after its body wrote: the test proves nothing: {outcome:?}"
+    );
+    assert!(
+        outcome.invalidations_retried >= outcome.dropped_after_the_write,
+        "{outcome:?}"
+    );
+    assert_eq!(outcome.invalidations_lost, 0, "{outcome:?}");
+    assert!(outcome.stale_keys.is_empty(), "stale keys: {outcome:?}");
+
+    // The control: without the runtime's guard, the same drops leave stale keys.
+    let mut control = Vec::new();
+    for round in 0..10u64 {
+        let _: () = redis::cmd("FLUSHDB")
+            .query(&mut server.connection())
+            .unwrap();
+        let outcome = drop_at_random(
+            Some(&server),
+            redis_handle(&server),
+            true,
+            seed.wrapping_add(round + 1),
+        )
+        .await;
+        let found = !outcome.stale_keys.is_empty();
+        control.push(outcome);
+        if found {
+            break;
+        }
+    }
+    let stale: usize = control.iter().map(|outcome| outcome.stale_keys.len()).sum();
+    println!(
+        "cancellation: redis: {} writes, {} dropped ({} after the body wrote), {} reads ({} dropped): {} stale keys; \
+         control (delete by hand): {} round(s), {stale} stale keys",
+        outcome.writes,
+        outcome.writes_dropped,
+        outcome.dropped_after_the_write,
+        outcome.reads,
+        outcome.reads_dropped,
+        outcome.stale_keys.len(),
+        control.len(),
+    );
+    assert!(
+        stale > 0,
+        "the control never left a stale key: the check cannot tell: {control:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_process_dropped_writes_still_invalidate() {
+    let seed = Rng::random_seed();
+    println!("cancellation: seed {seed}");
+    let cache = Cache::in_memory();
+    let outcome = drop_at_random(None, cache, false, seed).await;
+    println!("cancellation: in process, #[cache::delete]: {outcome:?}");
+    assert!(outcome.dropped_after_the_write > 0, "{outcome:?}");
+    assert!(
+        outcome.invalidations_retried >= outcome.dropped_after_the_write,
+        "{outcome:?}"
+    );
+    assert!(outcome.stale_keys.is_empty(), "stale keys: {outcome:?}");
+    assert_eq!(outcome.markers_left, 0, "{outcome:?}");
+
+    let mut control = Vec::new();
+    for round in 0..10u64 {
+        let outcome =
+            drop_at_random(None, Cache::in_memory(), true, seed.wrapping_add(round + 1)).await;
+        let found = !outcome.stale_keys.is_empty();
+        control.push(outcome);
+        if found {
+            break;
+        }
+    }
+    let stale: usize = control.iter().map(|outcome| outcome.stale_keys.len()).sum();
+    println!(
+        "cancellation: in process: {} writes, {} dropped ({} after the body wrote), {} reads ({} dropped): {} stale keys; \
+         control (delete by hand): {} round(s), {stale} stale keys",
+        outcome.writes,
+        outcome.writes_dropped,
+        outcome.dropped_after_the_write,
+        outcome.reads,
+        outcome.reads_dropped,
+        outcome.stale_keys.len(),
+        control.len(),
+    );
+    assert!(stale > 0, "the control never left a stale key: {control:?}");
+}
+
+/// A single-flight leader dropped mid-body: one follower takes over, and every follower gets
+/// the right value.
+async fn dropped_leader_hands_over(cache: Cache) {
+    let truth = Arc::new(Truth::default());
+    let store = Store::blocking_first(cache.clone(), truth, 1);
+    let leader = {
+        let store = store.clone();
+        tokio::spawn(async move { store.read(1).await })
+    };
+    live("the leader's body", async {
+        while store.bodies() < 1 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    })
+    .await;
+    let followers: Vec<_> = (0..8)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move { store.read(1).await })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(store.bodies(), 1, "the followers wait for the leader");
+    leader.abort();
+    let started = Instant::now();
+    for follower in followers {
+        let value = live("a follower", follower)
+            .await
+            .expect("a follower panicked");
+        assert_eq!(value, Versioned { id: 1, version: 0 });
+    }
+    let elapsed = started.elapsed();
+    println!(
+        "cancellation: {:?}: leader dropped; 8 followers served {elapsed:.2?} later",
+        cache.backend_kind()
+    );
+    assert_eq!(store.bodies(), 2, "one follower took over");
+    let stats = cache.stats();
+    assert_eq!(stats.coalesced, 7, "{stats:?}");
+    assert_eq!(stats.sets, 1, "{stats:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_dropped_single_flight_leader_hands_over() {
+    let server = RedisServer::start();
+    dropped_leader_hands_over(redis_handle(&server)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_process_dropped_single_flight_leader_hands_over() {
+    dropped_leader_hands_over(Cache::in_memory()).await;
+}
+
+/// A reader dropped while it holds a lease (its body running) gives the lease back: a later
+/// reader does not wait `lease_wait` (3 s here) for a fill that will never come, and fills.
+async fn dropped_lease_holder_does_not_block(first: Cache, second: Cache) {
+    let truth = Arc::new(Truth::default());
+    let holder = Store::blocking_first(first, truth.clone(), 1);
+    let reader = Store::new(second.clone(), truth, 1);
+    let task = {
+        let holder = holder.clone();
+        tokio::spawn(async move { holder.read(1).await })
+    };
+    live("the holder's body", async {
+        while holder.bodies() < 1 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    })
+    .await;
+    task.abort();
+    let _ = task.await;
+    let started = Instant::now();
+    let value = live("a later read", reader.read(1)).await;
+    let elapsed = started.elapsed();
+    println!(
+        "cancellation: {:?}: read after a dropped lease holder took {elapsed:.2?} (lease_wait 3 s)",
+        second.backend_kind()
+    );
+    assert_eq!(value, Versioned { id: 1, version: 0 });
+    assert!(
+        elapsed < Duration::from_secs(1),
+        "the later read waited {elapsed:?} for a dropped reader's lease"
+    );
+    assert_eq!(reader.bodies(), 1);
+    assert_eq!(second.stats().sets, 1, "the later read filled the key");
+    let cached = live("a cached read", reader.read(1)).await;
+    assert_eq!(cached, value);
+    assert_eq!(reader.bodies(), 1, "and it is a hit now");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_dropped_lease_holder_does_not_block_other_readers() {
+    let server = RedisServer::start();
+    let second = Cache::builder()
+        .redis(server.url())
+        .lease_wait(Duration::from_secs(3))
+        .build()
+        .unwrap();
+    dropped_lease_holder_does_not_block(redis_handle(&server), second).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_process_dropped_lease_holder_does_not_block_other_readers() {
+    let cache = Cache::builder()
+        .in_memory()
+        .lease_wait(Duration::from_secs(3))
+        .build()
+        .unwrap();
+    dropped_lease_holder_does_not_block(cache.clone(), cache).await;
+}
+
+/// A reader dropped while its lookup is on the wire (here: Redis is hung, so the lookup is
+/// sent but not answered) must not leave a lease behind once Redis runs the lookup.
+///
+/// FAILS with the runtime as it is: the marker is only put in a `LeaseHold` (whose drop
+/// releases it) after the lookup answers, so a call dropped before that leaves a marker that
+/// nobody owns for `lease_ttl` (10 s), and every reader of the key meanwhile waits `lease_wait`
+/// and then calls through without storing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_read_dropped_during_its_lookup_leaves_no_lease() {
+    let server = RedisServer::start();
+    let first = redis_handle(&server);
+    let truth = Arc::new(Truth::default());
+    let store = Store::new(first.clone(), truth.clone(), 1);
+    // Connected, and the lookup script loaded.
+    live("a warm-up read", store.read(99)).await;
+    server.pause();
+    let dropped = tokio::time::timeout(Duration::from_millis(20), store.read(1)).await;
+    assert!(dropped.is_err(), "the read was dropped mid-lookup");
+    server.resume();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let mut connection = server.connection();
+    let held: Option<String> = redis::cmd("GET")
+        .arg("item-1")
+        .query(&mut connection)
+        .unwrap();
+    let ttl: i64 = redis::cmd("PTTL")
+        .arg("item-1")
+        .query(&mut connection)
+        .unwrap();
+    println!(
+        "cancellation: after a read dropped mid-lookup, item-1 holds {held:?} (PTTL {ttl} ms)"
+    );
+    let second = Cache::builder()
+        .redis(server.url())
+        .lease_wait(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    let reader = Store::new(second.clone(), truth, 2);
+    let started = Instant::now();
+    live("a later read", reader.read(1)).await;
+    let elapsed = started.elapsed();
+    println!("cancellation: the next reader of item-1 took {elapsed:.2?} (lease_wait 2 s)");
+    assert!(
+        !held
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with("!cache-lease:"),
+        "a lease marker nobody owns holds item-1 for {ttl} ms"
+    );
+    assert!(elapsed < Duration::from_secs(1), "{elapsed:?}");
+    assert_eq!(second.stats().sets, 1, "the later read filled the key");
+}

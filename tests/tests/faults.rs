@@ -1,0 +1,488 @@
+//! Faults under load, against a real `redis-server`: concurrent readers and writers go through
+//! the macros on several handles (stand-ins for processes) while the server is
+//!
+//! - (a) killed with `SIGKILL` mid-run, then restarted on the same port;
+//! - (b) frozen with `SIGSTOP` (a hang), then thawed with `SIGCONT`;
+//! - (c) flooded past its `maxclients`, while a fresh handle must open its first connection,
+//!   then released.
+//!
+//! During each: no caller sees an error (the macros fail open), no caller gets a wrong value
+//! (another item, a version the source never produced, a marker or garbage), and every call
+//! completes within a liveness bound of 2 s (the real latencies are printed, and copied into
+//! docs/RELIABILITY.md). After recovery, hits resume within seconds and the breaker closes; at
+//! quiescence no key is stale.
+//!
+//! Settings: cache timeout 50 ms, breaker 3 failures / 300 ms cool-down (defaults: 100 ms,
+//! 3 / 2 s), leases at their defaults (TTL 10 s, wait 250 ms). Run with `--nocapture` to see the
+//! figures.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use cache::{BreakerState, Cache};
+use cache_tests::{ClientFlood, RedisServer, Rng, Truth, Versioned};
+
+const KEYS: u32 = 8;
+/// Reader tasks per handle.
+const READERS: usize = 4;
+/// Writer tasks per handle.
+const WRITERS: usize = 1;
+/// Handles present from the start (processes).
+const HANDLES: usize = 3;
+const TIMEOUT: Duration = Duration::from_millis(50);
+const COOL_DOWN: Duration = Duration::from_millis(300);
+/// Load before the fault, the fault itself, and after the first hit following recovery.
+const WARM_UP: Duration = Duration::from_millis(500);
+const FAULT: Duration = Duration::from_secs(1);
+const AFTER: Duration = Duration::from_secs(1);
+/// Liveness bounds: a call slower than this, or a recovery slower than that, fails the test.
+const CALL_LIVENESS: Duration = Duration::from_secs(2);
+const RECOVERY_LIVENESS: Duration = Duration::from_secs(10);
+
+#[derive(Debug, Clone, PartialEq)]
+struct ApiError;
+
+struct Store {
+    cache: Cache,
+    truth: Arc<Truth>,
+    rng: Mutex<Rng>,
+}
+
+impl Store {
+    fn pause(&self) -> Duration {
+        self.rng
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .duration_up_to(Duration::from_millis(2))
+    }
+
+    #[cache::set("item-{id}", ttl = "1h", cache = self.cache)]
+    async fn read(&self, id: u32) -> Result<Versioned, ApiError> {
+        let value = self.truth.read(id);
+        tokio::time::sleep(self.pause()).await;
+        Ok(value)
+    }
+
+    #[cache::delete("item-{id}", cache = self.cache)]
+    async fn write(&self, id: u32) -> Result<u64, ApiError> {
+        Ok(self.truth.bump(id))
+    }
+}
+
+/// Before the fault, during it, after recovery.
+const PHASES: [&str; 3] = ["before", "during", "after"];
+
+#[derive(Debug, Default)]
+struct PhaseCounters {
+    ops: AtomicU64,
+    reads: AtomicU64,
+    errors: AtomicU64,
+    wrong: AtomicU64,
+    stale_reads: AtomicU64,
+    worst_micros: AtomicU64,
+}
+
+#[derive(Debug, Default)]
+struct Shared {
+    phase: AtomicUsize,
+    stop: AtomicBool,
+    phases: [PhaseCounters; 3],
+    wrong_examples: Mutex<Vec<String>>,
+}
+
+impl Shared {
+    fn record(&self, latency: Duration) -> &PhaseCounters {
+        let phase = &self.phases[self.phase.load(Ordering::SeqCst)];
+        phase.ops.fetch_add(1, Ordering::Relaxed);
+        phase.worst_micros.fetch_max(
+            u64::try_from(latency.as_micros()).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
+        phase
+    }
+}
+
+/// A load of readers and writers over handles that can be added while it runs.
+struct Load {
+    truth: Arc<Truth>,
+    shared: Arc<Shared>,
+    caches: Vec<Cache>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+    seed: u64,
+}
+
+impl Load {
+    fn new(seed: u64) -> Load {
+        Load {
+            truth: Arc::new(Truth::default()),
+            shared: Arc::new(Shared::default()),
+            caches: Vec::new(),
+            tasks: Vec::new(),
+            seed,
+        }
+    }
+
+    fn add_handle(&mut self, cache: Cache) {
+        let index = self.caches.len() as u64;
+        self.caches.push(cache.clone());
+        let store = Arc::new(Store {
+            cache,
+            truth: self.truth.clone(),
+            rng: Mutex::new(Rng::new(self.seed ^ (index + 1))),
+        });
+        for task in 0..READERS + WRITERS {
+            let writer = task >= READERS;
+            let store = store.clone();
+            let shared = self.shared.clone();
+            let truth = self.truth.clone();
+            let mut rng = Rng::new(self.seed.wrapping_add(index * 1000 + task as u64));
+            self.tasks.push(tokio::spawn(async move {
+                while !shared.stop.load(Ordering::SeqCst) {
+                    let id = rng.below(u64::from(KEYS)) as u32;
+                    if writer {
+                        let started = Instant::now();
+                        let result = store.write(id).await;
+                        let phase = shared.record(started.elapsed());
+                        match result {
+                            Ok(version) => truth.completed(id, version),
+                            Err(_) => {
+                                phase.errors.fetch_add(1, Ordering::Relaxed);
+                            }
+                        }
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                    } else {
+                        let floor = truth.floor(id);
+                        let started = Instant::now();
+                        let result = store.read(id).await;
+                        let phase = shared.record(started.elapsed());
+                        phase.reads.fetch_add(1, Ordering::Relaxed);
+                        match result {
+                            Err(_) => {
+                                phase.errors.fetch_add(1, Ordering::Relaxed);
+                            }
+                            Ok(value)
+                                if value.id != id || value.version > truth.read(id).version =>
+                            {
+                                phase.wrong.fetch_add(1, Ordering::Relaxed);
+                                shared
+                                    .wrong_examples
+                                    .lock()
+                                    .unwrap()
+                                    .push(format!("item {id}: got {value:?}"));
+                            }
+                            Ok(value) if value.version < floor => {
+                                phase.stale_reads.fetch_add(1, Ordering::Relaxed);
+                            }
+                            Ok(_) => {}
+                        }
+                        tokio::time::sleep(Duration::from_millis(1)).await;
+                    }
+                }
+            }));
+        }
+    }
+
+    fn enter(&self, phase: usize) {
+        self.shared.phase.store(phase, Ordering::SeqCst);
+    }
+
+    fn hits(&self, caches: &[Cache]) -> u64 {
+        caches.iter().map(|cache| cache.stats().hits).sum()
+    }
+
+    async fn stop(&mut self) {
+        self.shared.stop.store(true, Ordering::SeqCst);
+        for task in self.tasks.drain(..) {
+            tokio::time::timeout(RECOVERY_LIVENESS, task)
+                .await
+                .expect("a load task hung")
+                .expect("a load task panicked");
+        }
+    }
+}
+
+fn handle(server: &RedisServer) -> Cache {
+    Cache::builder()
+        .redis(server.url())
+        .timeout(TIMEOUT)
+        .circuit_breaker(3, COOL_DOWN)
+        .build()
+        .expect("a valid configuration")
+}
+
+/// Polls `condition` every 5 ms; how long it took to hold, or `None` after `within`.
+async fn time_until(within: Duration, mut condition: impl FnMut() -> bool) -> Option<Duration> {
+    let started = Instant::now();
+    loop {
+        if condition() {
+            return Some(started.elapsed());
+        }
+        if started.elapsed() > within {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// What one fault came to.
+#[derive(Debug)]
+struct Report {
+    fault: &'static str,
+    ops: u64,
+    reads: u64,
+    errors_seen: u64,
+    wrong_values: u64,
+    stale_reads: [u64; 3],
+    worst: [Duration; 3],
+    breaker_opened: u64,
+    breaker_skipped: u64,
+    cache_errors: u64,
+    first_hit: Duration,
+    breaker_closed: Duration,
+    stale_keys: Vec<String>,
+    markers_left: usize,
+    invalidations_retried: u64,
+    invalidations_lost: u64,
+}
+
+impl Report {
+    fn line(&self) -> String {
+        format!(
+            "faults: {}: {} ops ({} reads), {} errors seen by callers, {} wrong values, \
+             worst latency before/during/after {:.1?}/{:.1?}/{:.1?}, breaker opened {} times \
+             (skipped {} operations), first hit {:.1?} after recovery, breaker closed after \
+             {:.1?}, {} cache errors absorbed, {} invalidations retried, {} lost, {} stale keys \
+             at quiescence, {} lease markers left, stale reads before/during/after {}/{}/{}",
+            self.fault,
+            self.ops,
+            self.reads,
+            self.errors_seen,
+            self.wrong_values,
+            self.worst[0],
+            self.worst[1],
+            self.worst[2],
+            self.breaker_opened,
+            self.breaker_skipped,
+            self.first_hit,
+            self.breaker_closed,
+            self.cache_errors,
+            self.invalidations_retried,
+            self.invalidations_lost,
+            self.stale_keys.len(),
+            self.markers_left,
+            self.stale_reads[0],
+            self.stale_reads[1],
+            self.stale_reads[2],
+        )
+    }
+
+    #[track_caller]
+    fn assert_healthy(&self) {
+        assert_eq!(self.errors_seen, 0, "callers saw errors: {self:#?}");
+        assert_eq!(self.wrong_values, 0, "callers got wrong values: {self:#?}");
+        for (phase, worst) in PHASES.iter().zip(self.worst) {
+            assert!(
+                worst < CALL_LIVENESS,
+                "a call took {worst:?} {phase} the fault: {self:#?}"
+            );
+        }
+        assert!(
+            self.stale_keys.is_empty(),
+            "stale keys at quiescence: {self:#?}"
+        );
+        assert_eq!(self.invalidations_lost, 0, "{self:#?}");
+        assert!(self.ops > 0 && self.reads > 0);
+    }
+}
+
+/// Drives one fault: warm-up, `inject`, hold, `recover`, wait for hits on `watched` (all
+/// handles when empty) and for every breaker to close, more load, then the check at quiescence.
+async fn run_fault(
+    fault: &'static str,
+    server: &mut RedisServer,
+    inject: impl FnOnce(&mut RedisServer, &mut Load),
+    recover: impl FnOnce(&mut RedisServer, &mut Load),
+) -> Report {
+    let seed = Rng::random_seed();
+    println!("faults: {fault}: seed {seed}");
+    let mut load = Load::new(seed);
+    for _ in 0..HANDLES {
+        load.add_handle(handle(server));
+    }
+    tokio::time::sleep(WARM_UP).await;
+    assert!(
+        load.hits(&load.caches) > 0,
+        "{fault}: no hits before the fault"
+    );
+
+    load.enter(1);
+    let handles_before = load.caches.len();
+    tokio::task::block_in_place(|| inject(server, &mut load));
+    tokio::time::sleep(FAULT).await;
+
+    // Recovery: the handles added during the fault (if any) are the ones that must recover.
+    let watched: Vec<Cache> = if load.caches.len() > handles_before {
+        load.caches[handles_before..].to_vec()
+    } else {
+        load.caches.clone()
+    };
+    let hits = load.hits(&watched);
+    tokio::task::block_in_place(|| recover(server, &mut load));
+    load.enter(2);
+    let recovered = Instant::now();
+    let first_hit = time_until(RECOVERY_LIVENESS, || load.hits(&watched) > hits)
+        .await
+        .unwrap_or_else(|| panic!("{fault}: no hit within {RECOVERY_LIVENESS:?} of recovery"));
+    let all_caches = load.caches.clone();
+    time_until(RECOVERY_LIVENESS, || {
+        all_caches
+            .iter()
+            .all(|cache| cache.breaker_state() == BreakerState::Closed)
+    })
+    .await
+    .unwrap_or_else(|| panic!("{fault}: a breaker stayed open after recovery"));
+    let breaker_closed = recovered.elapsed();
+    tokio::time::sleep(AFTER).await;
+    load.stop().await;
+    for cache in &load.caches {
+        tokio::time::timeout(RECOVERY_LIVENESS, cache.flush_invalidations())
+            .await
+            .unwrap_or_else(|_| panic!("{fault}: invalidations still pending"));
+    }
+
+    // Quiescence: every key absent, or holding the source's version.
+    let mut connection = server.connection();
+    let mut stale_keys = Vec::new();
+    let mut markers_left = 0;
+    for id in 0..KEYS {
+        let held: Option<Vec<u8>> = redis::cmd("GET")
+            .arg(format!("item-{id}"))
+            .query(&mut connection)
+            .expect("raw GET");
+        let Some(held) = held else { continue };
+        if held.starts_with(b"!cache-lease:") {
+            markers_left += 1;
+            continue;
+        }
+        match serde_json::from_slice::<Versioned>(&held) {
+            Ok(value) if value == load.truth.read(id) => {}
+            _ => stale_keys.push(format!(
+                "item-{id}: {} (source: version {})",
+                String::from_utf8_lossy(&held),
+                load.truth.read(id).version
+            )),
+        }
+    }
+
+    let shared = &load.shared;
+    let sum = |field: fn(&PhaseCounters) -> &AtomicU64| -> u64 {
+        shared
+            .phases
+            .iter()
+            .map(|phase| field(phase).load(Ordering::Relaxed))
+            .sum()
+    };
+    let stats: Vec<_> = load.caches.iter().map(Cache::stats).collect();
+    let report = Report {
+        fault,
+        ops: sum(|phase| &phase.ops),
+        reads: sum(|phase| &phase.reads),
+        errors_seen: sum(|phase| &phase.errors),
+        wrong_values: sum(|phase| &phase.wrong),
+        stale_reads: std::array::from_fn(|index| {
+            shared.phases[index].stale_reads.load(Ordering::Relaxed)
+        }),
+        worst: std::array::from_fn(|index| {
+            Duration::from_micros(shared.phases[index].worst_micros.load(Ordering::Relaxed))
+        }),
+        breaker_opened: stats.iter().map(|stats| stats.breaker_opened).sum(),
+        breaker_skipped: stats.iter().map(|stats| stats.breaker_skipped).sum(),
+        cache_errors: stats.iter().map(|stats| stats.errors).sum(),
+        first_hit,
+        breaker_closed,
+        stale_keys,
+        markers_left,
+        invalidations_retried: stats.iter().map(|stats| stats.invalidations_retried).sum(),
+        invalidations_lost: stats.iter().map(|stats| stats.invalidations_lost).sum(),
+    };
+    let examples = shared.wrong_examples.lock().unwrap();
+    if !examples.is_empty() {
+        println!(
+            "faults: {fault}: wrong values, e.g. {:?}",
+            &examples[..examples.len().min(5)]
+        );
+    }
+    println!("{}", report.line());
+    report
+}
+
+/// (a) `kill -9` mid-run, restart on the same port (an empty server).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_killed_under_load_then_restarted() {
+    let mut server = RedisServer::start();
+    let report = run_fault(
+        "kill -9 + restart",
+        &mut server,
+        |server, _| server.kill(),
+        |server, _| server.restart(),
+    )
+    .await;
+    report.assert_healthy();
+    assert!(report.breaker_opened > 0, "{report:#?}");
+}
+
+/// (b) `SIGSTOP` (a hang: connections stay open, nothing answers), then `SIGCONT`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_hung_under_load_then_resumed() {
+    let mut server = RedisServer::start();
+    let report = run_fault(
+        "SIGSTOP + SIGCONT",
+        &mut server,
+        |server, _| server.pause(),
+        |server, _| server.resume(),
+    )
+    .await;
+    report.assert_healthy();
+    assert!(
+        report.breaker_opened > 0,
+        "the breaker must open during a hang: {report:#?}"
+    );
+    assert!(
+        report.breaker_skipped > 0,
+        "calls must skip the hung server: {report:#?}"
+    );
+}
+
+/// (c) Every client slot taken (`--maxclients 10`) while a fresh handle must open its first
+/// connection; then the flood is released and the fresh handle must start hitting.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_flooded_past_maxclients_then_released() {
+    let mut server = RedisServer::start_with(&["--maxclients", "10"]);
+    let flood: Arc<Mutex<Option<ClientFlood>>> = Arc::default();
+    let (taken, released) = (flood.clone(), flood.clone());
+    let report = run_fault(
+        "maxclients flood",
+        &mut server,
+        move |server, load| {
+            let flood = ClientFlood::exhaust(server, 100);
+            println!(
+                "faults: maxclients flood: {} connections hold the remaining slots",
+                flood.len()
+            );
+            *taken.lock().unwrap() = Some(flood);
+            // A new process starts while the server refuses clients.
+            load.add_handle(handle(server));
+        },
+        move |_, _| {
+            released
+                .lock()
+                .unwrap()
+                .take()
+                .expect("the flood is held")
+                .release();
+        },
+    )
+    .await;
+    report.assert_healthy();
+}
