@@ -2,6 +2,8 @@
 //!
 //! - `redis_hit`: a `#[cache::set]` method over a Redis handle (a real `redis-server` on a free
 //!   loopback port) against `format!` + `GET` through a `ConnectionManager` + `serde_json::from_slice`.
+//!   With leases on (the default), the annotated lookup is one `EVALSHA` of the lease script.
+//! - `redis_hit_no_leases`: the same, with the handle built with `.leases(false)` (a plain `GET`).
 //! - `memory_hit`: the same method over `Cache::in_memory()` against a plain
 //!   `moka::sync::Cache<String, Arc<[u8]>>` get + `serde_json::from_slice`.
 //! - `key`: `cache::__private::key` (what generated code calls) against `format!`.
@@ -279,6 +281,7 @@ struct Fixture {
     runtime: Runtime,
     _server: RedisServer,
     redis_client: Organisations,
+    redis_plain_client: Organisations,
     redis_baseline: ConnectionManager,
     memory_client: Organisations,
     memory_baseline: moka::sync::Cache<String, Arc<[u8]>>,
@@ -305,6 +308,13 @@ impl Fixture {
 
         let redis_cache = cache::Cache::redis(&server.url()).expect("a loopback URL is valid");
         let redis_client = Organisations::new(redis_cache);
+        let redis_plain_client = Organisations::new(
+            cache::Cache::builder()
+                .redis(server.url())
+                .leases(false)
+                .build()
+                .expect("a loopback URL is valid"),
+        );
         let memory_client = Organisations::new(cache::Cache::in_memory());
         let memory_baseline = moka::sync::Cache::builder()
             .max_capacity(cache::DEFAULT_MEMORY_CAPACITY_BYTES)
@@ -316,7 +326,7 @@ impl Fixture {
         memory_baseline.insert(key.clone(), Arc::from(json.as_slice()));
 
         let redis_baseline = runtime.block_on(async {
-            for client in [&redis_client, &memory_client] {
+            for client in [&redis_client, &redis_plain_client, &memory_client] {
                 client
                     .cache
                     .set(&key, &org, None)
@@ -338,12 +348,14 @@ impl Fixture {
             manager
         });
         redis_client.check_all_hits("redis setup");
+        redis_plain_client.check_all_hits("redis (no leases) setup");
         memory_client.check_all_hits("memory setup");
 
         Fixture {
             runtime,
             _server: server,
             redis_client,
+            redis_plain_client,
             redis_baseline,
             memory_client,
             memory_baseline,
@@ -411,7 +423,12 @@ fn print_allocations(fixture: &Fixture) {
         let baseline = count_async(|| baseline_redis_hit(connection.clone(), black_box(id))).await;
         (annotated, baseline)
     });
+    let plain_client = &fixture.redis_plain_client;
+    let redis_plain = fixture
+        .runtime
+        .block_on(count_async(|| plain_client.get(black_box(id))));
     println!("  redis_hit  annotated:              {redis_annotated} per hit");
+    println!("  redis_hit  annotated, no leases:   {redis_plain} per hit");
     println!("  redis_hit  baseline:               {redis_base} per hit");
     println!();
     memory_client.check_all_hits("memory allocation count");
@@ -473,15 +490,22 @@ async fn paired<A, B, FA: Future<Output = A>, FB: Future<Output = B>>(
     }
 }
 
-fn measure_paired(fixture: &Fixture) -> [(&'static str, Paired); 3] {
+fn measure_paired(fixture: &Fixture) -> [(&'static str, Paired); 4] {
     let redis_client = &fixture.redis_client;
+    let plain_client = &fixture.redis_plain_client;
     let connection = &fixture.redis_baseline;
     let memory_client = &fixture.memory_client;
     let store = &fixture.memory_baseline;
-    let (redis, memory, key) = fixture.runtime.block_on(async {
+    let (redis, plain, memory, key) = fixture.runtime.block_on(async {
         let redis = paired(
             200,
             || redis_client.get(black_box(ORG_ID)),
+            || baseline_redis_hit(connection.clone(), black_box(ORG_ID)),
+        )
+        .await;
+        let plain = paired(
+            200,
+            || plain_client.get(black_box(ORG_ID)),
             || baseline_redis_hit(connection.clone(), black_box(ORG_ID)),
         )
         .await;
@@ -498,11 +522,17 @@ fn measure_paired(fixture: &Fixture) -> [(&'static str, Paired); 3] {
             || async { baseline_key(black_box(ORG_ID)) },
         )
         .await;
-        (redis, memory, key)
+        (redis, plain, memory, key)
     });
     redis_client.check_all_hits("redis paired timing");
+    plain_client.check_all_hits("redis (no leases) paired timing");
     memory_client.check_all_hits("memory paired timing");
-    [("redis_hit", redis), ("memory_hit", memory), ("key", key)]
+    [
+        ("redis_hit", redis),
+        ("redis_hit_no_leases", plain),
+        ("memory_hit", memory),
+        ("key", key),
+    ]
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -522,6 +552,22 @@ fn redis_hit(c: &mut Criterion, fixture: &Fixture) {
     });
     group.finish();
     client.check_all_hits("redis_hit");
+}
+
+fn redis_hit_no_leases(c: &mut Criterion, fixture: &Fixture) {
+    let mut group = c.benchmark_group("redis_hit_no_leases");
+    let client = &fixture.redis_plain_client;
+    group.bench_function("annotated", |b| {
+        b.to_async(&fixture.runtime)
+            .iter(|| client.get(black_box(ORG_ID)))
+    });
+    let connection = &fixture.redis_baseline;
+    group.bench_function("baseline", |b| {
+        b.to_async(&fixture.runtime)
+            .iter(|| baseline_redis_hit(connection.clone(), black_box(ORG_ID)))
+    });
+    group.finish();
+    client.check_all_hits("redis_hit_no_leases");
 }
 
 fn memory_hit(c: &mut Criterion, fixture: &Fixture) {
@@ -647,7 +693,7 @@ fn comparison(annotated: &Estimate, baseline: &Estimate) -> String {
 
 fn print_summary(dir: &Path, since: SystemTime) {
     println!("\nsummary (ratio = annotated / baseline; [95% confidence interval]):");
-    for group in ["redis_hit", "memory_hit", "key"] {
+    for group in ["redis_hit", "redis_hit_no_leases", "memory_hit", "key"] {
         let annotated = estimates(dir, group, "annotated", since);
         let baseline = estimates(dir, group, "baseline", since);
         let (Some((a_mean, a_slope)), Some((b_mean, b_slope))) = (annotated, baseline) else {
@@ -689,6 +735,7 @@ fn main() {
     print_allocations(&fixture);
 
     redis_hit(&mut criterion, &fixture);
+    redis_hit_no_leases(&mut criterion, &fixture);
     memory_hit(&mut criterion, &fixture);
     key(&mut criterion, &fixture);
     // `cargo bench` passes `--bench`; `cargo test --benches` (a quick, unoptimised check) does not.
