@@ -44,6 +44,8 @@ pub(crate) struct LeaderGuard<'a> {
     flights: &'a Flights,
     key: String,
     sender: watch::Sender<Option<Landing>>,
+    /// Our own receiver, to recognise our entry in the map (and not count it as a follower).
+    own: Slot,
 }
 
 impl Flights {
@@ -63,11 +65,12 @@ impl Flights {
             return Role::Follower(slot.clone());
         }
         let (sender, receiver) = watch::channel(None);
-        map.insert(key.to_owned(), receiver);
+        map.insert(key.to_owned(), receiver.clone());
         Role::Leader(LeaderGuard {
             flights: self,
             key: key.to_owned(),
             sender,
+            own: receiver,
         })
     }
 
@@ -99,9 +102,15 @@ impl Flights {
 }
 
 impl LeaderGuard<'_> {
-    /// Whether anyone is waiting (the map holds one receiver of its own).
+    /// Whether anyone is waiting: receivers other than ours and the map's (which is gone if
+    /// the key was invalidated meanwhile).
     pub(crate) fn has_followers(&self) -> bool {
-        self.sender.receiver_count() > 1
+        let in_map = self
+            .flights
+            .map()
+            .get(&self.key)
+            .is_some_and(|slot| slot.same_channel(&self.own));
+        self.sender.receiver_count() > 1 + usize::from(in_map)
     }
 
     /// Hands the outcome to every follower.
@@ -117,7 +126,7 @@ impl Drop for LeaderGuard<'_> {
         // Remove our own entry only: after a hand-over the key may belong to a new leader.
         if map
             .get(&self.key)
-            .is_some_and(|slot| slot.same_channel(&self.sender.subscribe()))
+            .is_some_and(|slot| slot.same_channel(&self.own))
         {
             map.remove(&self.key);
         }
@@ -170,5 +179,35 @@ mod tests {
             matches!(flights.join("k"), Role::Leader(_)),
             "a follower takes over"
         );
+    }
+
+    #[test]
+    fn forgotten_keys_get_a_new_leader() {
+        let flights = Flights::default();
+        let _a = flights.join("service-1");
+        let _b = flights.join("service-2-templates");
+        let _c = flights.join("organisations");
+        flights.forget(&["organisations".to_owned()], &["service-2-*".to_owned()]);
+        assert!(matches!(flights.join("organisations"), Role::Leader(_)));
+        assert!(matches!(
+            flights.join("service-2-templates"),
+            Role::Leader(_)
+        ));
+        assert!(matches!(flights.join("service-1"), Role::Follower(_)));
+    }
+
+    #[test]
+    fn followers_are_counted_whether_or_not_the_key_was_forgotten() {
+        let flights = Flights::default();
+        let Role::Leader(leader) = flights.join("k") else {
+            panic!("first caller leads")
+        };
+        assert!(!leader.has_followers());
+        let Role::Follower(_slot) = flights.join("k") else {
+            panic!("second caller follows")
+        };
+        assert!(leader.has_followers());
+        flights.forget(&["k".to_owned()], &[]);
+        assert!(leader.has_followers(), "the follower still waits");
     }
 }

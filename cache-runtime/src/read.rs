@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use serde::de::DeserializeOwned;
 
 use crate::backend::{Backend, StoredBytes};
+use crate::breaker::is_outage;
 use crate::flight::{Landing, Role, follow};
 use crate::lease::{is_marker, new_marker};
 use crate::{BreakerState, Cache, Error};
@@ -320,9 +321,13 @@ async fn find<'a, T: DeserializeOwned>(cache: &'a Cache, key: &'a str) -> Found<
                 });
             }
             Err(error) => {
-                // Skipped by the breaker, the lookup was never sent; otherwise `hold` stays
-                // armed: the script may have run after we stopped waiting.
-                if let (Error::Unavailable { .. }, Some(hold)) = (&error, &mut hold) {
+                // Skipped by the breaker, the lookup was never sent. After a timeout or a lost
+                // connection `hold` stays armed: the script may have run after we stopped waiting.
+                // An error reply (`WRONGTYPE`, `OOM`...) means the script stopped before its
+                // `SET`, so no marker of ours is there either.
+                if let Some(hold) = &mut hold
+                    && !is_outage(&error)
+                {
                     hold.disarm();
                 }
                 read_failed(cache, key, &error);

@@ -456,12 +456,12 @@ async fn in_process_dropped_lease_holder_does_not_block_other_readers() {
 }
 
 /// A reader dropped while its lookup is on the wire (here: Redis is hung, so the lookup is
-/// sent but not answered) must not leave a lease behind once Redis runs the lookup.
+/// sent but not answered) leaves no lease behind once Redis runs the lookup: the next reader
+/// does not wait `lease_wait` for a fill that will never come, and fills the key itself.
 ///
-/// FAILS with the runtime as it is: the marker is only put in a `LeaseHold` (whose drop
-/// releases it) after the lookup answers, so a call dropped before that leaves a marker that
-/// nobody owns for `lease_ttl` (10 s), and every reader of the key meanwhile waits `lease_wait`
-/// and then calls through without storing.
+/// `read::find` arms a `LeaseHold` before it sends the lookup, so dropping the call releases
+/// the marker in the background, retrying (outside the breaker's accounting) until `lease_ttl`
+/// would have expired.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_read_dropped_during_its_lookup_leaves_no_lease() {
     let server = RedisServer::start();

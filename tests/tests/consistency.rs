@@ -440,12 +440,13 @@ async fn redis_without_single_flight_no_read_is_older_than_a_finished_write() {
     );
 }
 
-/// The same read-your-writes check with the defaults (single-flight on).
+/// The same read-your-writes check with the defaults (single-flight on): no read, leader or
+/// follower, returns a version older than a write of its key that had returned before the read
+/// began, with four handles on one Redis.
 ///
-/// FAILS with the runtime as it is: a call that joins a flight started *before* a write of its
-/// key receives the leader's value, fetched before the write, even when the call itself began
-/// after the write had returned (and its invalidation had run). The lease refuses to store that
-/// value, but the followers still return it. See docs/RELIABILITY.md, "Known gaps".
+/// The runtime hands a follower the leader's value only if the store vouched for it (a lookup
+/// that hit, or a fill its lease let through) after the follower began, and otherwise (a fill
+/// that was refused, or a value vouched for too early) the follower fetches for itself.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_no_read_is_older_than_a_finished_write() {
     let seed = Rng::random_seed();
@@ -462,8 +463,12 @@ async fn redis_no_read_is_older_than_a_finished_write() {
     );
 }
 
-/// The same read-your-writes check in process (one handle, defaults). FAILS like
-/// [`redis_no_read_is_older_than_a_finished_write`], for the same reason.
+/// The same read-your-writes check in process (one handle, defaults), as in
+/// [`redis_no_read_is_older_than_a_finished_write`].
+///
+/// Here every write goes through the readers' own handle, whose invalidation forgets the calls
+/// in flight for its keys (`Flights::forget`) and removes each key with a per-key compute that
+/// is serialised with fills, so neither a follower nor a late fill brings the old value back.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn in_process_no_read_is_older_than_a_finished_write() {
     let seed = Rng::random_seed();

@@ -427,13 +427,11 @@ async fn in_process_a_reader_waits_for_another_readers_fill() {
 }
 
 /// Read-your-writes with single-flight: a read that *begins* after a write of its key has
-/// returned must not receive the value a concurrent flight fetched before that write.
+/// returned does not receive the value a concurrent flight fetched before that write.
 ///
-/// FAILS with the runtime as it is: the late caller joins the flight (still open, its leader
-/// waiting in the body) and returns the leader's pre-write value. The lease correctly refuses
-/// to store it, but the follower returns it anyway. Proposed fix: an invalidation also retires
-/// the in-flight entries of its keys (and of keys matching its patterns) in this handle, so
-/// calls that begin after it start a new flight.
+/// The write's invalidation forgets the handle's calls in flight for its keys
+/// (`Flights::forget`), so the late read starts a flight of its own instead of joining the one
+/// whose leader fetched the old value.
 async fn a_read_that_begins_after_a_write_gets_the_new_value(kind: Kind) {
     let fx = Fixture::new(kind);
     let client = Client::new(fx.cache.clone(), Arc::new(Gate::new(false)));
@@ -669,14 +667,12 @@ async fn the_breaker_opens_after_the_threshold_skips_then_closes() {
 }
 
 /// A lookup whose answer is lost (the call timed out while Redis was hung, and Redis ran the
-/// script when it came back) leaves a lease marker nobody owns. Until it expires (`lease_ttl`,
-/// 10 s by default) every reader of the key waits `lease_wait` and calls through without storing.
+/// script when it came back) leaves no lease marker behind, so the next reader of the key
+/// neither waits `lease_wait` nor calls through without storing.
 ///
-/// FAILS with the runtime as it is: the reader that timed out forgets its marker instead of
-/// releasing it. Proposed fix: in `read::find`, keep the marker in a `LeaseHold` from before
-/// the lookup is sent, so that an error (or the call being dropped) releases it in the
-/// background; and let that release wait for the breaker (retry until `lease_ttl` has passed)
-/// rather than be skipped.
+/// `read::find` arms a `LeaseHold` before it sends the lookup and leaves it armed when the
+/// lookup errors, so the hold's drop releases the marker in the background, retrying (outside
+/// the breaker's accounting) until `lease_ttl` would have expired.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lookup_that_timed_out_leaves_no_lease_behind() {
     let server = RedisServer::start();
@@ -731,16 +727,14 @@ async fn a_lookup_that_timed_out_leaves_no_lease_behind() {
 }
 
 /// Read-your-writes across an outage: a write made while Redis was unreachable returns with
-/// its invalidation queued for retry; a read by the same handle after Redis is back must not
-/// return the value from before that write.
+/// its invalidation queued for retry; a read by the same handle after Redis is back does not
+/// return the value from before that write, although Redis still holds it. Here: cool-down
+/// 1 s, so no retry attempt reached the hung server, and the read comes about 450 ms before
+/// the retry's next scheduled attempt.
 ///
-/// FAILS with the runtime as it is: the retry sleeps on its backoff (50 ms doubling to 2 s)
-/// while the first read after recovery probes Redis, finds the old value and returns it as a
-/// hit; the old value is served until the retry's next attempt (up to 2 s later, longer with
-/// a longer outage). Here: cool-down 1 s, so no retry attempt reached the hung server, and the
-/// read comes 450 ms before the retry's next attempt. Proposed fix: keep the keys (and
-/// patterns) of pending invalidations in the handle; a read of such a key is a miss that does
-/// not fill until the invalidation has landed; and wake the retries when the breaker closes.
+/// The handle registers the keys and patterns of its pending invalidations
+/// (`Pending::covers`), and a read of a covered key is a miss that does not fill until the
+/// retry has landed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_read_after_recovery_does_not_return_a_value_the_handle_has_yet_to_invalidate() {
     let cool_down = Duration::from_secs(1);
