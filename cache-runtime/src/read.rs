@@ -145,17 +145,48 @@ where
     F: Future<Output = R>,
 {
     let inner = cache.inner();
-    if !cache.stores_anything() {
-        inner.counters.miss();
+    let counters = &inner.counters;
+    // A value stored before a write whose invalidation is still being retried must not be
+    // served, nor a fresh one stored that the retry would then delete for nothing.
+    if !cache.stores_anything() || inner.pending.covers(&key) {
+        counters.miss();
         return body.await;
     }
     let began = Instant::now();
+    // Most reads are hits: a plain `GET` answers them, with no lease and no flight (the lease
+    // script costs Redis a Lua call, about a fifth of a loopback hit).
+    let first = match inner.backend.get(&key).await {
+        Ok(Some(stored)) if is_marker(&stored) => FirstLook::Marker,
+        Ok(Some(stored)) => match serde_json::from_slice::<T>(&stored) {
+            Ok(value) => {
+                counters.hit();
+                tracing::debug!(key, "cache hit");
+                return (shape.wrap)(value);
+            }
+            Err(source) => {
+                counters.error();
+                let error = Error::Decode {
+                    key: key.clone(),
+                    source,
+                };
+                tracing::warn!(key, %error, "cached value does not decode; replacing it");
+                FirstLook::Corrupt(stored)
+            }
+        },
+        Ok(None) => FirstLook::Absent,
+        Err(error) => {
+            // Redis is failing: one timeout per call is enough; the body answers.
+            read_failed(cache, &key, &error);
+            counters.miss();
+            return body.await;
+        }
+    };
     if inner.settings.single_flight {
         loop {
             match inner.flights.join(&key) {
                 Role::Leader(guard) => {
                     // If this call is dropped here, the guard goes with it and a follower leads.
-                    let fetched = fetch(cache, &key, ttl, &shape, body).await;
+                    let fetched = fetch(cache, &key, ttl, &shape, first, body).await;
                     if guard.has_followers() {
                         guard.land(match fetched.bytes {
                             // A follower may have joined after that write returned: it must not
@@ -202,7 +233,16 @@ where
             }
         }
     }
-    fetch(cache, &key, ttl, &shape, body).await.result
+    fetch(cache, &key, ttl, &shape, first, body).await.result
+}
+
+/// What the plain `GET` that answers hits found instead.
+enum FirstLook {
+    Absent,
+    /// A lease marker: someone is filling the key (or left a marker behind).
+    Marker,
+    /// A value that does not decode, to be replaced under a lease.
+    Corrupt(StoredBytes),
 }
 
 /// Looks `key` up (taking a lease on a miss), runs `body` on a miss and stores its value.
@@ -211,6 +251,7 @@ async fn fetch<R, T, F>(
     key: &str,
     ttl: Option<Duration>,
     shape: &Shape<R, T>,
+    first: FirstLook,
     body: F,
 ) -> Fetched<R>
 where
@@ -219,14 +260,7 @@ where
 {
     let inner = cache.inner();
     let counters = &inner.counters;
-    // A value stored before a write whose invalidation is still being retried must not be
-    // served, nor a fresh one stored that the retry would then delete for nothing.
-    let found = if inner.pending.covers(key) {
-        Found::Miss(Fill::No)
-    } else {
-        find(cache, key).await
-    };
-    let fill = match found {
+    let fill = match find(cache, key, first).await {
         Found::Hit(value, bytes, asked_at) => {
             counters.hit();
             tracing::debug!(key, "cache hit");
@@ -277,61 +311,47 @@ enum Found<'a, T> {
     Miss(Fill<'a>),
 }
 
-/// The lookup half of [`fetch`]: a decoded hit, or a miss and what to do with the value.
-///
-/// A plain `GET` first: most reads are hits, and a hit then costs what a hand-written `GET`
-/// does (the lease script costs Redis a Lua call, about a fifth of a loopback hit). Only a miss,
-/// another reader's marker or an undecodable value goes on to the script, which returns the
-/// value or leaves our lease in one atomic round trip.
-async fn find<'a, T: DeserializeOwned>(cache: &'a Cache, key: &'a str) -> Found<'a, T> {
+/// The lookup half of [`fetch`], after the plain `GET` found no usable value: with leases, the
+/// script returns the value or leaves our lease in one atomic round trip (polling while another
+/// reader's lease is live); without them, a plain miss.
+async fn find<'a, T: DeserializeOwned>(
+    cache: &'a Cache,
+    key: &'a str,
+    first: FirstLook,
+) -> Found<'a, T> {
     let inner = cache.inner();
     let settings = &inner.settings;
+    if !settings.leases {
+        // Another client's marker or an undecodable value alike: overwrite it.
+        return Found::Miss(Fill::Plain);
+    }
     let backend = &inner.backend;
     let started = Instant::now();
     let mut poll = FIRST_POLL;
     let mut waited = false;
-    let mut corrupt: Option<StoredBytes> = None;
-    // Made when the script is first needed, so that a hit costs no marker.
-    let mut hold: Option<LeaseHold<'a>> = None;
-    let mut plain = true;
+    let mut corrupt = match first {
+        FirstLook::Corrupt(stored) => Some(stored),
+        FirstLook::Absent | FirstLook::Marker => None,
+    };
+    let mut hold = LeaseHold::new(cache, key);
     loop {
         let asked_at = Instant::now();
-        let found = if plain {
-            backend.get(key).await
-        } else {
-            let hold = hold.get_or_insert_with(|| LeaseHold::new(cache, key));
-            backend
-                .lookup_or_lease(key, hold.arm(), settings.lease_ttl, corrupt.as_deref())
-                .await
-        };
-        let by_script = !plain;
-        // Without leases every lookup is a plain `GET`.
-        plain = !settings.leases;
+        let found = backend
+            .lookup_or_lease(key, hold.arm(), settings.lease_ttl, corrupt.as_deref())
+            .await;
         let stored = match found {
             Ok(Some(stored)) => {
                 // The script answered with what it found, so it left no marker of ours.
-                if let Some(hold) = &mut hold {
-                    hold.disarm();
-                }
+                hold.disarm();
                 stored
             }
-            Ok(None) if by_script => {
-                return Found::Miss(match hold {
-                    Some(hold) => Fill::Leased(hold),
-                    None => Fill::Plain,
-                });
-            }
-            // Nothing there: take the lease (or, without leases, fill plainly).
-            Ok(None) if settings.leases => continue,
-            Ok(None) => return Found::Miss(Fill::Plain),
+            Ok(None) => return Found::Miss(Fill::Leased(hold)),
             Err(error) => {
-                // Skipped by the breaker, the lookup was never sent. After a timeout or a lost
-                // connection `hold` stays armed: the script may have run after we stopped waiting.
-                // An error reply (`WRONGTYPE`, `OOM`...) means the script stopped before its
-                // `SET`, so no marker of ours is there either.
-                if let Some(hold) = &mut hold
-                    && !is_outage(&error)
-                {
+                // Skipped by the breaker, the lookup was never sent, and an error reply
+                // (`WRONGTYPE`, `OOM`...) means the script stopped before its `SET`: no marker
+                // of ours either way. After a timeout or a lost connection `hold` stays armed:
+                // the script may have run after we stopped waiting.
+                if !is_outage(&error) {
                     hold.disarm();
                 }
                 read_failed(cache, key, &error);
@@ -339,14 +359,6 @@ async fn find<'a, T: DeserializeOwned>(cache: &'a Cache, key: &'a str) -> Found<
             }
         };
         if is_marker(&stored) {
-            if !settings.leases {
-                // Another client's lease, and we take none: a plain miss, as without leases.
-                return Found::Miss(Fill::Plain);
-            }
-            if !by_script {
-                // The script decides whether it is a live lease (or one to take over).
-                continue;
-            }
             if !waited {
                 waited = true;
                 inner.counters.lease_wait();
@@ -371,10 +383,6 @@ async fn find<'a, T: DeserializeOwned>(cache: &'a Cache, key: &'a str) -> Found<
                     key: key.to_owned(),
                     source,
                 };
-                if !settings.leases {
-                    tracing::warn!(key, %error, "cached value does not decode; treating it as a miss and overwriting it");
-                    return Found::Miss(Fill::Plain);
-                }
                 if corrupt.is_some() {
                     // Replaced by another undecodable value while we looked: leave it alone.
                     tracing::warn!(key, %error, "cached value does not decode; treating it as a miss");
