@@ -146,39 +146,43 @@ where
 {
     let inner = cache.inner();
     let counters = &inner.counters;
-    // A value stored before a write whose invalidation is still being retried must not be
-    // served, nor a fresh one stored that the retry would then delete for nothing.
-    if !cache.stores_anything() || inner.pending.covers(&key) {
+    if !cache.stores_anything() {
         counters.miss();
         return body.await;
     }
     let began = Instant::now();
-    // Most reads are hits: a plain `GET` answers them, with no lease and no flight (the lease
-    // script costs Redis a Lua call, about a fifth of a loopback hit).
-    let first = match inner.backend.get(&key).await {
-        Ok(Some(stored)) if is_marker(&stored) => FirstLook::Marker,
-        Ok(Some(stored)) => match serde_json::from_slice::<T>(&stored) {
-            Ok(value) => {
-                counters.hit();
-                tracing::debug!(key, "cache hit");
-                return (shape.wrap)(value);
+    // A value stored before a write whose invalidation is still being retried must not be
+    // served, nor a fresh one stored that the retry would then delete for nothing. Most reads
+    // are hits: a plain `GET` answers them, with no lease and no flight (the lease script costs
+    // Redis a Lua call, about a fifth of a loopback hit).
+    let first = if inner.pending.covers(&key) {
+        FirstLook::Skip
+    } else {
+        match inner.backend.get(&key).await {
+            Ok(Some(stored)) if is_marker(&stored) => FirstLook::Marker,
+            Ok(Some(stored)) => match serde_json::from_slice::<T>(&stored) {
+                Ok(value) => {
+                    counters.hit();
+                    tracing::debug!(key, "cache hit");
+                    return (shape.wrap)(value);
+                }
+                Err(source) => {
+                    counters.error();
+                    let error = Error::Decode {
+                        key: key.clone(),
+                        source,
+                    };
+                    tracing::warn!(key, %error, "cached value does not decode; replacing it");
+                    FirstLook::Corrupt(stored)
+                }
+            },
+            Ok(None) => FirstLook::Absent,
+            Err(error) => {
+                // Redis is failing: one timeout per call is enough. Concurrent misses still share
+                // one body run, so an outage does not multiply the load on the API.
+                read_failed(cache, &key, &error);
+                FirstLook::Skip
             }
-            Err(source) => {
-                counters.error();
-                let error = Error::Decode {
-                    key: key.clone(),
-                    source,
-                };
-                tracing::warn!(key, %error, "cached value does not decode; replacing it");
-                FirstLook::Corrupt(stored)
-            }
-        },
-        Ok(None) => FirstLook::Absent,
-        Err(error) => {
-            // Redis is failing: one timeout per call is enough; the body answers.
-            read_failed(cache, &key, &error);
-            counters.miss();
-            return body.await;
         }
     };
     if inner.settings.single_flight {
@@ -238,6 +242,8 @@ where
 
 /// What the plain `GET` that answers hits found instead.
 enum FirstLook {
+    /// Do not use the store for this read: it failed, or an invalidation of the key is pending.
+    Skip,
     Absent,
     /// A lease marker: someone is filling the key (or left a marker behind).
     Marker,
@@ -321,6 +327,9 @@ async fn find<'a, T: DeserializeOwned>(
 ) -> Found<'a, T> {
     let inner = cache.inner();
     let settings = &inner.settings;
+    if let FirstLook::Skip = first {
+        return Found::Miss(Fill::No);
+    }
     if !settings.leases {
         // Another client's marker or an undecodable value alike: overwrite it.
         return Found::Miss(Fill::Plain);
@@ -331,7 +340,7 @@ async fn find<'a, T: DeserializeOwned>(
     let mut waited = false;
     let mut corrupt = match first {
         FirstLook::Corrupt(stored) => Some(stored),
-        FirstLook::Absent | FirstLook::Marker => None,
+        FirstLook::Skip | FirstLook::Absent | FirstLook::Marker => None,
     };
     let mut hold = LeaseHold::new(cache, key);
     loop {

@@ -775,3 +775,153 @@ async fn a_read_after_recovery_does_not_return_a_value_the_handle_has_yet_to_inv
          {pending} invalidation(s) to deliver)"
     );
 }
+
+// 5. Paths that need a Redis answering some commands and not others.
+
+/// Script calls the server has run (`EVAL` and `EVALSHA`), from `INFO commandstats`.
+fn script_calls(server: &RedisServer) -> u64 {
+    let stats: String = redis::cmd("INFO")
+        .arg("commandstats")
+        .query(&mut server.connection())
+        .expect("INFO commandstats");
+    ["evalsha", "eval"]
+        .iter()
+        .map(|command| {
+            stats
+                .lines()
+                .find_map(|line| line.strip_prefix(&format!("cmdstat_{command}:calls=")))
+                .and_then(|rest| rest.split(',').next())
+                .and_then(|calls| calls.parse::<u64>().ok())
+                .unwrap_or(0)
+        })
+        .sum()
+}
+
+/// During a Redis outage, concurrent misses of one key still run the body once: a read whose
+/// `GET` fails joins the flight like any other miss, so an outage does not multiply the load
+/// on the API.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_outage_does_not_multiply_body_runs() {
+    let mut server = RedisServer::start();
+    let cache = redis_handle(&server, |builder| builder.timeout(TIMEOUT));
+    let gate = Arc::new(Gate::new(false));
+    let client = Client::new(cache.clone(), gate.clone());
+    live("a warm-up read", client.quick(1)).await;
+    server.kill();
+    let tasks: Vec<_> = (0..CALLERS)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move { client.read(7).await })
+        })
+        .collect();
+    gate.wait_for_entered(1).await;
+    settle().await;
+    gate.open();
+    let values = join_all(tasks).await;
+    assert!(
+        values
+            .iter()
+            .all(|value| *value == Versioned { id: 7, version: 0 })
+    );
+    let stats = cache.stats();
+    assert_eq!(
+        gate.entered(),
+        1,
+        "one body run for {CALLERS} callers: {stats:?}"
+    );
+    assert_eq!(stats.coalesced, CALLERS as u64 - 1, "{stats:?}");
+}
+
+/// The lease script's answer lost on the way back: Redis holds write commands (`CLIENT PAUSE
+/// ... WRITE`, which holds scripts too) while it still answers `GET`, so a read's `GET` finds
+/// nothing, its script waits in Redis past the timeout, and Redis runs it after the read has
+/// given up. The read's lease hold stays armed and releases the marker in the background, so
+/// the key is not left with a lease nobody owns.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lease_script_answered_too_late_leaves_no_marker() {
+    let server = RedisServer::start();
+    let cache = redis_handle(&server, |builder| {
+        builder.timeout(TIMEOUT).circuit_breaker(0, COOL_DOWN)
+    });
+    let client = Client::new(cache.clone(), Arc::new(Gate::new(true)));
+    // Connected, and the lookup script loaded.
+    live("a warm-up read", client.read(99)).await;
+    let _: () = redis::cmd("CLIENT")
+        .arg("PAUSE")
+        .arg(300)
+        .arg("WRITE")
+        .query(&mut server.connection())
+        .expect("CLIENT PAUSE WRITE");
+    assert_eq!(
+        live("a read", client.read(1)).await,
+        Versioned { id: 1, version: 0 }
+    );
+    assert!(
+        cache.stats().errors >= 1,
+        "the script timed out: {:?}",
+        cache.stats()
+    );
+    // The pause ends; Redis runs the queued script (leaving a marker), then the release.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    live("the marker's release", async {
+        loop {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            let held: Option<Vec<u8>> = redis::cmd("GET")
+                .arg("item-1")
+                .query(&mut server.connection())
+                .expect("raw GET");
+            if held.is_none() {
+                return;
+            }
+        }
+    })
+    .await;
+    // And the next read takes its own lease and fills at once, waiting on nobody.
+    let started = Instant::now();
+    live("the next read", client.read(1)).await;
+    assert_eq!(cache.stats().lease_waits, 0, "{:?}", cache.stats());
+    assert!(raw_exists(&server, "item-1"));
+    println!(
+        "reliability: a lease script answered too late: marker released; next read {:.2?}",
+        started.elapsed()
+    );
+}
+
+/// An error reply to the lease script (here `OOM`: Redis answers reads but refuses writes) means
+/// the script stopped before leaving a marker, so nothing is released in the background: the
+/// call fails open, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_error_reply_to_the_lease_script_leaves_nothing_behind() {
+    let server = RedisServer::start();
+    let cache = redis_handle(&server, |builder| builder.timeout(TIMEOUT));
+    let client = Client::new(cache.clone(), Arc::new(Gate::new(true)));
+    live("a warm-up read", client.read(99)).await;
+    let mut connection = server.connection();
+    for (name, value) in [("maxmemory-policy", "noeviction"), ("maxmemory", "1")] {
+        let _: () = redis::cmd("CONFIG")
+            .arg("SET")
+            .arg(name)
+            .arg(value)
+            .query(&mut connection)
+            .expect("CONFIG SET");
+    }
+    let before = script_calls(&server);
+    for _ in 0..2 {
+        assert_eq!(
+            live("a read", client.read(1)).await,
+            Versioned { id: 1, version: 0 }
+        );
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let scripts = script_calls(&server) - before;
+    assert_eq!(
+        scripts, 2,
+        "one lease script per read, and no background release after an error reply"
+    );
+    assert!(cache.stats().errors >= 2, "{:?}", cache.stats());
+    assert_eq!(
+        cache.breaker_state(),
+        BreakerState::Closed,
+        "an error reply is an answer"
+    );
+}
