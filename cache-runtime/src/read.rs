@@ -150,7 +150,6 @@ where
         counters.miss();
         return body.await;
     }
-    let began = Instant::now();
     // A value stored before a write whose invalidation is still being retried must not be
     // served, nor a fresh one stored that the retry would then delete for nothing. Most reads
     // are hits: a plain `GET` answers them, with no lease and no flight (the lease script costs
@@ -159,7 +158,7 @@ where
         FirstLook::Skip
     } else {
         match inner.backend.get(&key).await {
-            Ok(Some(stored)) if is_marker(&stored) => FirstLook::Marker,
+            Ok(Some(stored)) if is_marker(&stored) => FirstLook::NoValue,
             Ok(Some(stored)) => match serde_json::from_slice::<T>(&stored) {
                 Ok(value) => {
                     counters.hit();
@@ -176,7 +175,7 @@ where
                     FirstLook::Corrupt(stored)
                 }
             },
-            Ok(None) => FirstLook::Absent,
+            Ok(None) => FirstLook::NoValue,
             Err(error) => {
                 // Redis is failing: one timeout per call is enough. Concurrent misses still share
                 // one body run, so an outage does not multiply the load on the API.
@@ -185,6 +184,8 @@ where
             }
         }
     };
+    // Taken after the `GET`, off the hit path: later only makes a follower more careful.
+    let began = Instant::now();
     if inner.settings.single_flight {
         loop {
             match inner.flights.join(&key) {
@@ -244,9 +245,9 @@ where
 enum FirstLook {
     /// Do not use the store for this read: it failed, or an invalidation of the key is pending.
     Skip,
-    Absent,
-    /// A lease marker: someone is filling the key (or left a marker behind).
-    Marker,
+    /// Nothing, or a lease marker: the lease script tells which (and takes over a marker that
+    /// would never expire).
+    NoValue,
     /// A value that does not decode, to be replaced under a lease.
     Corrupt(StoredBytes),
 }
@@ -340,7 +341,7 @@ async fn find<'a, T: DeserializeOwned>(
     let mut waited = false;
     let mut corrupt = match first {
         FirstLook::Corrupt(stored) => Some(stored),
-        FirstLook::Skip | FirstLook::Absent | FirstLook::Marker => None,
+        FirstLook::Skip | FirstLook::NoValue => None,
     };
     let mut hold = LeaseHold::new(cache, key);
     loop {

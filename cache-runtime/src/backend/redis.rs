@@ -174,26 +174,14 @@ impl RedisBackend {
 
     /// Removes `lease` from `key` if it is still there.
     pub(crate) async fn release(&self, key: &str, lease: &[u8]) -> Result<bool, Error> {
-        self.query(|mut connection| async move {
-            RELEASE
-                .key(key)
-                .arg(lease)
-                .invoke_async(&mut connection)
-                .await
-        })
-        .await
+        self.query(|connection| release(connection, key, lease))
+            .await
     }
 
     /// [`release`](Self::release) without the breaker, for background housekeeping.
     pub(crate) async fn release_unmetered(&self, key: &str, lease: &[u8]) -> Result<bool, Error> {
-        self.query_unmetered(|mut connection| async move {
-            RELEASE
-                .key(key)
-                .arg(lease)
-                .invoke_async(&mut connection)
-                .await
-        })
-        .await
+        self.query_unmetered(|connection| release(connection, key, lease))
+            .await
     }
 
     pub(crate) async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, Error> {
@@ -295,4 +283,17 @@ impl RedisBackend {
             millis => Some(Some(Duration::from_millis(millis.max(0) as u64))),
         })
     }
+}
+
+/// The `RELEASE` script's invocation, shared by the metered and unmetered paths.
+async fn release(
+    mut connection: ConnectionManager,
+    key: &str,
+    lease: &[u8],
+) -> redis::RedisResult<bool> {
+    RELEASE
+        .key(key)
+        .arg(lease)
+        .invoke_async(&mut connection)
+        .await
 }
