@@ -4,16 +4,15 @@ use std::time::Duration;
 
 use crate::backend::{Backend, MemoryBackend, RedisBackend};
 use crate::breaker::Breaker;
-use crate::redact::redact_url;
 use crate::settings::Settings;
-use crate::{Cache, Error};
+use crate::{Cache, Error, RedisConfig};
 
 /// Upper bound on what the in-process backend holds (keys plus values) before evicting.
 pub const DEFAULT_MEMORY_CAPACITY_BYTES: u64 = 256 * 1024 * 1024;
 
 #[derive(Debug, Clone)]
 enum BackendChoice {
-    Redis(String),
+    Redis(RedisConfig),
     InMemory,
     Disabled,
 }
@@ -50,10 +49,24 @@ impl Default for CacheBuilder {
 }
 
 impl CacheBuilder {
-    /// Store values in Redis at `url` (`redis://[user:password@]host[:port][/db]`, or `rediss://`).
-    /// No connection is made until the first cache operation.
-    pub fn redis(mut self, url: impl Into<String>) -> Self {
-        self.backend = BackendChoice::Redis(url.into());
+    /// Store values in Redis at `url` (`redis://[user:password@]host[:port][/db]`, `rediss://…`
+    /// for TLS with the system's roots). No connection is made until the first cache operation.
+    /// For a CA file, a client certificate or other TLS settings, use
+    /// [`redis_config`](Self::redis_config).
+    pub fn redis(self, url: impl Into<String>) -> Self {
+        self.redis_config(RedisConfig::new(url))
+    }
+
+    /// Store values in the Redis that `config` describes (URL and TLS material).
+    pub fn redis_config(mut self, config: RedisConfig) -> Self {
+        self.backend = BackendChoice::Redis(config);
+        self
+    }
+
+    /// Bound on making a connection to Redis (TCP, TLS handshake, `AUTH`, `SELECT`), which runs
+    /// in the background: callers still wait at most [`timeout`](Self::timeout). 5 s by default.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.connect_timeout = timeout;
         self
     }
 
@@ -142,36 +155,22 @@ impl CacheBuilder {
         self
     }
 
-    /// Checks the configuration and builds the handle. Never connects: a Redis handle connects on first use.
+    /// Checks the configuration and builds the handle. Never connects: a Redis handle connects on
+    /// first use. TLS files are read now, so a missing or unreadable one is an error here.
     pub fn build(self) -> Result<Cache, Error> {
         let settings = self.settings;
-        if settings.default_ttl.is_zero() || settings.default_ttl.subsec_nanos() != 0 {
-            return Err(Error::Config(format!(
-                "default TTL must be a whole number of seconds, at least 1s (got {:?})",
-                settings.default_ttl
-            )));
-        }
-        if settings.timeout.is_zero() {
-            return Err(Error::Config("timeout must be greater than zero".into()));
-        }
-        if settings.lease_ttl < Duration::from_millis(1) {
-            return Err(Error::Config("lease TTL must be at least 1ms".into()));
-        }
+        settings.check()?;
         let (backend, description) = match self.backend {
-            BackendChoice::Redis(url) => {
-                let redacted = redact_url(&url);
-                let client =
-                    redis::Client::open(url.as_str()).map_err(|error| Error::InvalidUrl {
-                        url: redacted.clone(),
-                        reason: error.to_string(),
-                    })?;
+            BackendChoice::Redis(config) => {
+                let (connector, description) = config.connector(settings.connect_timeout)?;
                 (
                     Backend::Redis(Box::new(RedisBackend::new(
-                        client,
+                        connector,
                         settings.timeout,
+                        settings.connect_timeout,
                         Breaker::new(settings.breaker_threshold, settings.breaker_cool_down),
                     ))),
-                    format!("Redis at {redacted}"),
+                    description,
                 )
             }
             BackendChoice::InMemory => (
@@ -209,7 +208,7 @@ impl CacheBuilder {
                     "REDIS_ENABLED is on but REDIS_URL is not set".into(),
                 ));
             }
-            (_, Some(url)) => BackendChoice::Redis(url),
+            (_, Some(url)) => BackendChoice::Redis(redis_from_vars(url, &var)?),
             (None, None) => {
                 tracing::warn!(
                     "cache disabled: REDIS_URL is not set; every cached call runs its body \
@@ -227,8 +226,32 @@ impl CacheBuilder {
         if let Some(timeout) = var("CACHE_TIMEOUT") {
             builder.settings.timeout = parse_duration("CACHE_TIMEOUT", &timeout)?;
         }
+        if let Some(timeout) = var("CACHE_CONNECT_TIMEOUT") {
+            builder.settings.connect_timeout = parse_duration("CACHE_CONNECT_TIMEOUT", &timeout)?;
+        }
         Ok(builder)
     }
+}
+
+/// `REDIS_URL` with the `REDIS_TLS_*` variables.
+fn redis_from_vars(url: String, var: &impl Fn(&str) -> Option<String>) -> Result<RedisConfig, Error> {
+    let mut config = RedisConfig::new(url);
+    if let Some(ca) = var("REDIS_TLS_CA_FILE") {
+        config = config.tls_ca_file(ca);
+    }
+    match (var("REDIS_TLS_CERT_FILE"), var("REDIS_TLS_KEY_FILE")) {
+        (Some(cert), Some(key)) => config = config.tls_client_cert(cert, key),
+        (None, None) => {}
+        _ => {
+            return Err(Error::Config(
+                "REDIS_TLS_CERT_FILE and REDIS_TLS_KEY_FILE go together: set both or neither".into(),
+            ));
+        }
+    }
+    if let Some(insecure) = var("REDIS_TLS_INSECURE") {
+        config = config.tls_insecure(parse_switch("REDIS_TLS_INSECURE", &insecure)?);
+    }
+    Ok(config)
 }
 
 fn parse_switch(name: &str, value: &str) -> Result<bool, Error> {
@@ -242,11 +265,13 @@ fn parse_switch(name: &str, value: &str) -> Result<bool, Error> {
 }
 
 fn parse_duration(name: &str, value: &str) -> Result<Duration, Error> {
-    humantime::parse_duration(value.trim()).map_err(|error| {
+    let duration = humantime::parse_duration(value.trim()).map_err(|error| {
         Error::Config(format!(
             "{name}={value:?} is not a duration like \"24h\" or \"100ms\": {error}"
         ))
-    })
+    })?;
+    crate::settings::check_bounds(name, duration)?;
+    Ok(duration)
 }
 
 #[cfg(test)]
@@ -317,7 +342,7 @@ mod tests {
     fn bad_urls_are_refused_without_showing_the_password() {
         let error = from(&[("REDIS_URL", "http://user:hunter2@host")]).unwrap_err();
         let shown = format!("{error} {error:?}");
-        assert!(shown.contains("user:***@host"), "{shown}");
+        assert!(shown.contains("`http://…"), "{shown}");
         assert!(!shown.contains("hunter2"), "{shown}");
     }
 }

@@ -27,7 +27,27 @@ pub enum Error {
 
     /// Redis answered with an error, or the connection failed.
     #[error("Redis error: {0}")]
-    Redis(#[from] redis::RedisError),
+    Redis(#[source] redis::RedisError),
+
+    /// No connection to Redis could be made. `Display` says why: refused, host name not
+    /// resolved, TLS handshake, authentication (`WRONGPASS`, `NOAUTH`), database index...
+    #[error("cannot connect to Redis at {address}: {}", crate::backend::describe_connect_error(.source))]
+    Connect {
+        /// Where the connection was tried (`host:port`, never with a password).
+        address: String,
+        /// What the attempt failed with.
+        source: redis::RedisError,
+    },
+
+    /// Redis refused the operation for good: the ACL user may not touch this key or run this
+    /// command (`NOPERM`), the key holds another type (`WRONGTYPE`)... Retrying would not help.
+    #[error("Redis refused {what}: {detail}")]
+    Refused {
+        /// What was refused: a key (``key `organisations` ``) or a command.
+        what: String,
+        /// Redis's own reply.
+        detail: String,
+    },
 
     /// A cache operation did not complete within the configured timeout.
     #[error("cache operation timed out after {0:?}")]
@@ -66,4 +86,28 @@ pub enum Error {
         "a process-wide cache handle is already installed (install it once, at start-up, before the first cached call)"
     )]
     AlreadyInstalled,
+}
+
+impl From<redis::RedisError> for Error {
+    fn from(error: redis::RedisError) -> Self {
+        Error::Redis(error)
+    }
+}
+
+impl Error {
+    /// Whether retrying the same operation cannot succeed: a refusal (`NOPERM`, `WRONGTYPE`),
+    /// a value that does not encode or decode, a bad configuration. Timeouts, lost connections,
+    /// a node that is loading or no longer primary are not permanent.
+    pub fn is_permanent(&self) -> bool {
+        match self {
+            Error::Refused { .. }
+            | Error::Config(_)
+            | Error::InvalidUrl { .. }
+            | Error::Decode { .. }
+            | Error::Encode { .. }
+            | Error::AlreadyInstalled => true,
+            Error::Redis(error) => crate::backend::is_permanent_reply(error),
+            Error::Connect { .. } | Error::Timeout(_) | Error::Unavailable { .. } => false,
+        }
+    }
 }

@@ -52,6 +52,8 @@ pub(crate) struct Inner {
     pub(crate) counters: Counters,
     pub(crate) flights: Flights,
     pub(crate) pending: Pending,
+    /// Rate limit for warnings that would otherwise repeat on every call.
+    pub(crate) warnings: crate::log_limit::Limiter,
 }
 
 // The handle is shared across tasks and threads: keep it so.
@@ -138,6 +140,7 @@ impl Cache {
                 counters: Counters::default(),
                 flights: Flights::default(),
                 pending: Pending::default(),
+                warnings: Default::default(),
             }),
         }
     }
@@ -180,6 +183,23 @@ impl Cache {
     /// A snapshot of this handle's counters (shared by all its clones).
     pub fn stats(&self) -> Stats {
         self.inner.counters.snapshot(self.inner.backend.breaker())
+    }
+
+    /// Checks that the store answers, for readiness probes: the round trip's time, or the real
+    /// error (connection refused, host name not resolved, TLS handshake, `WRONGPASS`,
+    /// `NOAUTH`, database index...). It bypasses the circuit breaker and is bounded by the
+    /// timeout. In-process and disabled handles answer at once.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let cache = cache::Cache::redis("redis://127.0.0.1:1").unwrap();
+    /// let error = cache.ping().await.unwrap_err();
+    /// assert!(error.to_string().contains("refused"), "{error}");
+    /// # }
+    /// ```
+    pub async fn ping(&self) -> Result<Duration, Error> {
+        self.inner.backend.ping().await
     }
 
     /// The circuit breaker's state; always [`BreakerState::Closed`] for a store without one

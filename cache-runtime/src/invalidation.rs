@@ -77,8 +77,10 @@ impl InvalidationGuard {
         let outcome = self.cache.try_invalidate(work).await;
         // Past the await: from here nothing can cancel us, so `Drop` must not run the work again.
         let Some(work) = self.work.take() else { return };
-        if let Err(error) = outcome {
-            self.cache.retry_in_background(work, &error.to_string());
+        match outcome {
+            Ok(()) => {}
+            Err(error) if error.is_permanent() => self.cache.give_up(&work, &error, 1),
+            Err(error) => self.cache.retry_in_background(work, &error.to_string()),
         }
     }
 }
@@ -243,6 +245,18 @@ impl Cache {
         .await;
     }
 
+    /// Counts and logs an invalidation that retrying cannot help (`NOPERM`, `WRONGTYPE`).
+    fn give_up(&self, work: &Work, error: &Error, attempts: u32) {
+        self.inner().counters.invalidation_lost();
+        tracing::error!(
+            keys = ?work.keys,
+            patterns = ?work.patterns,
+            attempts,
+            %error,
+            "cache invalidation refused by Redis, not retried; the keys it names may be stale until their TTL ends"
+        );
+    }
+
     fn retry_in_background(&self, work: Work, why: &str) {
         let counters = &self.inner().counters;
         counters.invalidation_retried();
@@ -275,6 +289,10 @@ impl Cache {
             match self.try_invalidate(work).await {
                 Ok(()) => {
                     tracing::info!(keys = ?work.keys, patterns = ?work.patterns, attempts, "cache invalidation succeeded on retry");
+                    return;
+                }
+                Err(error) if error.is_permanent() => {
+                    self.give_up(work, &error, attempts);
                     return;
                 }
                 Err(error) if started.elapsed() >= budget => {

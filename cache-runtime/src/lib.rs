@@ -63,8 +63,10 @@ mod global;
 mod handle;
 mod invalidation;
 mod lease;
+mod log_limit;
 mod read;
 mod redact;
+mod redis_config;
 mod settings;
 mod stats;
 
@@ -79,8 +81,9 @@ pub use crate::error::Error;
 pub use crate::global::{global, install};
 pub use crate::handle::{Cache, KeyTtl};
 pub use crate::invalidation::Invalidation;
+pub use crate::redis_config::RedisConfig;
 pub use crate::settings::{
-    DEFAULT_BREAKER_COOL_DOWN, DEFAULT_BREAKER_THRESHOLD, DEFAULT_INVALIDATION_RETRY_FOR,
+    DEFAULT_BREAKER_COOL_DOWN, DEFAULT_BREAKER_THRESHOLD, DEFAULT_CONNECT_TIMEOUT, DEFAULT_INVALIDATION_RETRY_FOR,
     DEFAULT_LEASE_TTL, DEFAULT_LEASE_WAIT, DEFAULT_TIMEOUT, DEFAULT_TTL,
 };
 pub use crate::stats::Stats;

@@ -12,6 +12,7 @@ use crate::backend::StoredBytes;
 use crate::breaker::is_outage;
 use crate::flight::{Landing, Role, follow};
 use crate::lease::{is_marker, new_marker};
+use crate::log_limit::warn_limited;
 use crate::{BreakerState, Cache, Error};
 
 /// First pause between polls of another reader's lease; it doubles up to [`MAX_POLL`].
@@ -171,7 +172,7 @@ where
                         key: key.clone(),
                         source,
                     };
-                    tracing::warn!(key, %error, "cached value does not decode; replacing it");
+                    warn_limited!(cache, key, error, "cached value does not decode; replacing it");
                     FirstLook::Corrupt(stored)
                 }
             },
@@ -294,7 +295,7 @@ where
                     key: key.to_owned(),
                     source,
                 };
-                tracing::warn!(key, %error, "value not cached");
+                warn_limited!(cache, key, error, "value not cached");
                 None
             }
         },
@@ -395,10 +396,10 @@ async fn find<'a, T: DeserializeOwned>(
                 };
                 if corrupt.is_some() {
                     // Replaced by another undecodable value while we looked: leave it alone.
-                    tracing::warn!(key, %error, "cached value does not decode; treating it as a miss");
+                    warn_limited!(cache, key, error, "cached value does not decode; treating it as a miss");
                     return Found::Miss(Fill::No);
                 }
-                tracing::warn!(key, %error, "cached value does not decode; replacing it");
+                warn_limited!(cache, key, error, "cached value does not decode; replacing it");
                 // Take the lease only if the key still holds this very value, so that an
                 // invalidation since our read is not undone by our fill.
                 corrupt = Some(stored);
@@ -413,7 +414,7 @@ fn read_failed(cache: &Cache, key: &str, error: &Error) {
         Error::Unavailable { .. } => {
             tracing::debug!(key, %error, "cache skipped; treating the read as a miss");
         }
-        _ => tracing::warn!(key, %error, "cache read failed; treating it as a miss"),
+        _ => warn_limited!(cache, key, error, "cache read failed; treating it as a miss"),
     }
 }
 
@@ -487,7 +488,7 @@ async fn store(
                 tracing::debug!(key, %error, "cache skipped; value not cached")
             }
             _ => {
-                tracing::warn!(key, %error, "cache write failed; the value was returned but not cached")
+                warn_limited!(cache, key, error, "cache write failed; the value was returned but not cached")
             }
         }
     }

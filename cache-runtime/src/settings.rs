@@ -9,6 +9,10 @@ pub const DEFAULT_TTL: Duration = Duration::from_secs(24 * 60 * 60);
 /// caller little while a healthy Redis on the same network answers in well under a millisecond.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(100);
 
+/// Bound on making a connection (TCP, TLS, `AUTH`, `SELECT`); it runs in the background, so
+/// callers still wait at most the operation timeout.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// How long a reader's lease on a missed key lasts: longer than any sane fetch (a fill after it
 /// is refused, which costs a later miss, never staleness), short enough that a reader that died
 /// holding one delays nobody for long.
@@ -32,6 +36,7 @@ pub(crate) struct Settings {
     pub(crate) key_prefix: String,
     pub(crate) default_ttl: Duration,
     pub(crate) timeout: Duration,
+    pub(crate) connect_timeout: Duration,
     pub(crate) leases: bool,
     pub(crate) lease_ttl: Duration,
     pub(crate) lease_wait: Duration,
@@ -47,6 +52,7 @@ impl Default for Settings {
             key_prefix: String::new(),
             default_ttl: DEFAULT_TTL,
             timeout: DEFAULT_TIMEOUT,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             leases: true,
             lease_ttl: DEFAULT_LEASE_TTL,
             lease_wait: DEFAULT_LEASE_WAIT,
@@ -55,5 +61,60 @@ impl Default for Settings {
             breaker_cool_down: DEFAULT_BREAKER_COOL_DOWN,
             invalidation_retry_for: DEFAULT_INVALIDATION_RETRY_FOR,
         }
+    }
+}
+
+const SECOND: Duration = Duration::from_secs(1);
+const HOUR: Duration = Duration::from_secs(3600);
+
+/// The sane range of each duration setting, by builder method and environment variable alike:
+/// outside it, a value is a typo (`100y` for `100ms`) rather than a choice.
+fn bounds(name: &str) -> Option<(Duration, Duration)> {
+    Some(match name {
+        "default_ttl" | "CACHE_DEFAULT_TTL" => (SECOND, Duration::from_secs(10 * 365 * 86_400)),
+        "timeout" | "CACHE_TIMEOUT" => (Duration::from_micros(1), Duration::from_secs(60)),
+        "connect_timeout" | "CACHE_CONNECT_TIMEOUT" => {
+            (Duration::from_millis(1), Duration::from_secs(600))
+        }
+        "lease_ttl" => (Duration::from_millis(1), HOUR),
+        "lease_wait" => (Duration::ZERO, Duration::from_secs(60)),
+        "circuit_breaker" => (Duration::ZERO, HOUR),
+        "invalidation_retry_for" => (Duration::ZERO, 24 * HOUR),
+        _ => return None,
+    })
+}
+
+/// Refuses `value` for the setting `name` when it is outside its range, naming the setting.
+pub(crate) fn check_bounds(name: &str, value: Duration) -> Result<(), crate::Error> {
+    let Some((low, high)) = bounds(name) else {
+        return Ok(());
+    };
+    if value < low || value > high {
+        return Err(crate::Error::Config(format!(
+            "{name} = {} is out of range: it must be between {} and {}",
+            humantime::format_duration(value),
+            humantime::format_duration(low),
+            humantime::format_duration(high),
+        )));
+    }
+    Ok(())
+}
+
+impl Settings {
+    /// Checks every setting, naming the builder method of the first one out of range.
+    pub(crate) fn check(&self) -> Result<(), crate::Error> {
+        if self.default_ttl.subsec_nanos() != 0 {
+            return Err(crate::Error::Config(format!(
+                "default TTL must be a whole number of seconds, at least 1s (got {:?})",
+                self.default_ttl
+            )));
+        }
+        check_bounds("default_ttl", self.default_ttl)?;
+        check_bounds("timeout", self.timeout)?;
+        check_bounds("connect_timeout", self.connect_timeout)?;
+        check_bounds("lease_ttl", self.lease_ttl)?;
+        check_bounds("lease_wait", self.lease_wait)?;
+        check_bounds("circuit_breaker", self.breaker_cool_down)?;
+        check_bounds("invalidation_retry_for", self.invalidation_retry_for)
     }
 }

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 /// Sends GET /organisations with this Authorization header (or none).
 async fn with_auth(server: &StubServer, authorization: Option<&str>) -> Reply {
-    let client = reqwest::Client::new();
+    let client = http_client();
     let mut request = client.get(format!("{}/organisations", server.url()));
     if let Some(value) = authorization {
         request = request.header("Authorization", value);
@@ -237,7 +237,7 @@ async fn the_route_secret_is_enforced_before_the_token() {
 #[tokio::test]
 async fn the_status_endpoint_needs_no_token() {
     let server = start().await;
-    let reply = send(reqwest::Client::new().get(format!("{}/_status", server.url()))).await;
+    let reply = send(http_client().get(format!("{}/_status", server.url()))).await;
     assert_eq!(reply.status, 200);
     assert_eq!(reply.body, json!({"status": "ok"}));
 }

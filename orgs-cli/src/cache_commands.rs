@@ -12,6 +12,10 @@ const KEY_LIMIT: usize = 100_000;
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum CacheCommand {
+    /// Check that the cache answers (a readiness probe): the round trip, or why it cannot be
+    /// reached (refused, host name, TLS, WRONGPASS, NOAUTH, database index). Exits non-zero
+    /// on failure.
+    Ping,
     /// The store, its settings, and how many keys of each kind it holds.
     Stats,
     /// Keys matching a Redis glob pattern (`*`, `?`, `[…]`), with their time to live.
@@ -38,6 +42,11 @@ pub(crate) enum CacheCommand {
 pub(crate) async fn run(command: CacheCommand) -> Result<(), Failure> {
     let cache = Cache::from_env()?;
     match command {
+        CacheCommand::Ping => {
+            let round_trip = cache.ping().await?;
+            println!("{}: answered in {round_trip:?}", cache.backend_description());
+            Ok(())
+        }
         CacheCommand::Stats => stats(&cache).await,
         CacheCommand::Keys { pattern, limit } => {
             let mut keys = cache.keys_matching(&pattern, limit).await?;

@@ -94,6 +94,11 @@ impl ApiClient {
             value.set_sensitive(true);
             headers.insert(ROUTE_SECRET_HEADER, value);
         }
+        // reqwest is built without a crypto provider of its own: use the workspace's (ring)
+        // unless the application installed another first.
+        if rustls::crypto::CryptoProvider::get_default().is_none() {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+        }
         let http = reqwest::Client::builder()
             .user_agent(USER_AGENT)
             .default_headers(headers)

@@ -1,8 +1,8 @@
 //! The cache hit path, measured side by side with a hand-written baseline in the same run.
 //!
 //! - `redis_hit`: a `#[cache::set]` method over a Redis handle (a real `redis-server` on a free
-//!   loopback port) against `format!` + `GET` through a `ConnectionManager` + `serde_json::from_slice`.
-//!   With leases on (the default), the annotated lookup is one `EVALSHA` of the lease script.
+//!   loopback port) against `format!` + `GET` through a `MultiplexedConnection` +
+//!   `serde_json::from_slice`. A hit is one plain `GET` (the lease script runs only on a miss).
 //! - `redis_hit_no_leases`: the same, with the handle built with `.leases(false)` (a plain `GET`).
 //! - `memory_hit`: the same method over `Cache::in_memory()` against a plain
 //!   `moka::sync::Cache<String, Arc<[u8]>>` get + `serde_json::from_slice`.
@@ -24,7 +24,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use cache_tests::RedisServer;
 use criterion::Criterion;
-use redis::aio::ConnectionManager;
+use redis::aio::MultiplexedConnection;
 use serde::{Deserialize, Serialize};
 use tokio::runtime::Runtime;
 
@@ -282,7 +282,7 @@ struct Fixture {
     _server: RedisServer,
     redis_client: Organisations,
     redis_plain_client: Organisations,
-    redis_baseline: ConnectionManager,
+    redis_baseline: MultiplexedConnection,
     memory_client: Organisations,
     memory_baseline: moka::sync::Cache<String, Arc<[u8]>>,
     key_cache: cache::Cache,
@@ -335,9 +335,11 @@ impl Fixture {
                 let read = client.get(ORG_ID).await.expect("the body never fails");
                 assert_eq!(read, org, "the cached organisation reads back unchanged");
             }
-            let manager = ConnectionManager::new(server.client())
+            let manager = server
+                .client()
+                .get_multiplexed_async_connection()
                 .await
-                .expect("connect the baseline ConnectionManager to the test redis-server");
+                .expect("connect the baseline to the test redis-server");
             let bytes: Option<Vec<u8>> = redis::cmd("GET")
                 .arg(&key)
                 .query_async(&mut manager.clone())
@@ -364,7 +366,7 @@ impl Fixture {
     }
 }
 
-async fn baseline_redis_hit(mut connection: ConnectionManager, id: Uuid) -> Organisation {
+async fn baseline_redis_hit(mut connection: MultiplexedConnection, id: Uuid) -> Organisation {
     let key = format!("organisation-{id}");
     let bytes: Option<Vec<u8>> = redis::cmd("GET")
         .arg(&key)

@@ -258,7 +258,7 @@ async fn key_prefix_applies_to_sets_deletes_and_patterns(kind: Kind) {
         fx.stored("app:organisation-1-name").await,
         Some(serde_json::json!("Organisation 1"))
     );
-    if kind == Kind::Redis {
+    if kind.is_redis() {
         // Another app's keys without the prefix: never read, never deleted.
         fx.store_json("organisation-1-name", r#""not ours""#, Some(60))
             .await;
@@ -271,7 +271,7 @@ async fn key_prefix_applies_to_sets_deletes_and_patterns(kind: Kind) {
     service.archive(1).await.unwrap();
     let keys = fx.all_keys().await;
     let mut expected = vec!["app:service-1-templates"];
-    if kind == Kind::Redis {
+    if kind.is_redis() {
         expected.extend(["organisation-1-name", "service-1-template-1"]);
     }
     assert_eq!(keys.iter().collect::<Vec<_>>(), expected);
@@ -287,7 +287,7 @@ async fn key_prefix_with_glob_characters(kind: Kind) {
     let fx = Fixture::with(kind, |builder| builder.key_prefix("t[1]*?\\:"));
     let service = Service::new(fx.cache.clone());
     fill(&service, 1).await;
-    if kind == Kind::Redis {
+    if kind.is_redis() {
         // Would match if the prefix were not escaped.
         fx.store_json("t1xx\\:service-1-template-1", "1", Some(60))
             .await;
@@ -297,7 +297,7 @@ async fn key_prefix_with_glob_characters(kind: Kind) {
     service.archive(1).await.unwrap();
     let keys = fx.all_keys().await;
     let mut expected = vec!["t[1]*?\\:service-1-templates"];
-    if kind == Kind::Redis {
+    if kind.is_redis() {
         expected.extend(["t1xx\\:service-1-template-1", "t[1]*?:service-1-template-1"]);
         expected.sort();
     }

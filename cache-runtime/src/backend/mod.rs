@@ -5,7 +5,9 @@ mod memory;
 mod redis;
 
 pub(crate) use self::memory::MemoryBackend;
-pub(crate) use self::redis::RedisBackend;
+pub(crate) use self::redis::{
+    RedisBackend, Standalone, describe_connect_error, is_permanent_reply,
+};
 
 use std::ops::Deref;
 use std::sync::Arc;
@@ -132,6 +134,14 @@ impl Backend {
             Backend::Redis(redis) => redis.release_unmetered(key, lease).await,
             Backend::Memory(memory) => Ok(memory.release(key, lease)),
             Backend::Disabled => Ok(false),
+        }
+    }
+
+    /// A round trip to the store, for health checks: the real error if it cannot answer.
+    pub(crate) async fn ping(&self) -> Result<Duration, Error> {
+        match self {
+            Backend::Redis(redis) => redis.ping().await,
+            Backend::Memory(_) | Backend::Disabled => Ok(Duration::ZERO),
         }
     }
 

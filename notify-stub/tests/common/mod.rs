@@ -57,6 +57,15 @@ pub struct Reply {
     pub body: Value,
 }
 
+/// A plain HTTP client. reqwest is built without a crypto provider of its own (the workspace
+/// uses ring's), so one is installed first, as an application would.
+pub fn http_client() -> reqwest::Client {
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+    reqwest::Client::new()
+}
+
 /// A client that signs every request as the admin app does.
 pub struct Api {
     pub base: String,
@@ -67,7 +76,7 @@ impl Api {
     pub fn new(server: &StubServer) -> Api {
         Api {
             base: server.url(),
-            client: reqwest::Client::new(),
+            client: http_client(),
         }
     }
 

@@ -9,8 +9,8 @@ use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use cache::{Cache, CacheBuilder, KeyTtl};
-use cache_tests::RedisServer;
+use cache::{Cache, CacheBuilder, KeyTtl, RedisConfig};
+use cache_tests::{RedisServer, TestCerts};
 
 /// Bound on any single call in a test: a liveness check (a hang fails the test), not a speed one.
 pub const LIVENESS: Duration = Duration::from_secs(5);
@@ -19,7 +19,15 @@ pub const LIVENESS: Duration = Duration::from_secs(5);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     Redis,
+    /// Redis over TLS (`rediss://`, a CA made for the test).
+    RedisTls,
     Memory,
+}
+
+impl Kind {
+    pub fn is_redis(self) -> bool {
+        matches!(self, Kind::Redis | Kind::RedisTls)
+    }
 }
 
 /// A handle plus the store behind it, with raw access to the store that bypasses the handle's
@@ -27,6 +35,8 @@ pub enum Kind {
 pub struct Fixture {
     pub cache: Cache,
     server: Option<RedisServer>,
+    kind: Kind,
+    _certs: Option<TestCerts>,
 }
 
 impl Fixture {
@@ -46,6 +56,25 @@ impl Fixture {
                 Fixture {
                     cache,
                     server: Some(server),
+                    kind,
+                    _certs: None,
+                }
+            }
+            Kind::RedisTls => {
+                let certs = TestCerts::generate();
+                let server = RedisServer::start_tls(&certs, false);
+                let redis = RedisConfig::new(server.tls_url()).tls_ca_file(&certs.ca_cert);
+                // The first call makes the connection (TCP and TLS handshake) within its
+                // timeout; give it room on a busy machine. A test's own timeout still wins.
+                let builder = Cache::builder()
+                    .redis_config(redis)
+                    .timeout(Duration::from_secs(2));
+                let cache = configure(builder).build().expect("a valid configuration");
+                Fixture {
+                    cache,
+                    server: Some(server),
+                    kind,
+                    _certs: Some(certs),
                 }
             }
             Kind::Memory => Fixture {
@@ -53,21 +82,29 @@ impl Fixture {
                     .build()
                     .expect("a valid configuration"),
                 server: None,
+                kind,
+                _certs: None,
             },
         }
     }
 
     /// A fixture around an existing handle (on `server`'s Redis, or in process without one).
     pub fn with_handle(cache: Cache, server: Option<RedisServer>) -> Fixture {
-        Fixture { cache, server }
-    }
-
-    pub fn kind(&self) -> Kind {
-        if self.server.is_some() {
+        let kind = if server.is_some() {
             Kind::Redis
         } else {
             Kind::Memory
+        };
+        Fixture {
+            cache,
+            server,
+            kind,
+            _certs: None,
         }
+    }
+
+    pub fn kind(&self) -> Kind {
+        self.kind
     }
 
     pub fn server(&self) -> Option<&RedisServer> {
@@ -251,7 +288,8 @@ impl Calls {
 }
 
 /// Generates, for each `async fn name(kind: Kind)` listed, a test `on_redis::name` over a private
-/// Redis server and a test `in_memory::name` over the in-process backend.
+/// Redis server, `on_redis_tls::name` over a private Redis server reached with TLS, and
+/// `in_memory::name` over the in-process backend.
 #[macro_export]
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
@@ -260,6 +298,14 @@ macro_rules! on_both_backends {
                 #[tokio::test]
                 async fn $name() {
                     super::$name($crate::common::Kind::Redis).await
+                }
+            )*
+        }
+        mod on_redis_tls {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name($crate::common::Kind::RedisTls).await
                 }
             )*
         }

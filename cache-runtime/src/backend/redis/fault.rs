@@ -1,0 +1,98 @@
+//! What a Redis error means for the next step: give up on the connection, wait and retry, or
+//! stop retrying because the answer will not change.
+
+use redis::{ErrorKind, RedisError, ServerErrorKind};
+
+/// What to do after a command failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Fault {
+    /// Redis did not answer: the connection is gone or never was. Make a new one.
+    Lost,
+    /// Redis answered, but this node cannot serve us now (`READONLY` after a failover,
+    /// `LOADING`, `MASTERDOWN`): make a new connection, which resolves the name again.
+    WrongNode,
+    /// A reply that will not change if asked again (`NOPERM`, `WRONGTYPE`, a syntax error).
+    Permanent,
+    /// Any other error reply (`OOM`, `BUSY`...): may pass.
+    Transient,
+}
+
+pub(crate) fn classify(error: &RedisError) -> Fault {
+    match error.kind() {
+        ErrorKind::Server(
+            ServerErrorKind::ReadOnly | ServerErrorKind::BusyLoading | ServerErrorKind::MasterDown,
+        ) => Fault::WrongNode,
+        _ if is_permanent_reply(error) => Fault::Permanent,
+        _ if error.is_io_error()
+            || error.is_connection_dropped()
+            || error.is_connection_refusal()
+            || error.is_timeout()
+            || error.is_unrecoverable_error()
+            || error.to_string().contains("max number of clients") =>
+        {
+            Fault::Lost
+        }
+        _ => Fault::Transient,
+    }
+}
+
+/// Whether an error reply means the same command can never succeed as sent.
+pub(crate) fn is_permanent_reply(error: &RedisError) -> bool {
+    match error.kind() {
+        ErrorKind::Server(ServerErrorKind::NoPerm | ServerErrorKind::CrossSlot) => true,
+        ErrorKind::Server(ServerErrorKind::ResponseError) | ErrorKind::Extension => {
+            matches!(error.code(), Some("WRONGTYPE" | "ERR" | "NOAUTH" | "WRONGPASS"))
+                && !error.to_string().contains("max number of clients")
+        }
+        ErrorKind::AuthenticationFailed | ErrorKind::InvalidClientConfig => true,
+        _ => false,
+    }
+}
+
+/// Why a connection attempt failed, in a few words a reader can act on, followed by what
+/// redis-rs said.
+pub(crate) fn describe_connect_error(error: &RedisError) -> String {
+    let text = error.to_string();
+    let lower = text.to_ascii_lowercase();
+    let why = if error.is_connection_refusal() {
+        "connection refused (is Redis running on that port?)"
+    } else if lower.contains("lookup address") || lower.contains("name or service not known") {
+        "the host name does not resolve"
+    } else if error.kind() == ErrorKind::AuthenticationFailed || lower.contains("wrongpass") {
+        "authentication failed: wrong user name or password (WRONGPASS)"
+    } else if lower.contains("noauth") {
+        "Redis requires a password and none was given (NOAUTH)"
+    } else if lower.contains("db index is out of range") || lower.contains("invalid db index") {
+        "the database index in the URL is out of range"
+    } else if lower.contains("certificate")
+        || lower.contains("tls")
+        || lower.contains("handshake")
+        || lower.contains("peer sent")
+        || lower.contains("unknownissuer")
+    {
+        "TLS handshake failed"
+    } else if error.is_timeout() {
+        "no answer in time"
+    } else {
+        return text;
+    };
+    format!("{why}: {text}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply(code: &str, detail: &str) -> RedisError {
+        redis::RedisError::from((ErrorKind::Extension, "reply", format!("{code} {detail}")))
+    }
+
+    #[test]
+    fn refusals_are_permanent_and_failover_replies_reconnect() {
+        let refused: RedisError = std::io::Error::from(std::io::ErrorKind::ConnectionRefused).into();
+        assert_eq!(classify(&refused), Fault::Lost);
+        assert!(describe_connect_error(&refused).starts_with("connection refused"));
+        let oom = reply("OOM", "command not allowed when used memory > 'maxmemory'");
+        assert_ne!(classify(&oom), Fault::Permanent);
+    }
+}

@@ -1,0 +1,217 @@
+//! One shared connection to Redis, made on first use and made again after it breaks.
+//!
+//! A connection attempt runs in the background, so a caller that stops waiting (its timeout
+//! ended) does not cancel it for the others. A failed attempt is remembered with its cause:
+//! until the next attempt is due, callers get that cause at once instead of waiting out a
+//! timeout, and it is logged once per distinct cause, not once per call.
+//!
+//! The link does not care what kind of connection it holds: anything [`Connect`] makes that
+//! redis-rs can send commands over (`aio::ConnectionLike`).
+
+use std::future::Future;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use redis::aio::ConnectionLike;
+use tokio::sync::Notify;
+
+use crate::Error;
+
+/// First pause after a failed connection attempt; it doubles up to [`MAX_BACKOFF`].
+const FIRST_BACKOFF: Duration = Duration::from_millis(50);
+const MAX_BACKOFF: Duration = Duration::from_secs(2);
+
+/// Makes connections of one kind (standalone, and later cluster).
+pub(crate) trait Connect: Send + Sync + 'static {
+    /// A cheap-to-clone handle to a multiplexed connection.
+    type Connection: ConnectionLike + Clone + Send + Sync + 'static;
+
+    /// Opens a new connection, authenticated and ready for commands.
+    fn connect(&self) -> impl Future<Output = redis::RedisResult<Self::Connection>> + Send;
+
+    /// Where it connects, for messages (never with a password).
+    fn address(&self) -> &str;
+}
+
+enum Slot<T> {
+    /// No connection. `failure` is the last attempt's, if it failed.
+    Idle { failure: Option<Failure> },
+    /// An attempt is under way in the background since `since`.
+    Connecting { backoff: Duration, since: Instant },
+    /// A working connection; `generation` tells it apart from the ones before it.
+    Ready { connection: T, generation: u64 },
+}
+
+struct Failure {
+    error: redis::RedisError,
+    at: Instant,
+    backoff: Duration,
+}
+
+pub(crate) struct Link<C: Connect> {
+    connector: C,
+    connect_timeout: Duration,
+    slot: Mutex<Slot<C::Connection>>,
+    changed: Notify,
+    generations: std::sync::atomic::AtomicU64,
+    /// The cause last logged, so that a cause is logged once until the link recovers.
+    last_logged: Mutex<Option<String>>,
+}
+
+impl<C: Connect> Link<C> {
+    pub(crate) fn new(connector: C, connect_timeout: Duration) -> Arc<Self> {
+        Arc::new(Link {
+            connector,
+            connect_timeout,
+            slot: Mutex::new(Slot::Idle { failure: None }),
+            changed: Notify::new(),
+            generations: std::sync::atomic::AtomicU64::new(0),
+            last_logged: Mutex::new(None),
+        })
+    }
+
+    fn slot(&self) -> MutexGuard<'_, Slot<C::Connection>> {
+        // The slot is replaced whole under the lock; a panicking holder cannot leave it torn.
+        self.slot
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub(crate) fn address(&self) -> &str {
+        self.connector.address()
+    }
+
+    /// The current connection and its generation, connecting first if there is none. Fails at
+    /// once with the last attempt's cause while the next attempt is not yet due.
+    pub(crate) async fn get(self: &Arc<Self>) -> Result<(C::Connection, u64), Error> {
+        loop {
+            let changed = self.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            {
+                let mut slot = self.slot();
+                match &*slot {
+                    Slot::Ready {
+                        connection,
+                        generation,
+                    } => return Ok((connection.clone(), *generation)),
+                    // An attempt far past its own timeout was lost with the runtime that ran
+                    // it (a test's runtime, say): start another.
+                    Slot::Connecting { backoff, since }
+                        if since.elapsed() > self.connect_timeout * 2 =>
+                    {
+                        *slot = Slot::Connecting {
+                            backoff: *backoff,
+                            since: Instant::now(),
+                        };
+                        self.spawn_attempt();
+                    }
+                    Slot::Connecting { .. } => {}
+                    Slot::Idle {
+                        failure: Some(failure),
+                    } if failure.at.elapsed() < failure.backoff => {
+                        return Err(self.connect_error(failure.error.clone()));
+                    }
+                    Slot::Idle { failure } => {
+                        let backoff = failure
+                            .as_ref()
+                            .map_or(FIRST_BACKOFF, |failure| (failure.backoff * 2).min(MAX_BACKOFF));
+                        *slot = Slot::Connecting {
+                            backoff,
+                            since: Instant::now(),
+                        };
+                        self.spawn_attempt();
+                    }
+                }
+            }
+            changed.await;
+        }
+    }
+
+    /// Drops connection `generation` (if it is still the current one) so that the next call
+    /// connects again, resolving the host name again: after a lost connection, or a node that
+    /// stopped being the primary.
+    pub(crate) fn reconnect(&self, generation: u64) {
+        let mut slot = self.slot();
+        if matches!(&*slot, Slot::Ready { generation: current, .. } if *current == generation) {
+            *slot = Slot::Idle { failure: None };
+        }
+    }
+
+    fn spawn_attempt(self: &Arc<Self>) {
+        let link = Arc::clone(self);
+        tokio::spawn(async move {
+            let outcome = tokio::time::timeout(link.connect_timeout, link.connector.connect())
+                .await
+                .unwrap_or_else(|_elapsed| {
+                    Err(redis::RedisError::from(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        format!("no connection within {:?}", link.connect_timeout),
+                    )))
+                });
+            link.settle(outcome);
+        });
+    }
+
+    fn settle(&self, outcome: redis::RedisResult<C::Connection>) {
+        let mut slot = self.slot();
+        let backoff = match &*slot {
+            Slot::Connecting { backoff, .. } => *backoff,
+            _ => FIRST_BACKOFF,
+        };
+        *slot = match outcome {
+            Ok(connection) => {
+                self.log_recovery();
+                let generation = 1 + self
+                    .generations
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                Slot::Ready {
+                    connection,
+                    generation,
+                }
+            }
+            Err(error) => {
+                self.log_failure(&error);
+                Slot::Idle {
+                    failure: Some(Failure {
+                        error,
+                        at: Instant::now(),
+                        backoff,
+                    }),
+                }
+            }
+        };
+        drop(slot);
+        self.changed.notify_waiters();
+    }
+
+    fn connect_error(&self, cause: redis::RedisError) -> Error {
+        Error::Connect {
+            address: self.address().to_owned(),
+            source: cause,
+        }
+    }
+
+    fn log_failure(&self, cause: &redis::RedisError) {
+        let error = self.connect_error(cause.clone());
+        let text = error.to_string();
+        let mut last = self
+            .last_logged
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if last.as_deref() != Some(text.as_str()) {
+            tracing::error!(%error, "cannot connect to Redis; the cache is bypassed until it can");
+            *last = Some(text);
+        }
+    }
+
+    fn log_recovery(&self) {
+        let mut last = self
+            .last_logged
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if last.take().is_some() {
+            tracing::info!(address = self.address(), "connected to Redis again");
+        }
+    }
+}

@@ -1,0 +1,184 @@
+//! Where Redis is and how to reach it: a URL, and TLS material for `rediss://`.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use redis::{ConnectionAddr, IntoConnectionInfo, TlsCertificates};
+
+use crate::Error;
+use crate::backend::Standalone;
+use crate::redact::{describe, redact_url};
+
+/// How to reach a Redis server: its URL and, for `rediss://`, the TLS material.
+///
+/// The URL is `redis://[user[:password]@]host[:port][/db]`, `rediss://…` for TLS, or
+/// `redis+unix:///path?db=N&user=U&pass=P`. Without a CA file, a TLS server's certificate is
+/// checked against the system's roots.
+///
+/// ```
+/// use cache::{Cache, RedisConfig};
+///
+/// let redis = RedisConfig::new("rediss://app:secret@cache.internal:6380/0")
+///     .tls_ca_file("/etc/ssl/redis-ca.pem");
+/// let cache = Cache::builder().redis_config(redis).build();
+/// // The CA file does not exist here: the error names it, and never the password.
+/// let error = cache.unwrap_err().to_string();
+/// assert!(error.contains("redis-ca.pem") && !error.contains("secret"), "{error}");
+/// ```
+///
+/// `Debug` shows the URL without its password.
+#[derive(Clone)]
+#[must_use]
+pub struct RedisConfig {
+    url: String,
+    ca_file: Option<PathBuf>,
+    client_cert: Option<(PathBuf, PathBuf)>,
+    insecure: bool,
+}
+
+impl fmt::Debug for RedisConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisConfig")
+            .field("url", &redact_url(&self.url))
+            .field("ca_file", &self.ca_file)
+            .field("client_cert", &self.client_cert)
+            .field("insecure", &self.insecure)
+            .finish()
+    }
+}
+
+impl RedisConfig {
+    /// Redis at `url`; nothing is checked or connected until the handle is built and used.
+    pub fn new(url: impl Into<String>) -> Self {
+        RedisConfig {
+            url: url.into(),
+            ca_file: None,
+            client_cert: None,
+            insecure: false,
+        }
+    }
+
+    /// Trust the CA certificates in this PEM file (instead of the system's roots) for
+    /// `rediss://`. Environment: `REDIS_TLS_CA_FILE`.
+    pub fn tls_ca_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.ca_file = Some(path.into());
+        self
+    }
+
+    /// Present this client certificate and key (PEM files) to the server: mutual TLS.
+    /// Environment: `REDIS_TLS_CERT_FILE` and `REDIS_TLS_KEY_FILE`.
+    pub fn tls_client_cert(mut self, cert: impl Into<PathBuf>, key: impl Into<PathBuf>) -> Self {
+        self.client_cert = Some((cert.into(), key.into()));
+        self
+    }
+
+    /// **For development only**: accept any server certificate, unchecked (the traffic is
+    /// encrypted, but anyone in the middle can read it). Environment: `REDIS_TLS_INSECURE=1`.
+    pub fn tls_insecure(mut self, on: bool) -> Self {
+        self.insecure = on;
+        self
+    }
+
+    /// The URL as it may be shown: no password.
+    pub(crate) fn redacted(&self) -> String {
+        redact_url(&self.url)
+    }
+
+    /// Checks everything that can be checked without connecting and makes the connector, with
+    /// a description of where it points (no password).
+    pub(crate) fn connector(&self, connect_timeout: Duration) -> Result<(Standalone, String), Error> {
+        let mut info = self
+            .url
+            .as_str()
+            .into_connection_info()
+            .map_err(|error| Error::InvalidUrl {
+                url: self.redacted(),
+                reason: format!(
+                    "{} (expected redis://[user:password@]host[:port][/db], rediss://… or redis+unix:///path)",
+                    error.detail().unwrap_or(&error.to_string()),
+                ),
+            })?;
+        let ConnectionAddr::TcpTls { host, port, insecure, .. } = info.addr().clone() else {
+            if self.ca_file.is_some() || self.client_cert.is_some() || self.insecure {
+                return Err(Error::Config(format!(
+                    "TLS settings are given but the Redis URL `{}` is not rediss://",
+                    self.redacted()
+                )));
+            }
+            let address = info.addr().to_string();
+            let description = format!("Redis at {}", describe(&info));
+            let client = redis::Client::open(info).map_err(|error| Error::InvalidUrl {
+                url: self.redacted(),
+                reason: error.to_string(),
+            })?;
+            return Ok((Standalone::new(client, connect_timeout, address), description));
+        };
+        ensure_crypto_provider();
+        if self.insecure && !insecure {
+            info = info.set_addr(ConnectionAddr::TcpTls {
+                host: host.clone(),
+                port,
+                insecure: true,
+                tls_params: None,
+            });
+        }
+        let description = format!("Redis at {}", describe(&info));
+        let root_cert = self.ca_file.as_deref().map(read_ca).transpose()?;
+        let client_tls = match &self.client_cert {
+            Some((cert, key)) => Some(redis::ClientTlsConfig {
+                client_cert: read_pem(cert, "client certificate (REDIS_TLS_CERT_FILE)")?,
+                client_key: read_pem(key, "client key (REDIS_TLS_KEY_FILE)")?,
+            }),
+            None => None,
+        };
+        let client = redis::Client::build_with_tls(
+            info,
+            TlsCertificates {
+                client_tls,
+                root_cert,
+            },
+        )
+        .map_err(|error| Error::Config(format!("TLS settings for Redis: {error}")))?;
+        Ok((
+            Standalone::new(client, connect_timeout, crate::redact::host_port(&host, port)),
+            description,
+        ))
+    }
+}
+
+/// redis-rs asks rustls for the process's default crypto provider; install the workspace's
+/// (ring) unless the application chose one first.
+fn ensure_crypto_provider() {
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        // Losing a race to another installer is fine: a provider is then in place.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+}
+
+fn read_pem(path: &Path, what: &str) -> Result<Vec<u8>, Error> {
+    let bytes = std::fs::read(path).map_err(|error| {
+        Error::Config(format!("cannot read the TLS {what} `{}`: {error}", path.display()))
+    })?;
+    if !bytes.windows(11).any(|window| window == b"-----BEGIN ") {
+        return Err(Error::Config(format!(
+            "the TLS {what} `{}` is not a PEM file",
+            path.display()
+        )));
+    }
+    Ok(bytes)
+}
+
+fn read_ca(path: &Path) -> Result<Vec<u8>, Error> {
+    let bytes = read_pem(path, "CA file (REDIS_TLS_CA_FILE)")?;
+    if !bytes
+        .windows(27)
+        .any(|window| window == b"-----BEGIN CERTIFICATE-----")
+    {
+        return Err(Error::Config(format!(
+            "the TLS CA file (REDIS_TLS_CA_FILE) `{}` holds no certificate",
+            path.display()
+        )));
+    }
+    Ok(bytes)
+}
