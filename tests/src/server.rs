@@ -22,6 +22,8 @@ pub struct RedisServer {
     child: Option<Child>,
     port: u16,
     tls_port: Option<u16>,
+    /// The CA that signed a TLS server's certificate.
+    ca_cert: Option<PathBuf>,
     /// Everything after `--port N`, kept for [`restart`](Self::restart).
     args: Vec<String>,
 }
@@ -65,6 +67,7 @@ impl RedisServer {
                         child: Some(child),
                         port,
                         tls_port: Some(tls_port),
+                        ca_cert: Some(certs.ca_cert.clone()),
                         args,
                     };
                 }
@@ -84,6 +87,7 @@ impl RedisServer {
                         child: Some(child),
                         port,
                         tls_port: None,
+                        ca_cert: None,
                         args,
                     };
                 }
@@ -107,6 +111,15 @@ impl RedisServer {
     pub fn tls_url(&self) -> String {
         let port = self.tls_port.expect("the server was started with TLS");
         format!("rediss://127.0.0.1:{port}")
+    }
+
+    /// How the code under test reaches this server: over TLS (trusting the test CA) when it
+    /// was started with TLS, plainly otherwise.
+    pub fn cache_config(&self) -> cache::RedisConfig {
+        match &self.ca_cert {
+            Some(ca) => cache::RedisConfig::new(self.tls_url()).tls_ca_file(ca),
+            None => cache::RedisConfig::new(self.url()),
+        }
     }
 
     /// A redis-rs client for inspecting the server directly (plain port).

@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use cache::{BreakerState, Cache};
-use cache_tests::{ClientFlood, RedisServer, Rng, Truth, Versioned};
+use cache_tests::{ClientFlood, RedisServer, Rng, TestCerts, Truth, Versioned};
 
 const KEYS: u32 = 8;
 /// Reader tasks per handle.
@@ -204,7 +204,7 @@ impl Load {
 
 fn handle(server: &RedisServer) -> Cache {
     Cache::builder()
-        .redis(server.url())
+        .redis_config(server.cache_config())
         .timeout(TIMEOUT)
         .circuit_breaker(3, COOL_DOWN)
         .build()
@@ -485,4 +485,36 @@ async fn redis_flooded_past_maxclients_then_released() {
     )
     .await;
     report.assert_healthy();
+}
+
+/// (a) over TLS: the reconnection after a restart includes the handshake.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_redis_killed_under_load_then_restarted() {
+    let certs = TestCerts::generate();
+    let mut server = RedisServer::start_tls(&certs, false);
+    let report = run_fault(
+        "TLS: kill -9 + restart",
+        &mut server,
+        |server, _| server.kill(),
+        |server, _| server.restart(),
+    )
+    .await;
+    report.assert_healthy();
+    assert!(report.breaker_opened > 0, "{report:#?}");
+}
+
+/// (b) over TLS.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_redis_hung_under_load_then_resumed() {
+    let certs = TestCerts::generate();
+    let mut server = RedisServer::start_tls(&certs, false);
+    let report = run_fault(
+        "TLS: SIGSTOP + SIGCONT",
+        &mut server,
+        |server, _| server.pause(),
+        |server, _| server.resume(),
+    )
+    .await;
+    report.assert_healthy();
+    assert!(report.breaker_opened > 0, "{report:#?}");
 }
