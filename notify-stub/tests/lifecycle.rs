@@ -62,7 +62,11 @@ async fn latency_is_added_to_each_request() {
         .await
         .unwrap();
     let api = Api::new(&server);
-    for (path, status) in [("/_status", 200), ("/organisations", 200), ("/no-such-thing", 404)] {
+    for (path, status) in [
+        ("/_status", 200),
+        ("/organisations", 200),
+        ("/no-such-thing", 404),
+    ] {
         let started = Instant::now();
         let reply = api.get(path).await;
         let took = started.elapsed();

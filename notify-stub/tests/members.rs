@@ -255,7 +255,10 @@ async fn users_carry_created_at_and_receives_new_features_email() {
     assert!(!users.is_empty());
     for user in users {
         let created_at = user["created_at"].as_str().expect("created_at is text");
-        assert!(created_at.ends_with('Z') && created_at.contains('T'), "{user}");
+        assert!(
+            created_at.ends_with('Z') && created_at.contains('T'),
+            "{user}"
+        );
         assert!(user["receives_new_features_email"].is_boolean(), "{user}");
     }
 }

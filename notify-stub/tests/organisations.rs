@@ -447,7 +447,10 @@ async fn archive_renames_with_date_and_time_and_is_repeatable() {
     let api = Api::new(&server);
     let id = server.seed().examples.organisation_without_services_id;
     let path = format!("/organisations/{id}");
-    let name = api.get(&path).await.body["name"].as_str().unwrap().to_owned();
+    let name = api.get(&path).await.body["name"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let first = api.post(&format!("{path}/archive"), json!({})).await;
     assert_eq!(first.status, 204, "{}", first.body);
     let archived = api.get(&path).await.body;

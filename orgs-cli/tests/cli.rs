@@ -225,7 +225,15 @@ async fn create_requires_crown_and_organisation_writes_take_no_actor() {
     let args = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
 
     // No --crown: refused before any request.
-    let missing = run(args(&["organisations", "create", "--name", "X", "--type", "local"])).await;
+    let missing = run(args(&[
+        "organisations",
+        "create",
+        "--name",
+        "X",
+        "--type",
+        "local",
+    ]))
+    .await;
     assert!(!missing.status.success());
     let stderr = String::from_utf8_lossy(&missing.stderr);
     assert!(stderr.contains("--crown"), "{stderr}");
@@ -233,8 +241,14 @@ async fn create_requires_crown_and_organisation_writes_take_no_actor() {
 
     let created: Value = serde_json::from_str(&stdout(
         &run(args(&[
-            "organisations", "create", "--name", "Crownless Council", "--type", "local",
-            "--crown", "false",
+            "organisations",
+            "create",
+            "--name",
+            "Crownless Council",
+            "--type",
+            "local",
+            "--crown",
+            "false",
         ]))
         .await,
     ))
@@ -244,8 +258,14 @@ async fn create_requires_crown_and_organisation_writes_take_no_actor() {
 
     let nhs: Value = serde_json::from_str(&stdout(
         &run(args(&[
-            "organisations", "create", "--name", "NHS Notify Trust", "--type", "nhs_notify",
-            "--crown", "true",
+            "organisations",
+            "create",
+            "--name",
+            "NHS Notify Trust",
+            "--type",
+            "nhs_notify",
+            "--crown",
+            "true",
         ]))
         .await,
     ))
@@ -255,7 +275,13 @@ async fn create_requires_crown_and_organisation_writes_take_no_actor() {
 
     let id = created["id"].as_str().unwrap().to_owned();
     let renamed: Value = serde_json::from_str(&stdout(
-        &run(args(&["organisations", "rename", &id, "Crownless District Council"])).await,
+        &run(args(&[
+            "organisations",
+            "rename",
+            &id,
+            "Crownless District Council",
+        ]))
+        .await,
     ))
     .unwrap();
     assert_eq!(renamed["name"], "Crownless District Council");
@@ -263,8 +289,16 @@ async fn create_requires_crown_and_organisation_writes_take_no_actor() {
     // There is no actor to give.
     for write in [
         args(&[
-            "organisations", "create", "--name", "Y", "--type", "local", "--crown", "true",
-            "--created-by", &id,
+            "organisations",
+            "create",
+            "--name",
+            "Y",
+            "--type",
+            "local",
+            "--crown",
+            "true",
+            "--created-by",
+            &id,
         ]),
         args(&["organisations", "rename", &id, "Z", "--created-by", &id]),
     ] {

@@ -258,8 +258,15 @@ async fn write_bodies_are_what_the_real_api_accepts() {
         .await
         .unwrap();
     let update = server.requests().pop().unwrap();
-    assert!(update.request_line().starts_with(&format!("POST /organisations/{org} ")));
-    assert_eq!(serde_json::from_str::<Value>(&update.body).unwrap(), json!({"name": "Z"}));
+    assert!(
+        update
+            .request_line()
+            .starts_with(&format!("POST /organisations/{org} "))
+    );
+    assert_eq!(
+        serde_json::from_str::<Value>(&update.body).unwrap(),
+        json!({"name": "Z"})
+    );
 
     // `[]` is not an invite, so these calls fail to decode; the bodies sent are what matter.
     let invites = InvitesClient::new(api);

@@ -58,7 +58,8 @@ async fn api_errors_carry_status_and_message() {
     assert_eq!(error.api_message(), Some("Internal server error"));
 
     // A duplicate name.
-    let duplicate = NewOrganisation::new(e.organisation_name.clone(), OrganisationType::Central, true);
+    let duplicate =
+        NewOrganisation::new(e.organisation_name.clone(), OrganisationType::Central, true);
     let error = orgs.create_organisation(&duplicate).await.unwrap_err();
     assert_eq!(error.status(), Some(400));
     assert_eq!(
@@ -150,7 +151,10 @@ async fn a_timeout_is_status_503() {
     let error = uncached(api).get_organisations().await.unwrap_err();
     assert_eq!(error.status(), Some(503), "{error:?}");
     assert!(matches!(error, Error::NoResponse { .. }), "{error:?}");
-    assert!(error.to_string().contains("timed out after 200ms"), "{error}");
+    assert!(
+        error.to_string().contains("timed out after 200ms"),
+        "{error}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -69,13 +69,11 @@ async fn writes_delete_exactly_the_admin_apps_keys() {
             world,
             universe,
             ["organisations"],
-            orgs.create_organisation(
-                &NewOrganisation::new(
-                    format!("Ministry of Keys {name}"),
-                    OrganisationType::Central,
-                    true
-                )
-            ),
+            orgs.create_organisation(&NewOrganisation::new(
+                format!("Ministry of Keys {name}"),
+                OrganisationType::Central,
+                true
+            )),
             label("create_organisation")
         );
 

@@ -35,12 +35,9 @@ async fn calls_fail_open_when_redis_is_killed() {
     assert_eq!(orgs.get_organisation(org).await.unwrap().name, name);
 
     // Writes: applied, and their (failed) invalidation does not fail them.
-    orgs.update_organisation(
-        org,
-        &OrganisationUpdate::new().name("Renamed in an outage"),
-    )
-    .await
-    .unwrap();
+    orgs.update_organisation(org, &OrganisationUpdate::new().name("Renamed in an outage"))
+        .await
+        .unwrap();
     assert_eq!(
         orgs.get_organisation_name(org).await.unwrap(),
         "Renamed in an outage"

@@ -20,7 +20,10 @@ const CREATE: Schema = Schema {
         ("email_address", Kind::Email),
         ("invited_by", Kind::Uuid),
         ("invite_link_host", Kind::Str),
-        ("permissions", Kind::EnumArray(ORGANISATION_USER_PERMISSIONS)),
+        (
+            "permissions",
+            Kind::EnumArray(ORGANISATION_USER_PERMISSIONS),
+        ),
     ],
     required: &["email_address", "invited_by"],
     additional_properties: false,

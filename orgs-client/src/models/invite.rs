@@ -51,7 +51,9 @@ fn permission_names<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<St
             .iter()
             .map(|item| {
                 name(item).ok_or_else(|| {
-                    serde::de::Error::custom(format!("a permission is neither a name nor {{\"permission\": name}}: {item}"))
+                    serde::de::Error::custom(format!(
+                        "a permission is neither a name nor {{\"permission\": name}}: {item}"
+                    ))
                 })
             })
             .collect(),
@@ -140,12 +142,18 @@ mod tests {
     #[test]
     fn permissions_are_read_from_every_shape() {
         let expected = ["can_make_services_live".to_owned()];
-        assert_eq!(invite(json!(["can_make_services_live"])).permissions, expected);
+        assert_eq!(
+            invite(json!(["can_make_services_live"])).permissions,
+            expected
+        );
         assert_eq!(
             invite(json!([{"permission": "can_make_services_live"}])).permissions,
             expected
         );
-        assert_eq!(invite(json!("can_make_services_live")).permissions, expected);
+        assert_eq!(
+            invite(json!("can_make_services_live")).permissions,
+            expected
+        );
         assert!(invite(json!("")).permissions.is_empty());
         assert!(invite(json!([])).permissions.is_empty());
         assert!(invite(serde_json::Value::Null).permissions.is_empty());
