@@ -57,6 +57,13 @@ impl ApiError {
     pub(crate) fn validation(message: impl Into<String>) -> Self {
         ApiError::Validation(vec![message.into()])
     }
+
+    /// Notify's answer to an exception in its own code (a 500 with the generic message); the
+    /// exception is only logged, as Notify logs it.
+    pub(crate) fn server_error(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(%cause, "notify-stub: answering 500 Internal server error");
+        ApiError::Internal
+    }
 }
 
 impl From<rusqlite::Error> for ApiError {

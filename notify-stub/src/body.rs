@@ -25,10 +25,14 @@ pub(crate) enum Kind {
     Email,
 }
 
-/// An object schema: its properties (anything else is refused) and the required ones.
-pub(crate) struct Schema {
-    pub fields: &'static [(&'static str, Kind)],
-    pub required: &'static [&'static str],
+/// An object schema: its properties, the required ones, and whether other properties pass
+/// validation (JSON schema's `additionalProperties`).
+pub(crate) struct Schema<'a> {
+    pub fields: &'a [(&'static str, Kind)],
+    pub required: &'a [&'static str],
+    /// `false`: any other property is a validation error (400). `true`: validation lets it
+    /// through, for the endpoint to fail on as Notify's does (see [`unknown_fields`]).
+    pub additional_properties: bool,
 }
 
 /// Parses a JSON body as Flask's `request.get_json()` does: the content type must be JSON.
@@ -76,12 +80,8 @@ pub(crate) fn validate<'a>(
             errors.push(error);
         }
     }
-    let unexpected: Vec<&str> = map
-        .keys()
-        .filter(|k| !schema.fields.iter().any(|(name, _)| name == k))
-        .map(String::as_str)
-        .collect();
-    if !unexpected.is_empty() {
+    let unexpected = unknown_fields(map, schema);
+    if !schema.additional_properties && !unexpected.is_empty() {
         let verb = if unexpected.len() == 1 { "was" } else { "were" };
         errors.push(format!(
             "Additional properties are not allowed ({} {verb} unexpected)",
@@ -93,6 +93,14 @@ pub(crate) fn validate<'a>(
     } else {
         Err(ApiError::Validation(errors))
     }
+}
+
+/// The properties of `map` that `schema` does not name, in key order.
+pub(crate) fn unknown_fields<'a>(map: &'a Map<String, Value>, schema: &Schema) -> Vec<&'a str> {
+    map.keys()
+        .filter(|k| !schema.fields.iter().any(|(name, _)| name == k))
+        .map(String::as_str)
+        .collect()
 }
 
 fn check(name: &str, kind: Kind, value: &Value) -> Option<String> {
@@ -210,6 +218,7 @@ mod tests {
             ("email_address", Kind::Email),
         ],
         required: &["name"],
+        additional_properties: false,
     };
 
     fn messages(body: Value) -> Vec<String> {
@@ -246,5 +255,12 @@ mod tests {
         );
         assert_eq!(messages(json!(null)), ["None is not of type object"]);
         assert!(validate(&json!({"name": "x", "crown": null}), &SCHEMA).is_ok());
+        let open = Schema {
+            additional_properties: true,
+            ..SCHEMA
+        };
+        let body = json!({"name": "x", "nmae": "y", "created_by": null});
+        let map = validate(&body, &open).expect("unknown fields pass validation");
+        assert_eq!(unknown_fields(map, &open), ["created_by", "nmae"]);
     }
 }

@@ -25,6 +25,7 @@ pub struct StubConfig {
     pub(crate) admin_client_id: String,
     pub(crate) admin_secret: String,
     pub(crate) route_secret: Option<String>,
+    pub(crate) proxy: bool,
     pub(crate) service_api_keys: HashMap<Uuid, Vec<String>>,
     pub(crate) latency: Duration,
     pub(crate) database_path: Option<PathBuf>,
@@ -33,12 +34,14 @@ pub struct StubConfig {
 
 impl StubConfig {
     /// A configuration accepting tokens from the admin client (`notify-admin`) signed with
-    /// `admin_secret`; no route secret, no latency, a temporary database, a free loopback port.
+    /// `admin_secret`; no route secret, the proxy on, no latency, a temporary database, a free
+    /// loopback port.
     pub fn new(admin_secret: impl Into<String>) -> Self {
         StubConfig {
             admin_client_id: DEFAULT_ADMIN_CLIENT_ID.to_owned(),
             admin_secret: admin_secret.into(),
             route_secret: None,
+            proxy: true,
             service_api_keys: HashMap::new(),
             latency: Duration::ZERO,
             database_path: None,
@@ -52,9 +55,25 @@ impl StubConfig {
         self
     }
 
-    /// Require `X-Custom-Forwarder: <secret>` on every request (403 without it).
+    /// The route secret the proxy in front of the API expects in `X-Custom-Forwarder` (see
+    /// [`proxy`](Self::proxy)): with the proxy on, a request without it, or with another value,
+    /// is refused with 403.
     pub fn route_secret(mut self, secret: impl Into<String>) -> Self {
         self.route_secret = Some(secret.into());
+        self
+    }
+
+    /// Whether the stub also plays the proxy (route service) that stands in front of Notify's
+    /// API. On by default.
+    ///
+    /// Notify's API application never looks at `X-Custom-Forwarder`: the proxy in front of it
+    /// checks the header against the route secret, which is why the admin app sends it when it
+    /// calls the API directly. With the proxy on and a [`route_secret`](Self::route_secret)
+    /// set, the stub checks the header as that proxy does, before the API's own token checks.
+    /// Off, the stub is the API application alone and answers without the header, as the real
+    /// API application does. Without a route secret there is nothing to check either way.
+    pub fn proxy(mut self, enabled: bool) -> Self {
+        self.proxy = enabled;
         self
     }
 
@@ -99,6 +118,7 @@ impl std::fmt::Debug for StubConfig {
                 "route_secret",
                 &self.route_secret.as_ref().map(|_| "<redacted>"),
             )
+            .field("proxy", &self.proxy)
             .field(
                 "service_api_keys",
                 &self.service_api_keys.keys().collect::<Vec<_>>(),

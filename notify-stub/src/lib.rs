@@ -2,10 +2,13 @@
 //!
 //! [`StubServer`] is a real HTTP server (axum on a loopback port) backed by SQLite and seeded
 //! with a deterministic, realistic data set: hundreds of organisations, over a thousand
-//! services, users, invites and branding pools. It checks JWTs and the `X-Custom-Forwarder`
-//! header the way Notify does, answers with Notify's JSON shapes and status codes, counts the
-//! requests it serves (so a test can prove a cache hit never reached it) and can add latency
-//! to every request to stand in for network distance.
+//! services, users, invites and branding pools. It checks JWTs the way Notify's API does and,
+//! standing in for the proxy in front of that API, the `X-Custom-Forwarder` route secret (a
+//! switch, [`StubConfig::proxy`], on by default: the real API application never checks that
+//! header itself). It answers with Notify's JSON shapes, status codes and messages — those
+//! observed on the real API included, such as a 500 for a field an organisation endpoint does
+//! not know — counts the requests it serves (so a test can prove a cache hit never reached it)
+//! and can add latency to every request to stand in for network distance.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), notify_stub::StubError> {

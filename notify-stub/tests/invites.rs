@@ -24,6 +24,7 @@ async fn invite_lifecycle() {
                 "email_address": "new.person@digital.cabinet-office.gov.uk",
                 "invited_by": example.user_id,
                 "invite_link_host": "https://admin.example",
+                "permissions": ["can_make_services_live"],
             }),
         )
         .await;
@@ -39,9 +40,11 @@ async fn invite_lifecycle() {
             "id",
             "invited_by",
             "organisation",
+            "permissions",
             "status"
         ]
     );
+    assert_eq!(invite["permissions"], json!(["can_make_services_live"]));
     assert_eq!(invite["status"], "pending");
     assert_eq!(invite["organisation"], org.to_string());
     assert_eq!(invite["invited_by"], example.user_id.to_string());
@@ -121,8 +124,79 @@ async fn invites_validate_and_404() {
     let unknown_org = api
         .post(
             &format!("/organisation/{}/invite", Uuid::new_v4()),
-            json!({"email_address": "a@b.gov.uk", "invited_by": Uuid::new_v4()}),
+            json!({"email_address": "a@b.gov.uk", "invited_by": Uuid::new_v4(), "permissions": []}),
         )
         .await;
     assert_eq!(unknown_org.status, 404);
+}
+
+/// Observed on the real API: the create body needs `permissions` (the endpoint reads it
+/// unconditionally, so without it the answer is a 500, not a validation error), and nothing is
+/// saved.
+#[tokio::test]
+async fn an_invite_without_permissions_is_500_and_saves_nothing() {
+    let server = start().await;
+    let api = Api::new(&server);
+    let example = &server.seed().examples;
+    let base = format!("/organisation/{}/invite", example.organisation_id);
+    let count = api.get(&base).await.body["data"].as_array().unwrap().len();
+    let reply = api
+        .post(
+            &base,
+            json!({
+                "email_address": "no.permissions@digital.cabinet-office.gov.uk",
+                "invited_by": example.user_id,
+                "invite_link_host": "https://admin.example",
+            }),
+        )
+        .await;
+    assert_eq!(reply.status, 500, "{}", reply.body);
+    assert_eq!(
+        reply.body,
+        json!({"result": "error", "message": "Internal server error"})
+    );
+    assert_eq!(
+        api.get(&base).await.body["data"].as_array().unwrap().len(),
+        count
+    );
+}
+
+/// Observed on the real API: `permissions` may be empty, and every invite comes back with it.
+#[tokio::test]
+async fn invites_come_back_with_their_permissions() {
+    let server = start().await;
+    let api = Api::new(&server);
+    let example = &server.seed().examples;
+    let base = format!("/organisation/{}/invite", example.organisation_id);
+    let created = api
+        .post(
+            &base,
+            json!({
+                "email_address": "empty.permissions@digital.cabinet-office.gov.uk",
+                "invited_by": example.user_id,
+                "permissions": [],
+            }),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert_eq!(created.body["data"]["permissions"], json!([]));
+    // Listed ones (seeded ones included) carry the field too.
+    let listed = api.get(&base).await.body;
+    for invite in listed["data"].as_array().unwrap() {
+        assert!(invite["permissions"].is_array(), "{invite}");
+    }
+    let bad = api
+        .post(
+            &base,
+            json!({
+                "email_address": "bad.permissions@digital.cabinet-office.gov.uk",
+                "invited_by": example.user_id,
+                "permissions": ["can_do_anything"],
+            }),
+        )
+        .await;
+    assert_eq!(
+        validation_messages(&bad),
+        ["permissions can_do_anything is not one of [can_make_services_live]"]
+    );
 }

@@ -3,6 +3,7 @@
 mod common;
 
 use common::*;
+use reqwest::Method;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -228,4 +229,69 @@ async fn users_are_listed_and_can_be_removed() {
         api.get(&path).await.body["data"].as_array().unwrap().len(),
         users.len()
     );
+}
+
+/// Observed on the real API: the users of an organisation that does not exist are an empty
+/// list, not a 404.
+#[tokio::test]
+async fn users_of_an_unknown_organisation_are_200_and_empty() {
+    let server = start().await;
+    let reply = Api::new(&server)
+        .get(&format!("/organisations/{}/users", Uuid::new_v4()))
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.body, json!({"data": []}));
+}
+
+/// Observed on the real API: users carry `created_at` and `receives_new_features_email`.
+#[tokio::test]
+async fn users_carry_created_at_and_receives_new_features_email() {
+    let server = start().await;
+    let org = server.seed().examples.organisation_id;
+    let reply = Api::new(&server)
+        .get(&format!("/organisations/{org}/users"))
+        .await;
+    let users = reply.body["data"].as_array().unwrap();
+    assert!(!users.is_empty());
+    for user in users {
+        let created_at = user["created_at"].as_str().expect("created_at is text");
+        assert!(
+            created_at.ends_with('Z') && created_at.contains('T'),
+            "{user}"
+        );
+        assert!(user["receives_new_features_email"].is_boolean(), "{user}");
+    }
+}
+
+/// Observed on the real API: a body on `DELETE …/users/{user_id}` (the admin app sends its
+/// acting user) is ignored, whatever it holds.
+#[tokio::test]
+async fn removing_a_user_ignores_any_body() {
+    let server = start().await;
+    let api = Api::new(&server);
+    let example = &server.seed().examples;
+    let path = format!(
+        "/organisations/{}/users/{}",
+        example.organisation_id, example.user_id
+    );
+    let removed = send(
+        api.request(Method::DELETE, &path)
+            .json(&json!({"created_by": Uuid::new_v4(), "anything": [1, 2]})),
+    )
+    .await;
+    assert_eq!(removed.status, 204, "{}", removed.body);
+    let users = api
+        .get(&format!("/organisations/{}/users", example.organisation_id))
+        .await;
+    assert!(
+        !users.body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["id"] == example.user_id.to_string())
+    );
+    // Not even JSON, and not said to be.
+    let again = send(api.request(Method::DELETE, &path).body("not json")).await;
+    assert_eq!(again.status, 404);
+    assert_eq!(again.body["message"], "User not found");
 }

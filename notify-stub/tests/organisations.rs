@@ -232,7 +232,6 @@ async fn create_returns_201_and_the_full_organisation() {
                 "crown": false,
                 "organisation_type": "other",
                 "agreement_signed": false,
-                "created_by": Uuid::new_v4(),
             }),
         )
         .await;
@@ -267,6 +266,7 @@ async fn create_validates_and_refuses_duplicate_names() {
             "organisation_type is a required property"
         ]
     );
+    // Validation comes first: an unknown field (here `nmae`) only matters once it passes.
     let reply = api
         .post(
             "/organisations",
@@ -277,10 +277,9 @@ async fn create_validates_and_refuses_duplicate_names() {
         validation_messages(&reply),
         [
             "name 7 is not of type string",
-            "crown yes is not of type boolean, null",
+            "crown yes is not of type boolean",
             "organisation_type county is not one of [central, local, nhs_central, nhs_local, \
-             nhs_gp, emergency_service, school_or_college, other]",
-            "Additional properties are not allowed (nmae was unexpected)",
+             nhs_gp, emergency_service, school_or_college, other, nhs_notify]",
         ]
     );
     let duplicate = api
@@ -380,22 +379,28 @@ async fn update_changes_fields_name_and_domains() {
     assert_eq!(unknown.body["message"], "No result found");
 }
 
+/// Observed on the real API.
 #[tokio::test]
-async fn archive_checks_the_team_and_services_then_archives() {
+async fn archiving_an_organisation_with_active_services_is_400() {
     let server = start().await;
     let api = Api::new(&server);
     let example = &server.seed().examples;
-    let busy = api
-        .post(
-            &format!("/organisations/{}/archive", example.organisation_id),
-            json!({}),
-        )
-        .await;
+    let path = format!("/organisations/{}", example.organisation_id);
+    let before = api.get(&path).await.body;
+    let busy = api.post(&format!("{path}/archive"), json!({})).await;
     assert_eq!(busy.status, 400);
     assert_eq!(
-        busy.body["message"],
-        "Cannot archive an organisation with active services"
+        busy.body,
+        json!({"result": "error", "message": "Cannot archive an organisation with active services"})
     );
+    assert_eq!(api.get(&path).await.body, before);
+}
+
+#[tokio::test]
+async fn archive_makes_inactive_drops_domains_and_404s_unknown_ids() {
+    let server = start().await;
+    let api = Api::new(&server);
+    let example = &server.seed().examples;
 
     let id = example.organisation_without_services_id;
     let archived = api
@@ -405,11 +410,9 @@ async fn archive_checks_the_team_and_services_then_archives() {
     let org = api.get(&format!("/organisations/{id}")).await.body;
     assert_eq!(org["active"], false);
     assert_eq!(org["domains"], json!([]));
-    let name = org["name"].as_str().unwrap();
-    assert!(
-        name.starts_with("_archived_")
-            && name.ends_with("_Office of the Small Business Commissioner"),
-        "{name}"
+    assert_archived_name(
+        org["name"].as_str().unwrap(),
+        "Office of the Small Business Commissioner",
     );
     let missing = api
         .post(
@@ -418,4 +421,166 @@ async fn archive_checks_the_team_and_services_then_archives() {
         )
         .await;
     assert_eq!(missing.status, 404);
+}
+
+/// `_archived_<YYYY-MM-DD-HH:MM:SS>_<name>`, as `text` should be.
+fn assert_archived_name(text: &str, name: &str) {
+    let stamp = text
+        .strip_prefix("_archived_")
+        .and_then(|rest| rest.strip_suffix(&format!("_{name}")))
+        .unwrap_or_else(|| panic!("{text:?} is not _archived_<time>_{name}"));
+    let pattern = "dddd-dd-dd-dd:dd:dd";
+    assert_eq!(stamp.len(), pattern.len(), "{text:?}");
+    for (c, p) in stamp.chars().zip(pattern.chars()) {
+        match p {
+            'd' => assert!(c.is_ascii_digit(), "{text:?}"),
+            _ => assert_eq!(c, p, "{text:?}"),
+        }
+    }
+}
+
+/// Observed on the real API: the archived name carries the date and the time, and a second
+/// archive of the same organisation answers 204 again without renaming it twice.
+#[tokio::test]
+async fn archive_renames_with_date_and_time_and_is_repeatable() {
+    let server = start().await;
+    let api = Api::new(&server);
+    let id = server.seed().examples.organisation_without_services_id;
+    let path = format!("/organisations/{id}");
+    let name = api.get(&path).await.body["name"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let first = api.post(&format!("{path}/archive"), json!({})).await;
+    assert_eq!(first.status, 204, "{}", first.body);
+    let archived = api.get(&path).await.body;
+    assert_eq!(archived["active"], false);
+    let archived_name = archived["name"].as_str().unwrap().to_owned();
+    assert_archived_name(&archived_name, &name);
+
+    let second = api.post(&format!("{path}/archive"), json!({})).await;
+    assert_eq!(second.status, 204, "{}", second.body);
+    assert_eq!(second.body, Value::Null);
+    assert_eq!(api.get(&path).await.body["name"], archived_name);
+}
+
+/// Observed on the real API: `crown` is a required boolean on create; `null` is refused.
+#[tokio::test]
+async fn create_with_crown_null_is_400_crown_none_is_not_of_type_boolean() {
+    let server = start().await;
+    let api = Api::new(&server);
+    let reply = api
+        .post(
+            "/organisations",
+            json!({"name": "Crown Unknown", "crown": null, "organisation_type": "local",
+                   "agreement_signed": null}),
+        )
+        .await;
+    assert_eq!(
+        validation_messages(&reply),
+        ["crown None is not of type boolean"]
+    );
+    let missing = api
+        .post(
+            "/organisations",
+            json!({"name": "Crown Unknown", "organisation_type": "local"}),
+        )
+        .await;
+    assert_eq!(
+        validation_messages(&missing),
+        ["crown is a required property"]
+    );
+    let list = api.get("/organisations").await.body;
+    assert_eq!(list.as_array().unwrap().len(), server.seed().organisations);
+    // An update may still set it to null.
+    let id = server.seed().examples.organisation_without_services_id;
+    let update = api
+        .post(&format!("/organisations/{id}"), json!({"crown": null}))
+        .await;
+    assert_eq!(update.status, 204, "{}", update.body);
+}
+
+fn internal_server_error(reply: &Reply) {
+    assert_eq!(reply.status, 500, "{}", reply.body);
+    assert_eq!(
+        reply.body,
+        json!({"result": "error", "message": "Internal server error"})
+    );
+}
+
+/// Observed on the real API: the organisation endpoints take no actor, and `created_by` (like
+/// any field they do not know) is a server error, not a validation error.
+#[tokio::test]
+async fn create_with_created_by_is_500_and_creates_nothing() {
+    let server = start().await;
+    let api = Api::new(&server);
+    for extra in ["created_by", "updated_by", "nmae"] {
+        let mut body = json!({"name": "Acted Upon", "crown": true, "organisation_type": "central"});
+        body[extra] = json!(Uuid::new_v4());
+        internal_server_error(&api.post("/organisations", body).await);
+    }
+    let found = send(
+        api.request(Method::GET, "/organisations/search")
+            .query(&[("name", "Acted Upon")]),
+    )
+    .await;
+    assert_eq!(found.body["data"], json!([]));
+}
+
+/// Observed on the real API: an unknown update field (`created_by` included) is a 500, not a
+/// 400; nothing is changed.
+#[tokio::test]
+async fn update_with_created_by_or_an_unknown_field_is_500_and_changes_nothing() {
+    let server = start().await;
+    let api = Api::new(&server);
+    let id = server.seed().examples.organisation_without_services_id;
+    let path = format!("/organisations/{id}");
+    let before = api.get(&path).await.body;
+    for body in [
+        json!({"name": "Renamed With An Actor", "created_by": Uuid::new_v4()}),
+        json!({"notes": "x", "nmae": "y"}),
+    ] {
+        internal_server_error(&api.post(&path, body).await);
+    }
+    assert_eq!(api.get(&path).await.body, before);
+    // A type error is still the validation error, checked first.
+    let invalid = api
+        .post(&path, json!({"active": "no", "created_by": Uuid::new_v4()}))
+        .await;
+    assert_eq!(
+        validation_messages(&invalid),
+        ["active no is not of type boolean"]
+    );
+}
+
+/// Observed on the real API: `nhs_notify` is an organisation type.
+#[tokio::test]
+async fn nhs_notify_is_an_organisation_type() {
+    let server = start().await;
+    let api = Api::new(&server);
+    let created = api
+        .post(
+            "/organisations",
+            json!({"name": "NHS Notify Test Trust", "crown": false,
+                   "organisation_type": "nhs_notify", "agreement_signed": null}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert_eq!(created.body["organisation_type"], "nhs_notify");
+    let id = server.seed().examples.organisation_without_services_id;
+    let update = api
+        .post(
+            &format!("/organisations/{id}"),
+            json!({"organisation_type": "nhs_notify"}),
+        )
+        .await;
+    assert_eq!(update.status, 204, "{}", update.body);
+    let listed = api.get("/organisations").await.body;
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["id"] == id.to_string() && o["organisation_type"] == "nhs_notify")
+    );
 }

@@ -50,15 +50,12 @@ pub(crate) enum OrganisationsCommand {
         #[arg(long)]
         name: String,
         /// Its type: central, local, nhs_central, nhs_local, nhs_gp, emergency_service,
-        /// school_or_college or other.
+        /// school_or_college, other or nhs_notify.
         #[arg(long = "type", value_name = "TYPE")]
         organisation_type: String,
-        /// Whether it is a crown body.
-        #[arg(long)]
-        crown: Option<bool>,
-        /// The user to record as `created_by`.
-        #[arg(long, value_name = "USER_ID")]
-        created_by: Option<Uuid>,
+        /// Whether it is a crown body: `true` or `false` (the API requires it).
+        #[arg(long, required = true, action = clap::ArgAction::Set, value_name = "true|false")]
+        crown: bool,
     },
     /// Rename an organisation (invalidates its name, the lists, and its services' keys).
     Rename {
@@ -66,9 +63,6 @@ pub(crate) enum OrganisationsCommand {
         org_id: Uuid,
         /// The new name; must be unique.
         name: String,
-        /// The user to record as `created_by`.
-        #[arg(long, value_name = "USER_ID")]
-        created_by: Option<Uuid>,
     },
     /// Archive an organisation.
     Archive {
@@ -106,25 +100,13 @@ async fn execute(
             name,
             organisation_type,
             crown,
-            created_by,
         } => {
-            let mut organisation = NewOrganisation::new(name, organisation_type.as_str());
-            organisation.crown = crown;
-            print(
-                &client
-                    .create_organisation(&organisation, created_by)
-                    .await?,
-            )
+            let organisation = NewOrganisation::new(name, organisation_type.as_str(), crown);
+            print(&client.create_organisation(&organisation).await?)
         }
-        Rename {
-            org_id,
-            name,
-            created_by,
-        } => {
+        Rename { org_id, name } => {
             let update = OrganisationUpdate::new().field("name", name);
-            client
-                .update_organisation(org_id, &update, created_by)
-                .await?;
+            client.update_organisation(org_id, &update).await?;
             print(&client.get_organisation(org_id).await?)
         }
         Archive { org_id } => {

@@ -19,9 +19,14 @@ pub(crate) struct ServeArgs {
     /// Client id (token issuer) of the admin client.
     #[arg(long, env = "ADMIN_CLIENT_USER_NAME", default_value = notify_stub::DEFAULT_ADMIN_CLIENT_ID)]
     admin_client_id: String,
-    /// Require `X-Custom-Forwarder: <secret>` on every request.
+    /// Require `X-Custom-Forwarder: <secret>` on every request, as the proxy in front of
+    /// Notify's API does.
     #[arg(long, env = "ROUTE_SECRET_KEY_1", hide_env_values = true)]
     route_secret: Option<String>,
+    /// Be the API application alone, without the proxy in front of it: `X-Custom-Forwarder`
+    /// is not checked (the real API application never checks it itself).
+    #[arg(long)]
+    no_proxy: bool,
     /// Keep the data in this SQLite file (seeded when new); a temporary one otherwise.
     #[arg(long, value_name = "PATH")]
     database: Option<PathBuf>,
@@ -34,7 +39,8 @@ pub(crate) async fn run(args: ServeArgs) -> Result<(), Failure> {
     let mut config = StubConfig::new(args.admin_secret)
         .admin_client_id(args.admin_client_id)
         .listen(args.listen)
-        .latency(Duration::from_millis(args.latency));
+        .latency(Duration::from_millis(args.latency))
+        .proxy(!args.no_proxy);
     if let Some(secret) = args.route_secret {
         config = config.route_secret(secret);
     }

@@ -79,17 +79,20 @@ fn check_report(report: &Value, requests: u64) {
         [0, requests - 1, 2 * (requests - 1), 3 * (requests - 1)],
         "{report}"
     );
+    // Timings are reported, never compared: on a loaded machine any column can be the slowest.
+    // What the cache saves is proven by the request and hit counts above.
     let medians: Vec<f64> = columns
         .iter()
         .map(|c| c["median_ms"].as_f64().unwrap())
         .collect();
     assert!(medians.iter().all(|m| *m > 0.0), "{report}");
-    assert!(
-        medians[3] < medians[0],
-        "all three cached must beat none: {report}"
-    );
     assert_eq!(columns[0]["improvement_percent"].as_f64(), Some(0.0));
-    assert!(columns[3]["improvement_percent"].as_f64().unwrap() > 0.0);
+    assert!(
+        columns
+            .iter()
+            .all(|c| c["improvement_percent"].as_f64().is_some()),
+        "{report}"
+    );
     assert_eq!(report["requests_per_column"].as_u64(), Some(requests));
 }
 
@@ -119,7 +122,8 @@ fn demo_json_on_redis_with_latency() {
         "{report}"
     );
     assert_eq!(report["api_latency_ms"].as_u64(), Some(2));
-    // Added latency shows in the uncached column.
+    // Added latency shows in the uncached column: three calls of at least 2 ms each (a lower
+    // bound, which load can only raise).
     assert!(
         report["columns"][0]["median_ms"].as_f64().unwrap() >= 6.0,
         "{report}"
@@ -198,4 +202,110 @@ async fn organisations_and_cache_commands_against_the_stand_in() {
     assert!(!missing.status.success());
     let stderr = String::from_utf8_lossy(&missing.stderr);
     assert!(stderr.contains("404"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_requires_crown_and_organisation_writes_take_no_actor() {
+    let stub = StubServer::start(StubConfig::new(SECRET)).await.unwrap();
+    let base = stub.url();
+    let run = |args: Vec<String>| {
+        let base = base.clone();
+        async move {
+            tokio::task::spawn_blocking(move || {
+                let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                orgs(
+                    &args,
+                    &[("API_HOST_NAME", &base), ("ADMIN_CLIENT_SECRET", SECRET)],
+                )
+            })
+            .await
+            .unwrap()
+        }
+    };
+    let args = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+
+    // No --crown: refused before any request.
+    let missing = run(args(&[
+        "organisations",
+        "create",
+        "--name",
+        "X",
+        "--type",
+        "local",
+    ]))
+    .await;
+    assert!(!missing.status.success());
+    let stderr = String::from_utf8_lossy(&missing.stderr);
+    assert!(stderr.contains("--crown"), "{stderr}");
+    assert_eq!(stub.requests(), 0);
+
+    let created: Value = serde_json::from_str(&stdout(
+        &run(args(&[
+            "organisations",
+            "create",
+            "--name",
+            "Crownless Council",
+            "--type",
+            "local",
+            "--crown",
+            "false",
+        ]))
+        .await,
+    ))
+    .unwrap();
+    assert_eq!(created["crown"], false, "{created}");
+    assert_eq!(created["organisation_type"], "local", "{created}");
+
+    let nhs: Value = serde_json::from_str(&stdout(
+        &run(args(&[
+            "organisations",
+            "create",
+            "--name",
+            "NHS Notify Trust",
+            "--type",
+            "nhs_notify",
+            "--crown",
+            "true",
+        ]))
+        .await,
+    ))
+    .unwrap();
+    assert_eq!(nhs["organisation_type"], "nhs_notify", "{nhs}");
+    assert_eq!(nhs["crown"], true, "{nhs}");
+
+    let id = created["id"].as_str().unwrap().to_owned();
+    let renamed: Value = serde_json::from_str(&stdout(
+        &run(args(&[
+            "organisations",
+            "rename",
+            &id,
+            "Crownless District Council",
+        ]))
+        .await,
+    ))
+    .unwrap();
+    assert_eq!(renamed["name"], "Crownless District Council");
+
+    // There is no actor to give.
+    for write in [
+        args(&[
+            "organisations",
+            "create",
+            "--name",
+            "Y",
+            "--type",
+            "local",
+            "--crown",
+            "true",
+            "--created-by",
+            &id,
+        ]),
+        args(&["organisations", "rename", &id, "Z", "--created-by", &id]),
+    ] {
+        let refused = run(write).await;
+        assert!(!refused.status.success());
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(stderr.contains("--created-by"), "{stderr}");
+    }
+    assert_eq!(stub.requests_to("POST", "/organisations"), 2);
 }

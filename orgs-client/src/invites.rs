@@ -20,6 +20,8 @@ struct NewInvite<'a> {
     email_address: &'a str,
     invited_by: Uuid,
     invite_link_host: &'a str,
+    /// Always sent, empty or not: the API fails (500) without it.
+    permissions: &'a [&'a str],
 }
 
 #[derive(Serialize)]
@@ -49,19 +51,22 @@ impl InvitesClient {
     }
 
     /// Invites `email_address` to an organisation's team on behalf of the user `invited_by`
-    /// (`POST /organisation/{org_id}/invite`). The email's link points at `invite_link_host`,
-    /// e.g. `https://www.notifications.service.gov.uk`.
+    /// (`POST /organisation/{org_id}/invite`), with the organisation `permissions` they will get
+    /// (e.g. `can_make_services_live`; may be empty, and is always sent). The email's link points
+    /// at `invite_link_host`, e.g. `https://www.notifications.service.gov.uk`.
     pub async fn create_invite(
         &self,
         org_id: Uuid,
         email_address: &str,
         invited_by: Uuid,
         invite_link_host: &str,
+        permissions: &[&str],
     ) -> Result<Invite, Error> {
         let body = NewInvite {
             email_address,
             invited_by,
             invite_link_host,
+            permissions,
         };
         let invite: Data<Invite> = self
             .api

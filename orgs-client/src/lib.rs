@@ -17,9 +17,9 @@
 //! let again = organisations.get_organisations().await?; // from the cache
 //! assert_eq!(all, again);
 //!
-//! let acting_user = None; // the user to record as `created_by`, if any
+//! let crown = true; // required by the API
 //! let created = organisations
-//!     .create_organisation(&NewOrganisation::new("Ministry of Tests", OrganisationType::Central), acting_user)
+//!     .create_organisation(&NewOrganisation::new("Ministry of Tests", OrganisationType::Central, crown))
 //!     .await?; // deletes `organisations`
 //! println!("{} is {}", created.name, created.id);
 //!

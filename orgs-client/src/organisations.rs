@@ -1,6 +1,5 @@
 //! [`OrganisationsClient`]: the organisations API, with the admin app's cache keys.
 
-use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -19,22 +18,14 @@ use crate::{ApiClient, Error};
 /// make stale after the call, whether it succeeded or failed (a failed write may have partly
 /// applied). A cache outage never fails a call: it only costs the API round trip.
 ///
-/// Writes the API records an actor for take `created_by`: the acting user's id, sent when `Some`.
+/// No method takes an acting user: Notify's organisation endpoints record none, and an unknown
+/// field such as `created_by` in a create or update body makes the API fail with a 500.
 ///
 /// Cheap to clone: clones share the connection pool and the cache handle.
 #[derive(Debug, Clone)]
 pub struct OrganisationsClient {
     api: ApiClient,
     cache: cache::Cache,
-}
-
-/// `created_by` added to a request body when there is an acting user.
-#[derive(Serialize)]
-struct WithActor<'a, T: Serialize> {
-    #[serde(flatten)]
-    body: &'a T,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    created_by: Option<Uuid>,
 }
 
 impl OrganisationsClient {
@@ -127,22 +118,19 @@ impl OrganisationsClient {
         Ok(found.data)
     }
 
-    /// Creates an organisation (`POST /organisations`). A duplicate name is a 400 error,
-    /// "Organisation name already exists". Deletes `organisations`.
+    /// Creates an organisation (`POST /organisations`), sending exactly the four fields of
+    /// [`NewOrganisation`]. A duplicate name is a 400 error, "Organisation name already exists".
+    /// Deletes `organisations`.
     #[cache::delete("organisations", cache = self.cache)]
     pub async fn create_organisation(
         &self,
         organisation: &NewOrganisation,
-        created_by: Option<Uuid>,
     ) -> Result<Organisation, Error> {
-        let body = WithActor {
-            body: organisation,
-            created_by,
-        };
-        self.api.post("/organisations", &body).await
+        self.api.post("/organisations", organisation).await
     }
 
-    /// Changes an organisation's fields (`POST /organisations/{org_id}`).
+    /// Changes an organisation's fields (`POST /organisations/{org_id}`), sending only the
+    /// fields set in `update`. A field the API does not know is a server error (500) there.
     ///
     /// Deletes `domains`, `organisations`, `organisation-{org_id}-name`,
     /// `organisation-{org_id}-email-branding-pool`, `organisation-{org_id}-letter-branding-pool`,
@@ -160,7 +148,6 @@ impl OrganisationsClient {
         &self,
         org_id: Uuid,
         update: &OrganisationUpdate,
-        created_by: Option<Uuid>,
     ) -> Result<(), Error> {
         let service_ids: Vec<Uuid> = self
             .get_organisation_services(org_id)
@@ -171,13 +158,9 @@ impl OrganisationsClient {
         // Armed before the write: like the attribute's keys, these go after `Ok` and `Err`
         // alike, and even if this call is dropped mid-write; a failure is retried.
         let service_keys = service_keys_invalidation(&self.cache, &service_ids);
-        let body = WithActor {
-            body: update,
-            created_by,
-        };
         let result = self
             .api
-            .post_no_content(&format!("/organisations/{org_id}"), &body)
+            .post_no_content(&format!("/organisations/{org_id}"), update)
             .await;
         service_keys.run().await;
         result
@@ -224,21 +207,16 @@ impl OrganisationsClient {
         Ok(users.data)
     }
 
-    /// Removes a user from an organisation's team (`DELETE /organisations/{org_id}/users/{user_id}`).
-    /// Deletes `user-{user_id}`.
+    /// Removes a user from an organisation's team (`DELETE /organisations/{org_id}/users/{user_id}`,
+    /// without a body: the API ignores one). Deletes `user-{user_id}`.
     #[cache::delete("user-{user_id}", cache = self.cache)]
     pub async fn remove_user_from_organisation(
         &self,
         org_id: Uuid,
         user_id: Uuid,
-        created_by: Option<Uuid>,
     ) -> Result<(), Error> {
-        let body = created_by.map(|created_by| json!({ "created_by": created_by }));
         self.api
-            .delete(
-                &format!("/organisations/{org_id}/users/{user_id}"),
-                body.as_ref(),
-            )
+            .delete(&format!("/organisations/{org_id}/users/{user_id}"), None)
             .await
     }
 

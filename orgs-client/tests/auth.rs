@@ -8,8 +8,11 @@ use common::raw_server::RawServer;
 use common::{ADMIN_SECRET, ROUTE_SECRET};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use notify_stub::{StubConfig, StubServer};
-use orgs_client::{ApiClient, Error, OrganisationsClient, ServiceApiKey};
-use serde_json::Value;
+use orgs_client::{
+    ApiClient, Error, InvitesClient, NewOrganisation, OrganisationType, OrganisationUpdate,
+    OrganisationsClient, ServiceApiKey,
+};
+use serde_json::{Value, json};
 use uuid::Uuid;
 
 fn client(api: ApiClient) -> OrganisationsClient {
@@ -140,11 +143,10 @@ async fn every_request_carries_a_fresh_token_the_route_secret_and_the_user_agent
         .unwrap();
     let orgs = client(api);
     let org = Uuid::new_v4();
-    let actor = Uuid::new_v4();
     orgs.update_service_organisation(org, Uuid::new_v4())
         .await
         .unwrap();
-    orgs.remove_user_from_organisation(org, Uuid::new_v4(), Some(actor))
+    orgs.remove_user_from_organisation(org, Uuid::new_v4())
         .await
         .unwrap();
     orgs.archive_organisation(org).await.unwrap();
@@ -199,8 +201,9 @@ async fn every_request_carries_a_fresh_token_the_route_secret_and_the_user_agent
     assert!(body["service_id"].is_string(), "{body}");
 
     assert!(remove.request_line().starts_with("DELETE "));
-    let body: Value = serde_json::from_str(&remove.body).unwrap();
-    assert_eq!(body, serde_json::json!({"created_by": actor}));
+    // The API ignores a body here, so none is sent.
+    assert_eq!(remove.body, "");
+    assert!(remove.header("content-type").is_none());
 
     assert!(
         archive
@@ -209,8 +212,11 @@ async fn every_request_carries_a_fresh_token_the_route_secret_and_the_user_agent
     );
 }
 
+/// The exact bodies of the writes Notify's real API refused from earlier versions of this
+/// client: a create must carry a boolean `crown` and no actor, an update no actor, and an invite
+/// its `permissions`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn created_by_is_sent_only_when_given() {
+async fn write_bodies_are_what_the_real_api_accepts() {
     let server = RawServer::start(
         201,
         "application/json",
@@ -218,25 +224,83 @@ async fn created_by_is_sent_only_when_given() {
     )
     .await;
     let api = ApiClient::builder(&server.url).secret("s").build().unwrap();
-    let orgs = client(api);
-    let actor = Uuid::new_v4();
-    let new = orgs_client::NewOrganisation::new("X", "central");
-    orgs.create_organisation(&new, Some(actor)).await.unwrap();
-    orgs.create_organisation(&new, None).await.unwrap();
-
+    let orgs = client(api.clone());
+    let org = Uuid::new_v4();
+    orgs.create_organisation(&NewOrganisation::new("X", OrganisationType::Local, false))
+        .await
+        .unwrap();
+    orgs.create_organisation(
+        &NewOrganisation::new("Y", OrganisationType::NhsNotify, true).agreement_signed(true),
+    )
+    .await
+    .unwrap();
     let bodies: Vec<Value> = server
         .requests()
         .iter()
         .map(|request| serde_json::from_str(&request.body).unwrap())
         .collect();
     assert_eq!(
-        bodies[0],
-        serde_json::json!({
-            "name": "X", "crown": null, "organisation_type": "central",
-            "agreement_signed": null, "created_by": actor
-        })
+        bodies,
+        [
+            json!({"name": "X", "crown": false, "organisation_type": "local", "agreement_signed": null}),
+            json!({"name": "Y", "crown": true, "organisation_type": "nhs_notify", "agreement_signed": true}),
+        ]
     );
-    assert!(bodies[1].get("created_by").is_none(), "{}", bodies[1]);
     // No route secret configured: no header.
     assert!(server.requests()[0].header("x-custom-forwarder").is_none());
+
+    // An update lists the organisation's services first (`[]` here), then sends only the
+    // fields set.
+    let server = RawServer::start(200, "application/json", "[]").await;
+    let api = ApiClient::builder(&server.url).secret("s").build().unwrap();
+    client(api.clone())
+        .update_organisation(org, &OrganisationUpdate::new().name("Z"))
+        .await
+        .unwrap();
+    let update = server.requests().pop().unwrap();
+    assert!(
+        update
+            .request_line()
+            .starts_with(&format!("POST /organisations/{org} "))
+    );
+    assert_eq!(
+        serde_json::from_str::<Value>(&update.body).unwrap(),
+        json!({"name": "Z"})
+    );
+
+    // `[]` is not an invite, so these calls fail to decode; the bodies sent are what matter.
+    let invites = InvitesClient::new(api);
+    let inviter = Uuid::new_v4();
+    let _ = invites
+        .create_invite(org, "a@b.gov.uk", inviter, "https://admin.example", &[])
+        .await;
+    let _ = invites
+        .create_invite(
+            org,
+            "c@d.gov.uk",
+            inviter,
+            "https://admin.example",
+            &["can_make_services_live"],
+        )
+        .await;
+    let invite_bodies: Vec<Value> = server
+        .requests()
+        .iter()
+        .filter(|request| request.request_line().contains("/invite "))
+        .map(|request| serde_json::from_str(&request.body).unwrap())
+        .collect();
+    assert_eq!(
+        invite_bodies,
+        [
+            json!({
+                "email_address": "a@b.gov.uk", "invited_by": inviter,
+                "invite_link_host": "https://admin.example", "permissions": []
+            }),
+            json!({
+                "email_address": "c@d.gov.uk", "invited_by": inviter,
+                "invite_link_host": "https://admin.example",
+                "permissions": ["can_make_services_live"]
+            }),
+        ]
+    );
 }

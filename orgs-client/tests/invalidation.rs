@@ -69,14 +69,11 @@ async fn writes_delete_exactly_the_admin_apps_keys() {
             world,
             universe,
             ["organisations"],
-            orgs.create_organisation(
-                &NewOrganisation::new(
-                    format!("Ministry of Keys {name}"),
-                    OrganisationType::Central
-                )
-                .crown(true),
-                Some(e.user_id)
-            ),
+            orgs.create_organisation(&NewOrganisation::new(
+                format!("Ministry of Keys {name}"),
+                OrganisationType::Central,
+                true
+            )),
             label("create_organisation")
         );
 
@@ -95,8 +92,7 @@ async fn writes_delete_exactly_the_admin_apps_keys() {
             expected,
             orgs.update_organisation(
                 org,
-                &OrganisationUpdate::new().notes(Some("updated by a test")),
-                Some(e.user_id)
+                &OrganisationUpdate::new().notes(Some("updated by a test"))
             ),
             label("update_organisation")
         );
@@ -117,7 +113,7 @@ async fn writes_delete_exactly_the_admin_apps_keys() {
             world,
             universe,
             [format!("user-{}", e.user_id).as_str()],
-            orgs.remove_user_from_organisation(org, e.user_id, Some(Uuid::new_v4())),
+            orgs.remove_user_from_organisation(org, e.user_id),
             label("remove_user_from_organisation")
         );
 
@@ -175,7 +171,8 @@ async fn writes_delete_exactly_the_admin_apps_keys() {
                 org,
                 "new.member@digital.cabinet-office.gov.uk",
                 e.user_id,
-                "https://admin.example"
+                "https://admin.example",
+                &[]
             ),
             label("create_invite")
         );
@@ -205,10 +202,11 @@ async fn reads_after_a_write_reach_the_api_and_see_it() {
 
         // create → the list is read again and has the new organisation.
         let created = orgs
-            .create_organisation(
-                &NewOrganisation::new("Department of Fresh Reads", OrganisationType::Central),
-                None,
-            )
+            .create_organisation(&NewOrganisation::new(
+                "Department of Fresh Reads",
+                OrganisationType::Central,
+                false,
+            ))
             .await
             .unwrap();
         assert_eq!(created.name, "Department of Fresh Reads");
@@ -225,7 +223,6 @@ async fn reads_after_a_write_reach_the_api_and_see_it() {
             &OrganisationUpdate::new()
                 .name("Renamed Digital Service")
                 .domains(vec![domain.clone()]),
-            None,
         )
         .await
         .unwrap();
@@ -265,7 +262,7 @@ async fn reads_after_a_write_reach_the_api_and_see_it() {
         );
 
         // remove a user → gone from the team.
-        orgs.remove_user_from_organisation(org, e.user_id, None)
+        orgs.remove_user_from_organisation(org, e.user_id)
             .await
             .unwrap();
         let users = orgs.get_organisation_users(org).await.unwrap();

@@ -20,6 +20,7 @@ async fn create_list_get_cancel_accept() {
             "someone.new@digital.cabinet-office.gov.uk",
             e.user_id,
             "https://admin.example",
+            &["can_make_services_live"],
         )
         .await
         .unwrap();
@@ -31,6 +32,8 @@ async fn create_list_get_cancel_accept() {
     assert_eq!(created.invited_by, e.user_id);
     assert_eq!(created.status, InviteStatus::Pending);
     assert!(created.created_at.is_some());
+    assert_eq!(created.permissions, ["can_make_services_live"]);
+    assert!(created.extra.is_empty(), "{:?}", created.extra);
 
     let after = invites.get_invites(org).await.unwrap();
     assert_eq!(after.len(), before.len() + 1);
@@ -53,9 +56,11 @@ async fn create_list_get_cancel_accept() {
             "another@digital.cabinet-office.gov.uk",
             e.user_id,
             "https://admin.example",
+            &[],
         )
         .await
         .unwrap();
+    assert!(second.permissions.is_empty());
     let accepted = invites.accept_invite(org, second.id).await.unwrap();
     assert_eq!(accepted.status, InviteStatus::Accepted);
 
@@ -64,7 +69,7 @@ async fn create_list_get_cancel_accept() {
     assert_eq!(missing.status(), Some(404), "{missing}");
     // A malformed email address is the API's validation error.
     let invalid = invites
-        .create_invite(org, "not an email", e.user_id, "https://admin.example")
+        .create_invite(org, "not an email", e.user_id, "https://admin.example", &[])
         .await
         .unwrap_err();
     assert_eq!(invalid.status(), Some(400), "{invalid}");

@@ -88,6 +88,14 @@ async fn uncached_reads_return_the_seeded_data() {
         .expect("the example user");
     assert!(user.organisations.contains(&examples.organisation_id));
     assert!(user.email_address.contains('@'));
+    assert!(user.created_at.is_some(), "{user:?}");
+    assert_eq!(user.receives_new_features_email, Some(true), "{user:?}");
+    assert!(
+        orgs.get_organisation_users(Uuid::new_v4())
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     let usage = orgs
         .get_services_and_usage(examples.organisation_id, 2024)

@@ -93,7 +93,6 @@ fn logs_never_show_secrets_or_tokens() {
         orgs.update_organisation(
             e.organisation_id,
             &orgs_client::OrganisationUpdate::new().notes(None),
-            None,
         )
         .await
         .unwrap();

@@ -11,10 +11,14 @@ use crate::time;
 /// Notify's `INVITED_USER_STATUS_TYPES`.
 pub(crate) const STATUSES: &[&str] = &["pending", "accepted", "cancelled", "expired"];
 
-const COLUMNS: &str = "id, email_address, invited_by_id, organisation_id, created_at, status";
+const COLUMNS: &str =
+    "id, email_address, invited_by_id, organisation_id, created_at, status, permissions";
 
-/// `InvitedOrganisationUser.serialize()`.
+/// `InvitedOrganisationUser.serialize()`, with the `permissions` the real API returns
+/// (observed) as a list of names.
 fn to_json(r: &Row<'_>) -> rusqlite::Result<Value> {
+    let permissions: String = r.get(6)?;
+    let permissions: Vec<&str> = permissions.split(',').filter(|p| !p.is_empty()).collect();
     Ok(json!({
         "id": r.get::<_, String>(0)?,
         "email_address": r.get::<_, String>(1)?,
@@ -22,28 +26,31 @@ fn to_json(r: &Row<'_>) -> rusqlite::Result<Value> {
         "organisation": r.get::<_, String>(3)?,
         "created_at": time::iso(r.get(4)?),
         "status": r.get::<_, String>(5)?,
+        "permissions": permissions,
     }))
 }
 
-/// `POST /organisation/{id}/invite`: a new pending invite.
+/// `POST /organisation/{id}/invite`: a new pending invite with these (validated) permissions.
 pub(crate) fn create(
     conn: &Connection,
     org: &Uuid,
     email_address: &str,
     invited_by: &Uuid,
+    permissions: &[String],
 ) -> Result<Value, ApiError> {
     organisations::require(conn, org)?;
     let id = Uuid::new_v4();
     conn.execute(
         "INSERT INTO invited_organisation_users \
-         (id, email_address, invited_by_id, organisation_id, status, created_at) \
-         VALUES (?1, ?2, ?3, ?4, 'pending', ?5)",
+         (id, email_address, invited_by_id, organisation_id, status, created_at, permissions) \
+         VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6)",
         params![
             id.to_string(),
             email_address,
             invited_by.to_string(),
             org.to_string(),
-            time::now()
+            time::now(),
+            permissions.join(",")
         ],
     )?;
     find(conn, Some(org), &id)?.ok_or(ApiError::Internal)

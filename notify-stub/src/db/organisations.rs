@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::api_error::ApiError;
 use crate::time;
 
-/// Notify's `ORGANISATION_TYPES`.
+/// Notify's `ORGANISATION_TYPES`, `nhs_notify` included (observed on the real API).
 pub(crate) const ORGANISATION_TYPES: &[&str] = &[
     "central",
     "local",
@@ -20,6 +20,7 @@ pub(crate) const ORGANISATION_TYPES: &[&str] = &[
     "emergency_service",
     "school_or_college",
     "other",
+    "nhs_notify",
 ];
 
 /// Notify's `ORGANISATION_PERMISSION_TYPES`.
@@ -352,7 +353,8 @@ pub(crate) fn update(
 
 /// `POST /organisations/{id}/archive`, with Notify's preconditions and effects: no active
 /// services, no team members or pending invites; domains, brandings and pools are dropped and
-/// the name is prefixed so it can be reused.
+/// the name becomes `_archived_<YYYY-MM-DD-HH:MM:SS>_<name>` so it can be reused (observed on
+/// the real API). Archiving an archived organisation changes nothing and succeeds.
 pub(crate) fn archive(conn: &mut Connection, id: &Uuid) -> Result<(), ApiError> {
     let tx = conn.transaction()?;
     let id_text = id.to_string();
@@ -389,8 +391,7 @@ pub(crate) fn archive(conn: &mut Connection, id: &Uuid) -> Result<(), ApiError> 
         ));
     }
     if active {
-        let c = time::civil(time::now());
-        let archived_name = format!("_archived_{:04}-{:02}-{:02}_{name}", c.year, c.month, c.day);
+        let archived_name = archived_name(&name, time::now());
         for sql in [
             "DELETE FROM domain WHERE organisation_id = ?1",
             "DELETE FROM email_branding_to_organisation WHERE organisation_id = ?1",
@@ -408,6 +409,16 @@ pub(crate) fn archive(conn: &mut Connection, id: &Uuid) -> Result<(), ApiError> 
     Ok(())
 }
 
+/// The name an organisation archived at `epoch_seconds` (UTC) gets:
+/// `_archived_2024-01-31-09:05:00_<name>`.
+pub(crate) fn archived_name(name: &str, epoch_seconds: i64) -> String {
+    let c = time::civil(epoch_seconds);
+    format!(
+        "_archived_{:04}-{:02}-{:02}-{:02}:{:02}:{:02}_{name}",
+        c.year, c.month, c.day, c.hour, c.minute, c.second
+    )
+}
+
 /// The organisation's type, for usage allowances.
 pub(crate) fn organisation_type(conn: &Connection, id: &Uuid) -> rusqlite::Result<Option<String>> {
     conn.query_row(
@@ -417,4 +428,18 @@ pub(crate) fn organisation_type(conn: &Connection, id: &Uuid) -> rusqlite::Resul
     )
     .optional()
     .map(Option::flatten)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::archived_name;
+
+    #[test]
+    fn archived_names_carry_the_date_and_time() {
+        // 2024-01-31T09:05:07Z
+        assert_eq!(
+            archived_name("Cabinet Office", 1_706_691_907),
+            "_archived_2024-01-31-09:05:07_Cabinet Office"
+        );
+    }
 }

@@ -110,12 +110,65 @@ CREATE TABLE IF NOT EXISTS invited_organisation_users (
     invited_by_id TEXT NOT NULL,
     organisation_id TEXT NOT NULL REFERENCES organisation(id),
     status TEXT NOT NULL,
-    created_at INTEGER NOT NULL
+    created_at INTEGER NOT NULL,
+    permissions TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS invites_organisation ON invited_organisation_users(organisation_id);
 ";
 
-/// Creates any missing table; existing data is left alone.
+/// Columns added after their table was first created, so database files kept from before them
+/// (see `StubConfig::database_path`) get them too: table, column, declaration.
+const ADDED_COLUMNS: &[(&str, &str, &str)] = &[(
+    "invited_organisation_users",
+    "permissions",
+    "TEXT NOT NULL DEFAULT ''",
+)];
+
+/// Creates any missing table or added column; existing data is left alone.
 pub(crate) fn create(conn: &Connection) -> rusqlite::Result<()> {
-    conn.execute_batch(SCHEMA)
+    conn.execute_batch(SCHEMA)?;
+    for (table, column, declaration) in ADDED_COLUMNS {
+        let present: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2)",
+            [table, column],
+            |r| r.get(0),
+        )?;
+        if !present {
+            // Names come from ADDED_COLUMNS, never from outside.
+            conn.execute_batch(&format!(
+                "ALTER TABLE {table} ADD COLUMN {column} {declaration}"
+            ))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::Connection;
+
+    use super::create;
+
+    #[test]
+    fn a_database_from_before_an_added_column_gets_it() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE invited_organisation_users (id TEXT PRIMARY KEY, \
+             email_address TEXT NOT NULL, invited_by_id TEXT NOT NULL, \
+             organisation_id TEXT NOT NULL, status TEXT NOT NULL, created_at INTEGER NOT NULL); \
+             INSERT INTO invited_organisation_users VALUES ('i', 'a@b.gov.uk', 'u', 'o', 'pending', 0);",
+        )
+        .unwrap();
+        create(&conn).unwrap();
+        // Twice: the second run finds the column and leaves it.
+        create(&conn).unwrap();
+        let permissions: String = conn
+            .query_row(
+                "SELECT permissions FROM invited_organisation_users WHERE id = 'i'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(permissions, "");
+    }
 }

@@ -10,17 +10,22 @@ use super::organisations;
 use crate::api_error::ApiError;
 use crate::time;
 
+/// Notify's `OrganisationUserPermissionTypes`: what a member (or an invited one) may do.
+pub(crate) const ORGANISATION_USER_PERMISSIONS: &[&str] = &["can_make_services_live"];
+
 fn split_permissions(permissions: &str) -> Vec<&str> {
     permissions.split(',').filter(|p| !p.is_empty()).collect()
 }
 
-/// Notify's `User.serialize()`, or `None` if there is no such user.
+/// Notify's `User.serialize()`, or `None` if there is no such user. `created_at` and
+/// `receives_new_features_email` are there as on the real API (observed); the stand-in has no
+/// way to change the latter, so it is Notify's default, `true`.
 pub(crate) fn get(conn: &Connection, id: &str) -> rusqlite::Result<Option<Value>> {
     let user = conn
         .query_row(
             "SELECT id, name, email_address, auth_type, failed_login_count, \
              email_access_validated_at, logged_in_at, mobile_number, password_changed_at, \
-             platform_admin, state, take_part_in_research FROM users WHERE id = ?1",
+             platform_admin, state, take_part_in_research, created_at FROM users WHERE id = ?1",
             [id],
             |r| {
                 let auth_type: String = r.get(3)?;
@@ -40,6 +45,8 @@ pub(crate) fn get(conn: &Connection, id: &str) -> rusqlite::Result<Option<Value>
                     "can_use_webauthn": platform_admin || auth_type == "webauthn_auth",
                     "state": r.get::<_, String>(10)?,
                     "take_part_in_research": r.get::<_, bool>(11)?,
+                    "created_at": time::iso(r.get(12)?),
+                    "receives_new_features_email": true,
                 }))
             },
         )
@@ -89,9 +96,9 @@ pub(crate) fn get(conn: &Connection, id: &str) -> rusqlite::Result<Option<Value>
     Ok(Some(user))
 }
 
-/// `GET /organisations/{id}/users`: the organisation's active users, oldest first.
+/// `GET /organisations/{id}/users`: the organisation's active users, oldest first. An unknown
+/// organisation simply has none (observed on the real API: `200 {"data": []}`, not a 404).
 pub(crate) fn list(conn: &Connection, org: &Uuid) -> Result<Vec<Value>, ApiError> {
-    organisations::require(conn, org)?;
     let mut stmt = conn.prepare(
         "SELECT u.id FROM users u JOIN user_to_organisation uo ON uo.user_id = u.id \
          WHERE uo.organisation_id = ?1 AND u.state = 'active' ORDER BY u.created_at, u.id",

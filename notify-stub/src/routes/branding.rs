@@ -28,6 +28,7 @@ impl PoolKind for Letter {
 const ADD: Schema = Schema {
     fields: &[("branding_ids", Kind::UuidArray)],
     required: &["branding_ids"],
+    additional_properties: false,
 };
 
 pub(super) async fn list<P: PoolKind>(

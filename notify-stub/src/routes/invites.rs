@@ -11,27 +11,37 @@ use super::{AppState, path_uuid};
 use crate::api_error::ApiError;
 use crate::body::{Kind, Schema, parse_json, parse_uuid, validate};
 use crate::db::invites::{self, STATUSES};
+use crate::db::users::ORGANISATION_USER_PERMISSIONS;
 
-/// Notify's `post_create_invited_org_user_status_schema`.
+/// Notify's `post_create_invited_org_user_status_schema`. `permissions` is not among its
+/// required properties, yet the endpoint reads it unconditionally (see [`create`]).
 const CREATE: Schema = Schema {
     fields: &[
         ("email_address", Kind::Email),
         ("invited_by", Kind::Uuid),
         ("invite_link_host", Kind::Str),
+        (
+            "permissions",
+            Kind::EnumArray(ORGANISATION_USER_PERMISSIONS),
+        ),
     ],
     required: &["email_address", "invited_by"],
+    additional_properties: false,
 };
 
 /// Notify's `post_update_invited_org_user_status_schema`.
 const UPDATE: Schema = Schema {
     fields: &[("status", Kind::Enum(STATUSES))],
     required: &["status"],
+    additional_properties: false,
 };
 
 fn data(value: Value) -> Json<Value> {
     Json(json!({ "data": value }))
 }
 
+/// 201 with the new invite. Without `permissions` (a list, may be empty) the real API fails
+/// with a 500 (observed: `KeyError: 'permissions'`), and so does the stand-in; nothing is saved.
 pub(super) async fn create(
     State(state): State<AppState>,
     Path(org_id): Path<String>,
@@ -50,9 +60,21 @@ pub(super) async fn create(
         .get("invited_by")
         .and_then(parse_uuid)
         .ok_or_else(|| ApiError::validation("invited_by is not a valid UUID"))?;
+    let permissions: Vec<String> = fields
+        .get("permissions")
+        .ok_or_else(|| ApiError::server_error("KeyError: 'permissions'"))?
+        .as_array()
+        .map(|names| {
+            names
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
     let invite = state
         .db
-        .run(move |c| invites::create(c, &org, &email, &invited_by))
+        .run(move |c| invites::create(c, &org, &email, &invited_by, &permissions))
         .await?;
     Ok((StatusCode::CREATED, data(invite)).into_response())
 }

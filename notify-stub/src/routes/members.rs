@@ -13,15 +13,14 @@ use serde_json::{Value, json};
 use super::{AppState, no_content, path_uuid};
 use crate::api_error::ApiError;
 use crate::body::{Kind, Schema, parse_json, parse_uuid, validate};
+use crate::db::users::ORGANISATION_USER_PERMISSIONS;
 use crate::db::{services, users};
 
 const LINK_SERVICE: Schema = Schema {
     fields: &[("service_id", Kind::Uuid)],
     required: &["service_id"],
+    additional_properties: false,
 };
-
-/// Notify's `OrganisationUserPermissionTypes`.
-const ORGANISATION_USER_PERMISSIONS: &[&str] = &["can_make_services_live"];
 
 pub(super) async fn link_service(
     State(state): State<AppState>,
@@ -124,6 +123,7 @@ fn permissions_of(body: &Value) -> Result<Vec<String>, ApiError> {
         .collect()
 }
 
+/// Any body is ignored, as on the real API (observed): the admin app sends its acting user.
 pub(super) async fn remove_user(
     State(state): State<AppState>,
     Path((org_id, user_id)): Path<(String, String)>,

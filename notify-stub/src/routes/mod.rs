@@ -118,7 +118,8 @@ async fn delay(State(state): State<AppState>, request: Request, next: Next) -> R
     next.run(request).await
 }
 
-/// The route secret, then the token (Notify checks them in this order).
+/// The proxy's route secret check (when the stub plays the proxy), then the API's token checks:
+/// the order a request meets them in on the way to Notify.
 async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if request.uri().path() != STATUS_PATH {
         let checked = state

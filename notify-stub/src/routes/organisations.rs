@@ -1,6 +1,7 @@
 //! `/organisations`: list, read, find, create, update, archive.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use axum::Json;
 use axum::body::Bytes;
@@ -8,16 +9,17 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::{AppState, no_content, path_uuid};
 use crate::api_error::{ApiError, BAD_REQUEST};
-use crate::body::{Kind, Schema, parse_json, validate};
+use crate::body::{Kind, Schema, parse_json, unknown_fields, validate};
 use crate::db::organisations::{self as orgs, ORGANISATION_PERMISSIONS, ORGANISATION_TYPES};
 
-/// Every field a create or update may carry. `created_by`/`updated_by` are accepted (the admin
-/// app sends who acted) and not stored; anything unknown is refused, so a client sending a
-/// misspelt field finds out.
+/// Every field an update may carry: the organisation's columns, `domains` and `permissions`.
+/// Anything else passes validation and then fails as on the real API, where it reaches the
+/// model as an unknown keyword: a 500 (see [`refuse_unknown`]). There is no actor field
+/// (`created_by`, `updated_by`): the real organisation endpoints take none.
 const FIELDS: &[(&str, Kind)] = &[
     ("name", Kind::Str),
     ("active", Kind::Bool),
@@ -43,18 +45,27 @@ const FIELDS: &[(&str, Kind)] = &[
     ("can_approve_own_go_live_requests", Kind::Bool),
     ("domains", Kind::StrArray),
     ("permissions", Kind::EnumArray(ORGANISATION_PERMISSIONS)),
-    ("created_by", Kind::NullableUuid),
-    ("updated_by", Kind::NullableUuid),
 ];
 
+/// A create's fields: an update's, except that `crown` must be a boolean (observed on the real
+/// API: `null` is a 400, "crown None is not of type boolean").
+static CREATE_FIELDS: LazyLock<Vec<(&str, Kind)>> = LazyLock::new(|| {
+    FIELDS
+        .iter()
+        .map(|&(name, kind)| match name {
+            "crown" => (name, Kind::Bool),
+            _ => (name, kind),
+        })
+        .collect()
+});
+
 /// Notify's `post_create_organisation_schema` requires these three.
-const CREATE: Schema = Schema {
-    fields: FIELDS,
-    required: &["name", "crown", "organisation_type"],
-};
+const CREATE_REQUIRED: &[&str] = &["name", "crown", "organisation_type"];
+
 const UPDATE: Schema = Schema {
     fields: FIELDS,
     required: &[],
+    additional_properties: true,
 };
 
 type Params = Result<Query<HashMap<String, String>>, QueryRejection>;
@@ -114,7 +125,17 @@ pub(super) async fn create(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let body = parse_json(&headers, &body)?;
-    let fields = validate(&body, &CREATE)?.clone();
+    let create = Schema {
+        fields: &CREATE_FIELDS,
+        required: CREATE_REQUIRED,
+        additional_properties: true,
+    };
+    let fields = validate(&body, &create)?;
+    // Python's message when `Organisation(**data)` meets a keyword it has no column for.
+    refuse_unknown(fields, &create, |field| {
+        format!("TypeError: '{field}' is an invalid keyword argument for Organisation")
+    })?;
+    let fields = fields.clone();
     let org = state.db.run(move |c| orgs::create(c, &fields)).await?;
     Ok((StatusCode::CREATED, Json(org)).into_response())
 }
@@ -127,7 +148,12 @@ pub(super) async fn update(
 ) -> Result<Response, ApiError> {
     let id = path_uuid(&org_id)?;
     let body: Value = parse_json(&headers, &body)?;
-    let fields = validate(&body, &UPDATE)?.clone();
+    let fields = validate(&body, &UPDATE)?;
+    // SQLAlchemy's message when `query.update(data)` meets a key that is not a column.
+    refuse_unknown(fields, &UPDATE, |field| {
+        format!("ArgumentError: Unconsumed column names: {field}")
+    })?;
+    let fields = fields.clone();
     state.db.run(move |c| orgs::update(c, &id, &fields)).await?;
     Ok(no_content())
 }
@@ -139,4 +165,19 @@ pub(super) async fn archive(
     let id = path_uuid(&org_id)?;
     state.db.run(move |c| orgs::archive(c, &id)).await?;
     Ok(no_content())
+}
+
+/// A body with a field the endpoint does not know fails as on the real API: validation lets it
+/// through, the model refuses it, and the answer is a 500 with the generic message (observed:
+/// `created_by` on create and update, and any other unknown field). `cause` words the logged
+/// exception. Nothing is written.
+fn refuse_unknown(
+    fields: &Map<String, Value>,
+    schema: &Schema,
+    cause: impl Fn(&str) -> String,
+) -> Result<(), ApiError> {
+    match unknown_fields(fields, schema).first() {
+        Some(field) => Err(ApiError::server_error(cause(field))),
+        None => Ok(()),
+    }
 }

@@ -1,6 +1,7 @@
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
 use uuid::Uuid;
 
 use super::Extra;
@@ -21,9 +22,45 @@ pub struct Invite {
     /// When it was sent (the API's timestamp text).
     #[serde(default)]
     pub created_at: Option<String>,
+    /// The organisation permissions the invited user will get, e.g. `can_make_services_live`.
+    /// Read from a list (of names, or of `{"permission": name}` objects) or a comma-separated
+    /// text; empty when the API sends none.
+    #[serde(default, deserialize_with = "permission_names")]
+    pub permissions: Vec<String>,
     /// Fields not named above, as the API sent them.
     #[serde(flatten)]
     pub extra: Extra,
+}
+
+/// Permission names from any of the shapes Notify has used for them.
+fn permission_names<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    let name = |item: &Value| match item {
+        Value::String(name) => Some(name.clone()),
+        Value::Object(map) => map.get("permission")?.as_str().map(str::to_owned),
+        _ => None,
+    };
+    match Value::deserialize(deserializer)? {
+        Value::Null => Ok(Vec::new()),
+        Value::String(text) => Ok(text
+            .split(',')
+            .map(str::trim)
+            .filter(|name| !name.is_empty())
+            .map(str::to_owned)
+            .collect()),
+        Value::Array(items) => items
+            .iter()
+            .map(|item| {
+                name(item).ok_or_else(|| {
+                    serde::de::Error::custom(format!(
+                        "a permission is neither a name nor {{\"permission\": name}}: {item}"
+                    ))
+                })
+            })
+            .collect(),
+        other => Err(serde::de::Error::custom(format!(
+            "permissions is neither a list nor a text: {other}"
+        ))),
+    }
 }
 
 /// An invite's `status`. Unknown values are kept as [`Unknown`](InviteStatus::Unknown).
@@ -79,5 +116,55 @@ impl From<InviteStatus> for String {
 impl fmt::Display for InviteStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::Invite;
+
+    fn invite(permissions: serde_json::Value) -> Invite {
+        let mut sent = json!({
+            "id": "6ce466d0-fd6a-11e5-82f5-e0accb9d11a6",
+            "organisation": "6ce466d0-fd6a-11e5-82f5-e0accb9d11a7",
+            "email_address": "a@b.gov.uk",
+            "invited_by": "6ce466d0-fd6a-11e5-82f5-e0accb9d11a8",
+            "status": "pending",
+        });
+        if !permissions.is_null() {
+            sent["permissions"] = permissions;
+        }
+        serde_json::from_value(sent).unwrap()
+    }
+
+    #[test]
+    fn permissions_are_read_from_every_shape() {
+        let expected = ["can_make_services_live".to_owned()];
+        assert_eq!(
+            invite(json!(["can_make_services_live"])).permissions,
+            expected
+        );
+        assert_eq!(
+            invite(json!([{"permission": "can_make_services_live"}])).permissions,
+            expected
+        );
+        assert_eq!(
+            invite(json!("can_make_services_live")).permissions,
+            expected
+        );
+        assert!(invite(json!("")).permissions.is_empty());
+        assert!(invite(json!([])).permissions.is_empty());
+        assert!(invite(serde_json::Value::Null).permissions.is_empty());
+        let sent = json!({
+            "id": "6ce466d0-fd6a-11e5-82f5-e0accb9d11a6",
+            "organisation": "6ce466d0-fd6a-11e5-82f5-e0accb9d11a7",
+            "email_address": "a@b.gov.uk",
+            "invited_by": "6ce466d0-fd6a-11e5-82f5-e0accb9d11a8",
+            "status": "pending",
+            "permissions": 3,
+        });
+        assert!(serde_json::from_value::<Invite>(sent).is_err());
     }
 }

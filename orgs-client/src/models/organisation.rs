@@ -100,35 +100,54 @@ pub struct Organisation {
     pub extra: Extra,
 }
 
-/// What `create_organisation` sends. Notify's admin app always sends all four fields, `null`
-/// included.
+/// What `create_organisation` sends: `name`, `crown`, `organisation_type` and
+/// `agreement_signed`, as Notify's admin app sends them.
+///
+/// `crown` is required: the API refuses a create without a boolean there (`null` is a 400,
+/// "crown None is not of type boolean"), so there is no way to build one without it.
+/// `agreement_signed` is sent as `null` until set, as the admin app sends it.
+///
+/// ```
+/// use orgs_client::{NewOrganisation, OrganisationType};
+///
+/// let new = NewOrganisation::new("Ministry of Tests", OrganisationType::Central, true);
+/// assert_eq!(
+///     serde_json::to_value(&new)?,
+///     serde_json::json!({
+///         "name": "Ministry of Tests",
+///         "crown": true,
+///         "organisation_type": "central",
+///         "agreement_signed": null,
+///     })
+/// );
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewOrganisation {
     /// Its name: unique, or the API answers 400 "Organisation name already exists".
     pub name: String,
-    /// Whether it is a crown body.
-    pub crown: Option<bool>,
+    /// Whether it is a crown body (required by the API).
+    pub crown: bool,
     /// Its type.
     pub organisation_type: OrganisationType,
-    /// Whether it has signed the agreement.
+    /// Whether it has signed the agreement; sent as `null` when unknown.
     pub agreement_signed: Option<bool>,
 }
 
 impl NewOrganisation {
-    /// An organisation called `name` of type `organisation_type`, crown status and agreement unknown.
-    pub fn new(name: impl Into<String>, organisation_type: impl Into<OrganisationType>) -> Self {
+    /// An organisation called `name` of type `organisation_type`, a crown body or not; whether
+    /// it signed the agreement is unknown.
+    pub fn new(
+        name: impl Into<String>,
+        organisation_type: impl Into<OrganisationType>,
+        crown: bool,
+    ) -> Self {
         NewOrganisation {
             name: name.into(),
-            crown: None,
+            crown,
             organisation_type: organisation_type.into(),
             agreement_signed: None,
         }
-    }
-
-    /// Sets whether it is a crown body.
-    pub fn crown(mut self, crown: bool) -> Self {
-        self.crown = Some(crown);
-        self
     }
 
     /// Sets whether it has signed the agreement.

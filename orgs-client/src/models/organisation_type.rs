@@ -23,6 +23,8 @@ pub enum OrganisationType {
     SchoolOrCollege,
     /// `other`: other.
     Other,
+    /// `nhs_notify`: NHS Notify.
+    NhsNotify,
     /// A value this crate does not know, as sent.
     Unknown(String),
 }
@@ -39,6 +41,7 @@ impl OrganisationType {
             OrganisationType::EmergencyService => "emergency_service",
             OrganisationType::SchoolOrCollege => "school_or_college",
             OrganisationType::Other => "other",
+            OrganisationType::NhsNotify => "nhs_notify",
             OrganisationType::Unknown(name) => name,
         }
     }
@@ -55,6 +58,7 @@ impl From<String> for OrganisationType {
             "emergency_service" => OrganisationType::EmergencyService,
             "school_or_college" => OrganisationType::SchoolOrCollege,
             "other" => OrganisationType::Other,
+            "nhs_notify" => OrganisationType::NhsNotify,
             _ => OrganisationType::Unknown(name),
         }
     }
@@ -92,6 +96,7 @@ mod tests {
             "nhs_gp",
             "other",
             "school_or_college",
+            "nhs_notify",
             "new_kind",
         ] {
             let kind: OrganisationType = serde_json::from_value(name.into()).unwrap();
@@ -101,6 +106,10 @@ mod tests {
         assert_eq!(
             OrganisationType::from("nhs_local"),
             OrganisationType::NhsLocal
+        );
+        assert_eq!(
+            OrganisationType::from("nhs_notify"),
+            OrganisationType::NhsNotify
         );
         assert_eq!(
             OrganisationType::from("x"),

@@ -33,6 +33,12 @@ pub struct User {
     /// When they last signed in.
     #[serde(default)]
     pub logged_in_at: Option<String>,
+    /// When their account was created (the API's timestamp text).
+    #[serde(default)]
+    pub created_at: Option<String>,
+    /// Whether they get emails about new features; unknown when `None`.
+    #[serde(default)]
+    pub receives_new_features_email: Option<bool>,
     /// Fields not named above (permissions, timestamps, …), as the API sent them.
     #[serde(flatten)]
     pub extra: Extra,
