@@ -234,7 +234,10 @@ impl CacheBuilder {
 }
 
 /// `REDIS_URL` with the `REDIS_TLS_*` variables.
-fn redis_from_vars(url: String, var: &impl Fn(&str) -> Option<String>) -> Result<RedisConfig, Error> {
+fn redis_from_vars(
+    url: String,
+    var: &impl Fn(&str) -> Option<String>,
+) -> Result<RedisConfig, Error> {
     let mut config = RedisConfig::new(url);
     if let Some(ca) = var("REDIS_TLS_CA_FILE") {
         config = config.tls_ca_file(ca);
@@ -244,7 +247,8 @@ fn redis_from_vars(url: String, var: &impl Fn(&str) -> Option<String>) -> Result
         (None, None) => {}
         _ => {
             return Err(Error::Config(
-                "REDIS_TLS_CERT_FILE and REDIS_TLS_KEY_FILE go together: set both or neither".into(),
+                "REDIS_TLS_CERT_FILE and REDIS_TLS_KEY_FILE go together: set both or neither"
+                    .into(),
             ));
         }
     }

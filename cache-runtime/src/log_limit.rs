@@ -73,7 +73,11 @@ impl Limiter {
 pub(crate) fn kind(error: &Error) -> String {
     match error {
         Error::Redis(error) => error.code().unwrap_or("redis").to_owned(),
-        Error::Refused { detail, .. } => detail.split_whitespace().next().unwrap_or("refused").to_owned(),
+        Error::Refused { detail, .. } => detail
+            .split_whitespace()
+            .next()
+            .unwrap_or("refused")
+            .to_owned(),
         Error::Connect { .. } => "connect".to_owned(),
         Error::Timeout(_) => "timeout".to_owned(),
         Error::Decode { .. } => "decode".to_owned(),

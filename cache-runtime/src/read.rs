@@ -172,7 +172,12 @@ where
                         key: key.clone(),
                         source,
                     };
-                    warn_limited!(cache, key, error, "cached value does not decode; replacing it");
+                    warn_limited!(
+                        cache,
+                        key,
+                        error,
+                        "cached value does not decode; replacing it"
+                    );
                     FirstLook::Corrupt(stored)
                 }
             },
@@ -396,10 +401,20 @@ async fn find<'a, T: DeserializeOwned>(
                 };
                 if corrupt.is_some() {
                     // Replaced by another undecodable value while we looked: leave it alone.
-                    warn_limited!(cache, key, error, "cached value does not decode; treating it as a miss");
+                    warn_limited!(
+                        cache,
+                        key,
+                        error,
+                        "cached value does not decode; treating it as a miss"
+                    );
                     return Found::Miss(Fill::No);
                 }
-                warn_limited!(cache, key, error, "cached value does not decode; replacing it");
+                warn_limited!(
+                    cache,
+                    key,
+                    error,
+                    "cached value does not decode; replacing it"
+                );
                 // Take the lease only if the key still holds this very value, so that an
                 // invalidation since our read is not undone by our fill.
                 corrupt = Some(stored);
@@ -414,7 +429,12 @@ fn read_failed(cache: &Cache, key: &str, error: &Error) {
         Error::Unavailable { .. } => {
             tracing::debug!(key, %error, "cache skipped; treating the read as a miss");
         }
-        _ => warn_limited!(cache, key, error, "cache read failed; treating it as a miss"),
+        _ => warn_limited!(
+            cache,
+            key,
+            error,
+            "cache read failed; treating it as a miss"
+        ),
     }
 }
 
@@ -488,7 +508,12 @@ async fn store(
                 tracing::debug!(key, %error, "cache skipped; value not cached")
             }
             _ => {
-                warn_limited!(cache, key, error, "cache write failed; the value was returned but not cached")
+                warn_limited!(
+                    cache,
+                    key,
+                    error,
+                    "cache write failed; the value was returned but not cached"
+                )
             }
         }
     }

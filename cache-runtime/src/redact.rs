@@ -91,7 +91,10 @@ mod tests {
             redact_url("rediss://:p%40ss@host/0"),
             "rediss://:***@host:6379/0"
         );
-        assert_eq!(redact_url("redis://127.0.0.1:6379"), "redis://127.0.0.1:6379/0");
+        assert_eq!(
+            redact_url("redis://127.0.0.1:6379"),
+            "redis://127.0.0.1:6379/0"
+        );
         for url in [
             "redis://:S3cret#P@W@host/0",
             "redis//:S3cret@host",

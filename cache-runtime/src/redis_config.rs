@@ -87,7 +87,10 @@ impl RedisConfig {
 
     /// Checks everything that can be checked without connecting and makes the connector, with
     /// a description of where it points (no password).
-    pub(crate) fn connector(&self, connect_timeout: Duration) -> Result<(Standalone, String), Error> {
+    pub(crate) fn connector(
+        &self,
+        connect_timeout: Duration,
+    ) -> Result<(Standalone, String), Error> {
         let mut info = self
             .url
             .as_str()
@@ -99,7 +102,13 @@ impl RedisConfig {
                     error.detail().unwrap_or(&error.to_string()),
                 ),
             })?;
-        let ConnectionAddr::TcpTls { host, port, insecure, .. } = info.addr().clone() else {
+        let ConnectionAddr::TcpTls {
+            host,
+            port,
+            insecure,
+            ..
+        } = info.addr().clone()
+        else {
             if self.ca_file.is_some() || self.client_cert.is_some() || self.insecure {
                 return Err(Error::Config(format!(
                     "TLS settings are given but the Redis URL `{}` is not rediss://",
@@ -112,7 +121,10 @@ impl RedisConfig {
                 url: self.redacted(),
                 reason: error.to_string(),
             })?;
-            return Ok((Standalone::new(client, connect_timeout, address), description));
+            return Ok((
+                Standalone::new(client, connect_timeout, address),
+                description,
+            ));
         };
         ensure_crypto_provider();
         if self.insecure && !insecure {
@@ -141,7 +153,11 @@ impl RedisConfig {
         )
         .map_err(|error| Error::Config(format!("TLS settings for Redis: {error}")))?;
         Ok((
-            Standalone::new(client, connect_timeout, crate::redact::host_port(&host, port)),
+            Standalone::new(
+                client,
+                connect_timeout,
+                crate::redact::host_port(&host, port),
+            ),
             description,
         ))
     }
@@ -158,7 +174,10 @@ fn ensure_crypto_provider() {
 
 fn read_pem(path: &Path, what: &str) -> Result<Vec<u8>, Error> {
     let bytes = std::fs::read(path).map_err(|error| {
-        Error::Config(format!("cannot read the TLS {what} `{}`: {error}", path.display()))
+        Error::Config(format!(
+            "cannot read the TLS {what} `{}`: {error}",
+            path.display()
+        ))
     })?;
     if !bytes.windows(11).any(|window| window == b"-----BEGIN ") {
         return Err(Error::Config(format!(

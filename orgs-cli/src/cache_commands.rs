@@ -44,7 +44,10 @@ pub(crate) async fn run(command: CacheCommand) -> Result<(), Failure> {
     match command {
         CacheCommand::Ping => {
             let round_trip = cache.ping().await?;
-            println!("{}: answered in {round_trip:?}", cache.backend_description());
+            println!(
+                "{}: answered in {round_trip:?}",
+                cache.backend_description()
+            );
             Ok(())
         }
         CacheCommand::Stats => stats(&cache).await,

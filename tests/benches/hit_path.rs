@@ -4,6 +4,8 @@
 //!   loopback port) against `format!` + `GET` through a `MultiplexedConnection` +
 //!   `serde_json::from_slice`. A hit is one plain `GET` (the lease script runs only on a miss).
 //! - `redis_hit_no_leases`: the same, with the handle built with `.leases(false)` (a plain `GET`).
+//! - `redis_tls_hit`: the same over TLS (`rediss://`, a CA made for the run) against a
+//!   hand-written TLS baseline (`redis::Client::build_with_tls` + `GET` + `from_slice`).
 //! - `memory_hit`: the same method over `Cache::in_memory()` against a plain
 //!   `moka::sync::Cache<String, Arc<[u8]>>` get + `serde_json::from_slice`.
 //! - `key`: `cache::__private::key` (what generated code calls) against `format!`.
@@ -22,7 +24,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::{Duration, Instant, SystemTime};
 
-use cache_tests::RedisServer;
+use cache_tests::{RedisServer, TestCerts};
 use criterion::Criterion;
 use redis::aio::MultiplexedConnection;
 use serde::{Deserialize, Serialize};
@@ -283,6 +285,10 @@ struct Fixture {
     redis_client: Organisations,
     redis_plain_client: Organisations,
     redis_baseline: MultiplexedConnection,
+    _tls_server: RedisServer,
+    _certs: TestCerts,
+    redis_tls_client: Organisations,
+    redis_tls_baseline: MultiplexedConnection,
     memory_client: Organisations,
     memory_baseline: moka::sync::Cache<String, Arc<[u8]>>,
     key_cache: cache::Cache,
@@ -315,6 +321,14 @@ impl Fixture {
                 .build()
                 .expect("a loopback URL is valid"),
         );
+        let certs = TestCerts::generate();
+        let tls_server = RedisServer::start_tls(&certs, false);
+        let redis_tls_client = Organisations::new(
+            cache::Cache::builder()
+                .redis_config(tls_server.cache_config())
+                .build()
+                .expect("a valid TLS configuration"),
+        );
         let memory_client = Organisations::new(cache::Cache::in_memory());
         let memory_baseline = moka::sync::Cache::builder()
             .max_capacity(cache::DEFAULT_MEMORY_CAPACITY_BYTES)
@@ -326,7 +340,12 @@ impl Fixture {
         memory_baseline.insert(key.clone(), Arc::from(json.as_slice()));
 
         let redis_baseline = runtime.block_on(async {
-            for client in [&redis_client, &redis_plain_client, &memory_client] {
+            for client in [
+                &redis_client,
+                &redis_plain_client,
+                &redis_tls_client,
+                &memory_client,
+            ] {
                 client
                     .cache
                     .set(&key, &org, None)
@@ -347,10 +366,23 @@ impl Fixture {
                 .expect("baseline GET");
             let bytes = bytes.expect("the baseline reads the key the cache stored");
             assert_eq!(bytes, json, "Redis holds exactly the JSON encoding");
-            manager
+            let tls = redis::Client::build_with_tls(
+                tls_server.tls_url(),
+                redis::TlsCertificates {
+                    client_tls: None,
+                    root_cert: Some(std::fs::read(&certs.ca_cert).expect("read the test CA")),
+                },
+            )
+            .expect("a TLS client")
+            .get_multiplexed_async_connection()
+            .await
+            .expect("connect the TLS baseline");
+            (manager, tls)
         });
+        let (redis_baseline, redis_tls_baseline) = redis_baseline;
         redis_client.check_all_hits("redis setup");
         redis_plain_client.check_all_hits("redis (no leases) setup");
+        redis_tls_client.check_all_hits("redis TLS setup");
         memory_client.check_all_hits("memory setup");
 
         Fixture {
@@ -359,6 +391,10 @@ impl Fixture {
             redis_client,
             redis_plain_client,
             redis_baseline,
+            _tls_server: tls_server,
+            _certs: certs,
+            redis_tls_client,
+            redis_tls_baseline,
             memory_client,
             memory_baseline,
             key_cache: cache::Cache::in_memory(),
@@ -447,6 +483,9 @@ struct Paired {
     baseline_ns: f64,
     /// Median of the per-round ratios annotated / baseline.
     ratio: f64,
+    /// The lowest and highest per-round ratio.
+    ratio_min: f64,
+    ratio_max: f64,
 }
 
 const PAIRED_ROUNDS: usize = 60;
@@ -484,21 +523,25 @@ async fn paired<A, B, FA: Future<Output = A>, FB: Future<Output = B>>(
             a.push(batch_ns(batch, &mut annotated).await);
         }
     }
-    let ratios = a.iter().zip(&b).map(|(a, b)| a / b).collect();
+    let ratios: Vec<f64> = a.iter().zip(&b).map(|(a, b)| a / b).collect();
     Paired {
         annotated_ns: median(a),
         baseline_ns: median(b),
+        ratio_min: ratios.iter().copied().fold(f64::INFINITY, f64::min),
+        ratio_max: ratios.iter().copied().fold(0.0, f64::max),
         ratio: median(ratios),
     }
 }
 
-fn measure_paired(fixture: &Fixture) -> [(&'static str, Paired); 4] {
+fn measure_paired(fixture: &Fixture) -> [(&'static str, Paired); 5] {
     let redis_client = &fixture.redis_client;
     let plain_client = &fixture.redis_plain_client;
     let connection = &fixture.redis_baseline;
     let memory_client = &fixture.memory_client;
     let store = &fixture.memory_baseline;
-    let (redis, plain, memory, key) = fixture.runtime.block_on(async {
+    let tls_client = &fixture.redis_tls_client;
+    let tls_connection = &fixture.redis_tls_baseline;
+    let (redis, plain, tls, memory, key) = fixture.runtime.block_on(async {
         let redis = paired(
             200,
             || redis_client.get(black_box(ORG_ID)),
@@ -509,6 +552,12 @@ fn measure_paired(fixture: &Fixture) -> [(&'static str, Paired); 4] {
             200,
             || plain_client.get(black_box(ORG_ID)),
             || baseline_redis_hit(connection.clone(), black_box(ORG_ID)),
+        )
+        .await;
+        let tls = paired(
+            200,
+            || tls_client.get(black_box(ORG_ID)),
+            || baseline_redis_hit(tls_connection.clone(), black_box(ORG_ID)),
         )
         .await;
         let memory = paired(
@@ -524,14 +573,16 @@ fn measure_paired(fixture: &Fixture) -> [(&'static str, Paired); 4] {
             || async { baseline_key(black_box(ORG_ID)) },
         )
         .await;
-        (redis, plain, memory, key)
+        (redis, plain, tls, memory, key)
     });
+    tls_client.check_all_hits("redis TLS paired timing");
     redis_client.check_all_hits("redis paired timing");
     plain_client.check_all_hits("redis (no leases) paired timing");
     memory_client.check_all_hits("memory paired timing");
     [
         ("redis_hit", redis),
         ("redis_hit_no_leases", plain),
+        ("redis_tls_hit", tls),
         ("memory_hit", memory),
         ("key", key),
     ]
@@ -570,6 +621,22 @@ fn redis_hit_no_leases(c: &mut Criterion, fixture: &Fixture) {
     });
     group.finish();
     client.check_all_hits("redis_hit_no_leases");
+}
+
+fn redis_tls_hit(c: &mut Criterion, fixture: &Fixture) {
+    let mut group = c.benchmark_group("redis_tls_hit");
+    let client = &fixture.redis_tls_client;
+    group.bench_function("annotated", |b| {
+        b.to_async(&fixture.runtime)
+            .iter(|| client.get(black_box(ORG_ID)))
+    });
+    let connection = &fixture.redis_tls_baseline;
+    group.bench_function("baseline", |b| {
+        b.to_async(&fixture.runtime)
+            .iter(|| baseline_redis_hit(connection.clone(), black_box(ORG_ID)))
+    });
+    group.finish();
+    client.check_all_hits("redis_tls_hit");
 }
 
 fn memory_hit(c: &mut Criterion, fixture: &Fixture) {
@@ -695,7 +762,13 @@ fn comparison(annotated: &Estimate, baseline: &Estimate) -> String {
 
 fn print_summary(dir: &Path, since: SystemTime) {
     println!("\nsummary (ratio = annotated / baseline; [95% confidence interval]):");
-    for group in ["redis_hit", "redis_hit_no_leases", "memory_hit", "key"] {
+    for group in [
+        "redis_hit",
+        "redis_hit_no_leases",
+        "redis_tls_hit",
+        "memory_hit",
+        "key",
+    ] {
         let annotated = estimates(dir, group, "annotated", since);
         let baseline = estimates(dir, group, "baseline", since);
         let (Some((a_mean, a_slope)), Some((b_mean, b_slope))) = (annotated, baseline) else {
@@ -738,6 +811,7 @@ fn main() {
 
     redis_hit(&mut criterion, &fixture);
     redis_hit_no_leases(&mut criterion, &fixture);
+    redis_tls_hit(&mut criterion, &fixture);
     memory_hit(&mut criterion, &fixture);
     key(&mut criterion, &fixture);
     // `cargo bench` passes `--bench`; `cargo test --benches` (a quick, unoptimised check) does not.
@@ -753,10 +827,14 @@ fn main() {
     );
     for (group, figures) in paired {
         println!(
-            "  {group}: annotated {}, baseline {}, ratio {:.3}",
+            "  {group}: annotated {}, baseline {}, ratio {:.3} (min {:.3}, max {:.3})",
             time(figures.annotated_ns),
             time(figures.baseline_ns),
-            figures.ratio
+            figures.ratio,
+            figures.ratio_min,
+            figures.ratio_max
         );
     }
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    println!("  load average at the end: {}", load.trim());
 }

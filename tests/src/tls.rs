@@ -52,7 +52,8 @@ impl TestCerts {
             vec!["127.0.0.1".into(), "localhost".into()],
             "cache-tests server",
         );
-        let (client_cert, client_key) = leaf(vec!["cache-tests-client".into()], "cache-tests client");
+        let (client_cert, client_key) =
+            leaf(vec!["cache-tests-client".into()], "cache-tests client");
 
         let write = |name: &str, contents: &str| {
             let path = dir.join(name);

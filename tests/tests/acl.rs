@@ -31,7 +31,11 @@ impl Client {
 fn acl_user(server: &RedisServer, user: &str, rules: &[&str]) -> String {
     let mut admin = server.connection();
     let mut command = redis::cmd("ACL");
-    command.arg("SETUSER").arg(user).arg("on").arg(">pass-for-tests");
+    command
+        .arg("SETUSER")
+        .arg(user)
+        .arg("on")
+        .arg(">pass-for-tests");
     for rule in rules {
         command.arg(*rule);
     }
@@ -57,11 +61,7 @@ fn raw_exists(server: &RedisServer, key: &str) -> bool {
 #[tokio::test]
 async fn a_refused_key_does_not_stop_the_others_and_is_not_retried() {
     let server = RedisServer::start();
-    let url = acl_user(
-        &server,
-        "orgs",
-        &["~organisation-*", "~service-*", "+@all"],
-    );
+    let url = acl_user(&server, "orgs", &["~organisation-*", "~service-*", "+@all"]);
     let client = Client {
         cache: Cache::redis(&url).unwrap(),
         calls: AtomicUsize::new(0),
@@ -74,7 +74,10 @@ async fn a_refused_key_does_not_stop_the_others_and_is_not_retried() {
         !raw_exists(&server, "organisation-1-name"),
         "the permitted key is deleted although `organisations` is refused"
     );
-    assert!(raw_exists(&server, "organisations"), "the refused key stays");
+    assert!(
+        raw_exists(&server, "organisations"),
+        "the refused key stays"
+    );
     assert_eq!(
         client.cache.pending_invalidations(),
         0,
@@ -137,7 +140,6 @@ const README_ACL_COMMANDS: &[&str] = &[
     "+evalsha",
     "+eval",
     "+script|load",
-    "+client|setinfo",
 ];
 
 #[tokio::test]
@@ -168,7 +170,14 @@ async fn the_documented_acl_line_is_enough() {
         client.cache.ttl("organisation-2-name").await.unwrap(),
         cache::KeyTtl::Expires(_)
     ));
-    assert_eq!(client.cache.delete_matching("organisation-*").await.unwrap(), 1);
+    assert_eq!(
+        client
+            .cache
+            .delete_matching("organisation-*")
+            .await
+            .unwrap(),
+        1
+    );
     let stats = client.cache.stats();
     assert_eq!(stats.errors, 0, "{stats:?}");
     assert_eq!(stats.invalidations_lost, 0, "{stats:?}");

@@ -87,7 +87,7 @@ fn classify(bytes: Option<Vec<u8>>) -> Held {
 /// Where the checker reads what is cached.
 enum Checker {
     /// Raw `GET`s on the server, bypassing the handles.
-    Redis(redis::Client),
+    Redis(Box<redis::Client>),
     /// The in-process store, through its handle.
     Memory(Cache),
 }
@@ -323,7 +323,7 @@ async fn redis_leases_leave_no_stale_key_and_without_them_the_checker_finds_some
     let seed = Rng::random_seed();
     println!("consistency: seed {seed}");
     let server = RedisServer::start();
-    let checker = Checker::Redis(server.client());
+    let checker = Checker::Redis(Box::new(server.client()));
 
     let mut with = Vec::new();
     for attempt in 0..LEASE_ROUNDS {
@@ -422,7 +422,7 @@ async fn redis_without_single_flight_no_read_is_older_than_a_finished_write() {
     let seed = Rng::random_seed();
     println!("consistency: seed {seed}");
     let server = RedisServer::start();
-    let checker = Checker::Redis(server.client());
+    let checker = Checker::Redis(Box::new(server.client()));
     let settings = Settings {
         single_flight: false,
         ..Settings::default()
@@ -452,7 +452,7 @@ async fn redis_no_read_is_older_than_a_finished_write() {
     let seed = Rng::random_seed();
     println!("consistency: seed {seed}");
     let server = RedisServer::start();
-    let checker = Checker::Redis(server.client());
+    let checker = Checker::Redis(Box::new(server.client()));
     let result = round(&redis_handles(&server, Settings::default()), &checker, seed).await;
     println!("consistency: redis, defaults: {}", describe(&result));
     assert_sane(&result, "defaults");

@@ -53,11 +53,19 @@ async fn raw_get(server: &RedisServer, key: &str) -> Option<String> {
 /// Reads through, hits, and invalidates over TLS; the value is in the server.
 async fn round_trip(cache: Cache, server: &RedisServer) {
     let client = Client::new(cache);
-    let first = tokio::time::timeout(LIVENESS, client.name(7)).await.unwrap();
-    let second = tokio::time::timeout(LIVENESS, client.name(7)).await.unwrap();
+    let first = tokio::time::timeout(LIVENESS, client.name(7))
+        .await
+        .unwrap();
+    let second = tokio::time::timeout(LIVENESS, client.name(7))
+        .await
+        .unwrap();
     assert_eq!(first, Ok("Organisation 7".to_owned()));
     assert_eq!(first, second);
-    assert_eq!(client.calls.load(Ordering::SeqCst), 1, "the second call is a hit");
+    assert_eq!(
+        client.calls.load(Ordering::SeqCst),
+        1,
+        "the second call is a hit"
+    );
     assert_eq!(
         raw_get(server, "organisation-7-name").await.as_deref(),
         Some("\"Organisation 7\"")
@@ -77,7 +85,9 @@ async fn a_ca_file_verifies_the_server() {
         .build()
         .unwrap();
     assert!(
-        cache.backend_description().starts_with("Redis at rediss://127.0.0.1:"),
+        cache
+            .backend_description()
+            .starts_with("Redis at rediss://127.0.0.1:"),
         "{}",
         cache.backend_description()
     );
@@ -93,7 +103,10 @@ async fn mutual_tls_presents_a_client_certificate() {
         .redis_config(RedisConfig::new(server.tls_url()).tls_ca_file(&certs.ca_cert))
         .build()
         .unwrap();
-    let error = without.ping().await.expect_err("the server wants a client certificate");
+    let error = without
+        .ping()
+        .await
+        .expect_err("the server wants a client certificate");
     assert!(
         matches!(error, Error::Connect { .. }),
         "a refused handshake is a connection error, not a timeout: {error}"
@@ -106,7 +119,9 @@ async fn mutual_tls_presents_a_client_certificate() {
         )
         .build()
         .unwrap();
-    with.ping().await.expect("the client certificate is accepted");
+    with.ping()
+        .await
+        .expect("the client certificate is accepted");
     round_trip(with, &server).await;
 }
 
@@ -119,7 +134,10 @@ async fn a_wrong_ca_is_a_clear_error() {
         .redis_config(RedisConfig::new(server.tls_url()).tls_ca_file(&other.ca_cert))
         .build()
         .unwrap();
-    let error = cache.ping().await.expect_err("the server's certificate is not trusted");
+    let error = cache
+        .ping()
+        .await
+        .expect_err("the server's certificate is not trusted");
     let text = error.to_string();
     assert!(text.contains("TLS handshake failed"), "{text}");
     assert!(text.contains("127.0.0.1"), "the message says where: {text}");
@@ -136,7 +154,10 @@ async fn the_insecure_switch_skips_verification_and_says_so() {
     // Without a CA file the system's roots are used, which do not know the test CA.
     let verified = Cache::redis(&server.tls_url()).unwrap();
     let error = verified.ping().await.expect_err("an unknown CA is refused");
-    assert!(error.to_string().contains("TLS handshake failed"), "{error}");
+    assert!(
+        error.to_string().contains("TLS handshake failed"),
+        "{error}"
+    );
     let insecure = Cache::builder()
         .redis_config(RedisConfig::new(server.tls_url()).tls_insecure(true))
         .build()
@@ -201,5 +222,8 @@ async fn tls_is_configured_from_the_environment() {
         ("REDIS_TLS_KEY_FILE", path(&certs.client_key)),
     ])
     .unwrap();
-    insecure.ping().await.expect("insecure, with the client certificate");
+    insecure
+        .ping()
+        .await
+        .expect("insecure, with the client certificate");
 }

@@ -41,8 +41,10 @@ pub(crate) fn is_permanent_reply(error: &RedisError) -> bool {
     match error.kind() {
         ErrorKind::Server(ServerErrorKind::NoPerm | ServerErrorKind::CrossSlot) => true,
         ErrorKind::Server(ServerErrorKind::ResponseError) | ErrorKind::Extension => {
-            matches!(error.code(), Some("WRONGTYPE" | "ERR" | "NOAUTH" | "WRONGPASS"))
-                && !error.to_string().contains("max number of clients")
+            matches!(
+                error.code(),
+                Some("WRONGTYPE" | "ERR" | "NOAUTH" | "WRONGPASS")
+            ) && !error.to_string().contains("max number of clients")
         }
         ErrorKind::AuthenticationFailed | ErrorKind::InvalidClientConfig => true,
         _ => false,
@@ -89,7 +91,8 @@ mod tests {
 
     #[test]
     fn refusals_are_permanent_and_failover_replies_reconnect() {
-        let refused: RedisError = std::io::Error::from(std::io::ErrorKind::ConnectionRefused).into();
+        let refused: RedisError =
+            std::io::Error::from(std::io::ErrorKind::ConnectionRefused).into();
         assert_eq!(classify(&refused), Fault::Lost);
         assert!(describe_connect_error(&refused).starts_with("connection refused"));
         let oom = reply("OOM", "command not allowed when used memory > 'maxmemory'");

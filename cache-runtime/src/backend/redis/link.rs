@@ -113,9 +113,9 @@ impl<C: Connect> Link<C> {
                         return Err(self.connect_error(failure.error.clone()));
                     }
                     Slot::Idle { failure } => {
-                        let backoff = failure
-                            .as_ref()
-                            .map_or(FIRST_BACKOFF, |failure| (failure.backoff * 2).min(MAX_BACKOFF));
+                        let backoff = failure.as_ref().map_or(FIRST_BACKOFF, |failure| {
+                            (failure.backoff * 2).min(MAX_BACKOFF)
+                        });
                         *slot = Slot::Connecting {
                             backoff,
                             since: Instant::now(),

@@ -343,9 +343,14 @@ impl RedisBackend {
 fn refused_key(error: Error, key: &str) -> Error {
     match error {
         Error::Redis(error) if matches!(error.code(), Some("NOPERM" | "WRONGTYPE")) => {
+            // Redis's own words: `NOPERM this user has no permissions to access one of the keys…`.
+            let detail = match (error.code(), error.detail()) {
+                (Some(code), Some(detail)) => format!("{code} {detail}"),
+                _ => error.to_string(),
+            };
             Error::Refused {
                 what: format!("key `{key}`"),
-                detail: error.to_string(),
+                detail,
             }
         }
         other => other,
