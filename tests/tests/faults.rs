@@ -308,7 +308,10 @@ async fn run_fault(
     println!("faults: {fault}: seed {seed}");
     let mut load = Load::new(seed);
     for _ in 0..HANDLES {
-        load.add_handle(handle(server));
+        let cache = handle(server);
+        // Connect first (with TLS, the handshake), as a service does at start-up.
+        let _ = cache.ping().await;
+        load.add_handle(cache);
     }
     tokio::time::sleep(WARM_UP).await;
     assert!(

@@ -19,7 +19,8 @@ use crate::Error;
 
 /// First pause after a failed connection attempt; it doubles up to [`MAX_BACKOFF`].
 const FIRST_BACKOFF: Duration = Duration::from_millis(50);
-const MAX_BACKOFF: Duration = Duration::from_secs(2);
+// Short: an attempt is one cheap TCP connect, and a handle should be back soon after Redis is.
+const MAX_BACKOFF: Duration = Duration::from_millis(250);
 
 /// Makes connections of one kind (standalone, and later cluster).
 pub(crate) trait Connect: Send + Sync + 'static {
