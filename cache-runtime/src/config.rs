@@ -255,6 +255,15 @@ fn redis_from_vars(
     if let Some(insecure) = var("REDIS_TLS_INSECURE") {
         config = config.tls_insecure(parse_switch("REDIS_TLS_INSECURE", &insecure)?);
     }
+    if let Some(sentinels) = var("REDIS_SENTINELS") {
+        config = config.sentinels(
+            sentinels
+                .split(',')
+                .map(str::trim)
+                .filter(|url| !url.is_empty())
+                .map(str::to_owned),
+        );
+    }
     Ok(config)
 }
 

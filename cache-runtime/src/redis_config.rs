@@ -4,10 +4,11 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use redis::{ConnectionAddr, IntoConnectionInfo, TlsCertificates};
+use redis::sentinel::{SentinelClient, SentinelNodeConnectionInfo, SentinelServerType};
+use redis::{ConnectionAddr, IntoConnectionInfo, TlsCertificates, TlsMode};
 
 use crate::Error;
-use crate::backend::Standalone;
+use crate::backend::{Connector, SentinelConnector, Standalone};
 use crate::redact::{describe, redact_url};
 
 /// How to reach a Redis server: its URL and, for `rediss://`, the TLS material.
@@ -35,6 +36,7 @@ pub struct RedisConfig {
     ca_file: Option<PathBuf>,
     client_cert: Option<(PathBuf, PathBuf)>,
     insecure: bool,
+    sentinels: Vec<String>,
 }
 
 impl fmt::Debug for RedisConfig {
@@ -44,6 +46,14 @@ impl fmt::Debug for RedisConfig {
             .field("ca_file", &self.ca_file)
             .field("client_cert", &self.client_cert)
             .field("insecure", &self.insecure)
+            .field(
+                "sentinels",
+                &self
+                    .sentinels
+                    .iter()
+                    .map(|url| redact_url(url))
+                    .collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -56,7 +66,21 @@ impl RedisConfig {
             ca_file: None,
             client_cert: None,
             insecure: false,
+            sentinels: Vec::new(),
         }
+    }
+
+    /// Find the primary through Redis Sentinel: the URL's host is then the name of the primary
+    /// set (`redis://:password@mymaster/0`), and these are the sentinels' URLs
+    /// (`redis://127.0.0.1:26379`, with their own password if they have one). Each new
+    /// connection asks the sentinels where the primary is, so after a failover the next one
+    /// reaches the promoted replica. `rediss://` nodes are checked against the system's roots
+    /// (or not at all with [`tls_insecure`](Self::tls_insecure)); a CA file or client
+    /// certificate is not supported with Sentinel yet. Environment: `REDIS_SENTINELS`,
+    /// comma-separated.
+    pub fn sentinels<S: Into<String>>(mut self, urls: impl IntoIterator<Item = S>) -> Self {
+        self.sentinels = urls.into_iter().map(Into::into).collect();
+        self
     }
 
     /// Trust the CA certificates in this PEM file (instead of the system's roots) for
@@ -90,7 +114,7 @@ impl RedisConfig {
     pub(crate) fn connector(
         &self,
         connect_timeout: Duration,
-    ) -> Result<(Standalone, String), Error> {
+    ) -> Result<(Connector, String), Error> {
         let mut info = self
             .url
             .as_str()
@@ -102,6 +126,9 @@ impl RedisConfig {
                     error.detail().unwrap_or(&error.to_string()),
                 ),
             })?;
+        if !self.sentinels.is_empty() {
+            return self.sentinel_connector(&info, connect_timeout);
+        }
         let ConnectionAddr::TcpTls {
             host,
             port,
@@ -122,7 +149,7 @@ impl RedisConfig {
                 reason: error.to_string(),
             })?;
             return Ok((
-                Standalone::new(client, connect_timeout, address),
+                Connector::Standalone(Standalone::new(client, connect_timeout, address)),
                 description,
             ));
         };
@@ -153,11 +180,79 @@ impl RedisConfig {
         )
         .map_err(|error| Error::Config(format!("TLS settings for Redis: {error}")))?;
         Ok((
-            Standalone::new(
+            Connector::Standalone(Standalone::new(
                 client,
                 connect_timeout,
                 crate::redact::host_port(&host, port),
+            )),
+            description,
+        ))
+    }
+
+    fn sentinel_connector(
+        &self,
+        info: &redis::ConnectionInfo,
+        connect_timeout: Duration,
+    ) -> Result<(Connector, String), Error> {
+        let (master, tls) = match info.addr() {
+            ConnectionAddr::Tcp(host, _) => (host.clone(), None),
+            ConnectionAddr::TcpTls { host, insecure, .. } => (
+                host.clone(),
+                Some(if *insecure || self.insecure {
+                    TlsMode::Insecure
+                } else {
+                    TlsMode::Secure
+                }),
             ),
+            _ => {
+                return Err(Error::Config(format!(
+                    "with Sentinel, the Redis URL names the primary set as its host \
+                     (redis://:password@mymaster/0), not a socket: `{}`",
+                    self.redacted()
+                )));
+            }
+        };
+        if self.ca_file.is_some() || self.client_cert.is_some() {
+            return Err(Error::Config(
+                "a TLS CA file or client certificate is not supported with Sentinel yet".into(),
+            ));
+        }
+        let mut sentinels = Vec::with_capacity(self.sentinels.len());
+        for url in &self.sentinels {
+            let sentinel =
+                url.as_str()
+                    .into_connection_info()
+                    .map_err(|error| Error::InvalidUrl {
+                        url: redact_url(url),
+                        reason: format!(
+                            "{} (a sentinel's URL, e.g. redis://127.0.0.1:26379)",
+                            error.detail().unwrap_or(&error.to_string())
+                        ),
+                    })?;
+            sentinels.push(sentinel);
+        }
+        let listed: Vec<String> = sentinels.iter().map(|s| s.addr().to_string()).collect();
+        let mut node = SentinelNodeConnectionInfo::default()
+            .set_redis_connection_info(info.redis_settings().clone());
+        if let Some(tls) = tls {
+            ensure_crypto_provider();
+            node = node.set_tls_mode(tls);
+        }
+        let client = SentinelClient::build(
+            sentinels,
+            master.clone(),
+            Some(node),
+            SentinelServerType::Master,
+        )
+        .map_err(|error| Error::Config(format!("Sentinel settings: {error}")))?;
+        let address = format!("primary `{master}` via Sentinel at {}", listed.join(", "));
+        let description = format!(
+            "Redis {address} (db {}{})",
+            info.redis_settings().db(),
+            if tls.is_some() { ", TLS" } else { "" }
+        );
+        Ok((
+            Connector::Sentinel(SentinelConnector::new(client, connect_timeout, address)),
             description,
         ))
     }

@@ -8,6 +8,7 @@
 //! while it runs, so that `scripts/test` can stop exactly the servers a crashed test left behind.
 
 mod forwarder;
+mod sentinel;
 mod server;
 mod tls;
 
@@ -15,6 +16,7 @@ use std::net::TcpStream;
 use std::time::Duration;
 
 pub use forwarder::Forwarder;
+pub use sentinel::SentinelServer;
 pub use server::{INSTALL_HINT, RedisServer};
 pub use tls::TestCerts;
 

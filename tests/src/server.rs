@@ -220,19 +220,27 @@ fn record_pid(pid: u32) {
     }
 }
 
-fn forget_pid(pid: u32) {
+pub(crate) fn forget_pid(pid: u32) {
     if let Some(file) = pid_file(pid) {
         let _ = std::fs::remove_file(file);
     }
 }
 
 fn spawn(port: u16, extra: &[String]) -> Result<Child, String> {
-    let mut child = Command::new("redis-server")
+    let mut command = Command::new("redis-server");
+    command
         .args(["--port", &port.to_string()])
         .args(["--bind", "127.0.0.1"])
         .args(["--save", "", "--appendonly", "no"])
         .args(["--dir", &std::env::temp_dir().to_string_lossy()])
-        .args(extra)
+        .args(extra);
+    spawn_ready(command, port, "Ready to accept connections")
+}
+
+/// Starts `command` (a `redis-server` on `port`) and waits for the log line containing `ready`.
+pub(crate) fn spawn_ready(mut command: Command, port: u16, ready: &str) -> Result<Child, String> {
+    let ready = ready.to_owned();
+    let mut child = command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -254,7 +262,7 @@ fn spawn(port: u16, extra: &[String]) -> Result<Child, String> {
     std::thread::spawn(move || {
         let mut log = Vec::new();
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if line.contains("Ready to accept connections") {
+            if line.contains(&ready) {
                 let _ = ready_tx.send(Ok(()));
             }
             log.push(line);

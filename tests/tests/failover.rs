@@ -1,6 +1,7 @@
-//! Failover of a Redis behind a name that moves: the old primary is demoted to a replica (still
-//! reachable, answering `READONLY` to writes) and the name now leads to the promoted replica.
-//! The handle drops its connection on `READONLY` and connects again, so invalidations pending
+//! Failover: the old primary is demoted to a replica (still reachable, answering `READONLY` to
+//! writes) and the promoted replica takes over, found either through a name that moves (a
+//! forwarder stands for the DNS name) or through Redis Sentinel. The handle drops its connection
+//! on `READONLY` (or when the connection is killed) and connects again, so invalidations pending
 //! during the switch land on the new primary: no key is left stale.
 
 mod common;
@@ -8,8 +9,8 @@ mod common;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use cache::Cache;
-use cache_tests::{Forwarder, RedisServer, Truth, Versioned};
+use cache::{Cache, RedisConfig};
+use cache_tests::{Forwarder, RedisServer, SentinelServer, Truth, Versioned};
 use common::LIVENESS;
 
 const KEYS: u32 = 25;
@@ -62,8 +63,8 @@ fn stored(server: &RedisServer, id: u32) -> Option<Versioned> {
     bytes.map(|bytes| serde_json::from_slice(&bytes).expect("a cached item is JSON"))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn invalidations_during_a_failover_land_on_the_new_primary() {
+/// A primary, and a replica of it that has synced.
+fn primary_and_replica() -> (RedisServer, RedisServer) {
     // Diskless replication waits 5 s for more replicas by default: start syncing at once.
     let old = RedisServer::start_with(&["--repl-diskless-sync-delay", "0"]);
     let new = RedisServer::start_with(&[
@@ -74,9 +75,33 @@ async fn invalidations_during_a_failover_land_on_the_new_primary() {
         &old.port().to_string(),
     ]);
     wait_until_synced(&new);
-    let name = Forwarder::start(old.port());
+    (old, new)
+}
+
+/// Waits until `server` reports the replica role.
+fn wait_until_replica(server: &RedisServer) {
+    let deadline = Instant::now() + LIVENESS * 6;
+    loop {
+        let info: String = query(server, &["INFO", "replication"]);
+        if info.contains("role:slave") {
+            return;
+        }
+        assert!(Instant::now() < deadline, "never demoted:\n{info}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Caches every key through `cache`, fails over with `switch`, writes every key, and checks
+/// that no key is stale on the new primary. Returns a line of figures.
+async fn across_a_failover(
+    how: &str,
+    cache: Cache,
+    old: &RedisServer,
+    new: &RedisServer,
+    switch: impl FnOnce(),
+) {
     let items = Items {
-        cache: Cache::redis(&name.url()).unwrap(),
+        cache,
         truth: Arc::new(Truth::default()),
     };
     for id in 0..KEYS {
@@ -88,13 +113,10 @@ async fn invalidations_during_a_failover_land_on_the_new_primary() {
         u64::from(KEYS),
         "every key is cached before the switch"
     );
-    let replicated: i64 = query(&old, &["WAIT", "1", "5000"]);
+    let replicated: i64 = query(old, &["WAIT", "1", "5000"]);
     assert_eq!(replicated, 1, "the replica has every key");
 
-    // The switch: promote the replica, demote the old primary under it, move the name.
-    let () = query(&new, &["REPLICAOF", "NO", "ONE"]);
-    let () = query(&old, &["REPLICAOF", "127.0.0.1", &new.port().to_string()]);
-    name.point_to(new.port());
+    tokio::task::block_in_place(switch);
     let switched = Instant::now();
 
     for id in 0..KEYS {
@@ -120,17 +142,52 @@ async fn invalidations_during_a_failover_land_on_the_new_primary() {
     let mut stale = Vec::new();
     for id in 0..KEYS {
         let truth = items.truth.read(id);
-        if let Some(held) = stored(&new, id).filter(|held| *held != truth) {
+        if let Some(held) = stored(new, id).filter(|held| *held != truth) {
             stale.push((id, held.version, truth.version));
         }
         assert_eq!(items.read(id).await, truth, "read after the failover");
     }
     let stats = items.cache.stats();
     println!(
-        "failover: {KEYS} keys, invalidations landed {flushed:?} after the switch, first hit on \
-         the new primary after {first_hit:?}, {} stale keys; stats {stats:?}",
+        "failover ({how}): {KEYS} keys, invalidations landed {flushed:?} after the switch, first \
+         hit on the new primary after {first_hit:?}, {} stale keys; stats {stats:?}",
         stale.len()
     );
     assert!(stale.is_empty(), "stale keys (id, held, truth): {stale:?}");
     assert_eq!(stats.invalidations_lost, 0, "{stats:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalidations_during_a_failover_land_on_the_new_primary() {
+    let (old, new) = primary_and_replica();
+    let name = Forwarder::start(old.port());
+    let cache = Cache::redis(&name.url()).unwrap();
+    // The switch: promote the replica, demote the old primary under it, move the name.
+    across_a_failover("a name that moves", cache, &old, &new, || {
+        let () = query(&new, &["REPLICAOF", "NO", "ONE"]);
+        let () = query(&old, &["REPLICAOF", "127.0.0.1", &new.port().to_string()]);
+        name.point_to(new.port());
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalidations_during_a_sentinel_failover_land_on_the_new_primary() {
+    let (old, new) = primary_and_replica();
+    let sentinel = SentinelServer::start("cache-primary", old.port());
+    sentinel.wait_for_replica("cache-primary");
+    let cache = Cache::builder()
+        .redis_config(RedisConfig::new("redis://cache-primary/0").sentinels([sentinel.url()]))
+        .build()
+        .unwrap();
+    assert!(
+        cache.backend_description().contains("via Sentinel"),
+        "{}",
+        cache.backend_description()
+    );
+    across_a_failover("Sentinel", cache, &old, &new, || {
+        sentinel.fail_over("cache-primary", new.port());
+        wait_until_replica(&old);
+    })
+    .await;
 }

@@ -6,7 +6,8 @@ mod redis;
 
 pub(crate) use self::memory::MemoryBackend;
 pub(crate) use self::redis::{
-    RedisBackend, Standalone, describe_connect_error, is_permanent_reply,
+    Connector, RedisBackend, SentinelConnector, Standalone, describe_connect_error,
+    is_permanent_reply,
 };
 
 use std::ops::Deref;

@@ -6,6 +6,7 @@
 mod fault;
 mod link;
 mod scripts;
+mod sentinel;
 mod standalone;
 
 use std::future::Future;
@@ -16,7 +17,8 @@ use std::time::{Duration, Instant};
 use redis::aio::ConnectionLike;
 
 pub(crate) use self::fault::{describe_connect_error, is_permanent_reply};
-pub(crate) use self::standalone::Standalone;
+pub(crate) use self::sentinel::SentinelConnector;
+pub(crate) use self::standalone::{Connector, Standalone};
 
 use self::fault::{Fault, classify};
 use self::link::{Connect, Link};
@@ -29,18 +31,18 @@ use crate::lease::MARKER_PREFIX;
 const SCAN_COUNT: usize = 1000;
 
 pub(crate) struct RedisBackend {
-    link: Arc<Link<Standalone>>,
+    link: Arc<Link<Connector>>,
     timeout: Duration,
     pub(crate) breaker: Breaker,
     /// Set when the ACL user may not run scripts: leases are off, plain `GET`/`SET` instead.
     scripts_denied: AtomicBool,
 }
 
-type Connection = <Standalone as Connect>::Connection;
+type Connection = <Connector as Connect>::Connection;
 
 impl RedisBackend {
     pub(crate) fn new(
-        connector: Standalone,
+        connector: Connector,
         timeout: Duration,
         connect_timeout: Duration,
         breaker: Breaker,

@@ -1,12 +1,48 @@
-//! Connections to one Redis server (plain or TLS), through redis-rs's multiplexed connection.
+//! How the store reaches Redis: one server (plain or TLS) at a fixed address, or the primary
+//! that Sentinel names. Either way the connection is redis-rs's multiplexed one.
 
-use std::future::Future;
 use std::time::Duration;
 
 use redis::AsyncConnectionConfig;
 use redis::aio::MultiplexedConnection;
 
 use super::link::Connect;
+use super::sentinel::SentinelConnector;
+
+/// Where connections go.
+pub(crate) enum Connector {
+    /// One server, at the address of its URL (resolved again on each connection).
+    Standalone(Standalone),
+    /// The primary of a Sentinel-monitored set, asked of the sentinels on each connection.
+    Sentinel(SentinelConnector),
+}
+
+impl Connect for Connector {
+    type Connection = MultiplexedConnection;
+
+    async fn connect(&self) -> redis::RedisResult<MultiplexedConnection> {
+        match self {
+            Connector::Standalone(standalone) => standalone.connect().await,
+            Connector::Sentinel(sentinel) => sentinel.connect().await,
+        }
+    }
+
+    fn address(&self) -> &str {
+        match self {
+            Connector::Standalone(standalone) => &standalone.address,
+            Connector::Sentinel(sentinel) => sentinel.address(),
+        }
+    }
+}
+
+/// Connection settings shared by both ways of connecting.
+pub(crate) fn connection_config(connect_timeout: Duration) -> AsyncConnectionConfig {
+    AsyncConnectionConfig::new()
+        .set_connection_timeout(Some(connect_timeout))
+        // Every command is already bounded by the handle's timeout; a second timer inside the
+        // connection would cost each hit a timer registration for nothing.
+        .set_response_timeout(None)
+}
 
 pub(crate) struct Standalone {
     client: redis::Client,
@@ -17,33 +53,16 @@ pub(crate) struct Standalone {
 impl Standalone {
     /// Connects with `client`; `address` names the server in messages (no password).
     pub(crate) fn new(client: redis::Client, connect_timeout: Duration, address: String) -> Self {
-        let config = AsyncConnectionConfig::new()
-            .set_connection_timeout(Some(connect_timeout))
-            // Every command is already bounded by the handle's timeout; a second timer inside
-            // the connection would cost each hit a timer registration for nothing.
-            .set_response_timeout(None);
         Standalone {
             client,
-            config,
+            config: connection_config(connect_timeout),
             address,
         }
     }
-}
 
-impl Connect for Standalone {
-    type Connection = MultiplexedConnection;
-
-    fn connect(&self) -> impl Future<Output = redis::RedisResult<MultiplexedConnection>> + Send {
-        let client = self.client.clone();
-        let config = self.config.clone();
-        async move {
-            client
-                .get_multiplexed_async_connection_with_config(&config)
-                .await
-        }
-    }
-
-    fn address(&self) -> &str {
-        &self.address
+    async fn connect(&self) -> redis::RedisResult<MultiplexedConnection> {
+        self.client
+            .get_multiplexed_async_connection_with_config(&self.config)
+            .await
     }
 }
