@@ -49,6 +49,14 @@ pub enum Error {
         detail: String,
     },
 
+    /// A pattern scan of a Redis Cluster could not be completed: slots kept moving between
+    /// primaries while it ran, so keys may have been missed. Retrying later can succeed.
+    #[error("the cluster's slots kept moving while `{pattern}` was scanned; matching keys may remain")]
+    ScanIncomplete {
+        /// The pattern.
+        pattern: String,
+    },
+
     /// A cache operation did not complete within the configured timeout.
     #[error("cache operation timed out after {0:?}")]
     Timeout(Duration),
@@ -107,7 +115,10 @@ impl Error {
             | Error::Encode { .. }
             | Error::AlreadyInstalled => true,
             Error::Redis(error) => crate::backend::is_permanent_reply(error),
-            Error::Connect { .. } | Error::Timeout(_) | Error::Unavailable { .. } => false,
+            Error::Connect { .. }
+            | Error::Timeout(_)
+            | Error::Unavailable { .. }
+            | Error::ScanIncomplete { .. } => false,
         }
     }
 }

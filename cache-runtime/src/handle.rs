@@ -99,8 +99,14 @@ impl Cache {
     /// | `REDIS_ENABLED` | `0` turns the cache off even with a URL; `1` requires a URL | on when `REDIS_URL` is set |
     /// | `CACHE_KEY_PREFIX` | text prepended to every key | empty |
     /// | `CACHE_DEFAULT_TTL` | TTL when an attribute names none (`"24h"`, `"7d"`) | `24h` |
-    /// | `CACHE_TIMEOUT` | bound on each cache operation (`"100ms"`) | `100ms` |
+    /// | `CACHE_TIMEOUT` | bound on each cache operation (`"100ms"`, at most `60s`) | `100ms` |
+    /// | `CACHE_CONNECT_TIMEOUT` | bound on making a connection, in the background | `5s` |
+    /// | `REDIS_TLS_CA_FILE` | PEM CA certificates to trust for `rediss://` | the system's roots |
+    /// | `REDIS_TLS_CERT_FILE`, `REDIS_TLS_KEY_FILE` | client certificate and key (mutual TLS) | none |
+    /// | `REDIS_TLS_INSECURE` | `1`: accept any certificate (development only) | off |
+    /// | `REDIS_SENTINELS` | comma-separated sentinel URLs; `REDIS_URL`'s host names the primary set | none |
     ///
+    /// A value out of its sane range (`CACHE_TIMEOUT=100y`) is an error naming the variable.
     /// With nothing set, the cache is disabled (never silently process-local) and a warning says so.
     pub fn from_env() -> Result<Cache, Error> {
         CacheBuilder::from_env()?.build()

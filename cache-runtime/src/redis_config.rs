@@ -8,7 +8,7 @@ use redis::sentinel::{SentinelClient, SentinelNodeConnectionInfo, SentinelServer
 use redis::{ConnectionAddr, IntoConnectionInfo, TlsCertificates, TlsMode};
 
 use crate::Error;
-use crate::backend::{Connector, SentinelConnector, Standalone};
+use crate::backend::{ClusterConnector, Connector, SentinelConnector, Standalone, cluster_client};
 use crate::redact::{describe, redact_url};
 
 /// How to reach a Redis server: its URL and, for `rediss://`, the TLS material.
@@ -37,6 +37,8 @@ pub struct RedisConfig {
     client_cert: Option<(PathBuf, PathBuf)>,
     insecure: bool,
     sentinels: Vec<String>,
+    /// More seed URLs of a cluster, besides `url`; `None` for a single server.
+    cluster: Option<Vec<String>>,
 }
 
 impl fmt::Debug for RedisConfig {
@@ -46,6 +48,15 @@ impl fmt::Debug for RedisConfig {
             .field("ca_file", &self.ca_file)
             .field("client_cert", &self.client_cert)
             .field("insecure", &self.insecure)
+            .field(
+                "cluster_seeds",
+                &self
+                    .cluster
+                    .iter()
+                    .flatten()
+                    .map(|url| redact_url(url))
+                    .collect::<Vec<_>>(),
+            )
             .field(
                 "sentinels",
                 &self
@@ -67,6 +78,32 @@ impl RedisConfig {
             client_cert: None,
             insecure: false,
             sentinels: Vec::new(),
+            cluster: None,
+        }
+    }
+
+    /// A Redis Cluster, found from these seed nodes (one is enough; more survive one being
+    /// down). Their user, password and `rediss://` scheme apply to every node. Keys are routed
+    /// to their slot's primary, multi-key deletes split by slot, and pattern deletes scan
+    /// every primary. Environment: `REDIS_CLUSTER=1`, with `REDIS_URL` one or several
+    /// comma-separated seed URLs.
+    ///
+    /// ```
+    /// let config = cache::RedisConfig::cluster(["redis://10.0.0.1:7000", "redis://10.0.0.2:7000"]);
+    /// let cache = cache::Cache::builder().redis_config(config).build()?;
+    /// assert!(cache.backend_description().starts_with("Redis Cluster"));
+    /// # Ok::<(), cache::Error>(())
+    /// ```
+    pub fn cluster<S: Into<String>>(seeds: impl IntoIterator<Item = S>) -> Self {
+        let mut seeds: Vec<String> = seeds.into_iter().map(Into::into).collect();
+        let first = if seeds.is_empty() {
+            String::new()
+        } else {
+            seeds.remove(0)
+        };
+        RedisConfig {
+            cluster: Some(seeds),
+            ..RedisConfig::new(first)
         }
     }
 
@@ -126,6 +163,9 @@ impl RedisConfig {
                     error.detail().unwrap_or(&error.to_string()),
                 ),
             })?;
+        if self.cluster.is_some() {
+            return self.cluster_connector(info, connect_timeout);
+        }
         if !self.sentinels.is_empty() {
             return self.sentinel_connector(&info, connect_timeout);
         }
@@ -185,6 +225,98 @@ impl RedisConfig {
                 connect_timeout,
                 crate::redact::host_port(&host, port),
             )),
+            description,
+        ))
+    }
+
+    fn cluster_connector(
+        &self,
+        first: redis::ConnectionInfo,
+        connect_timeout: Duration,
+    ) -> Result<(Connector, String), Error> {
+        if !self.sentinels.is_empty() {
+            return Err(Error::Config(
+                "a Redis Cluster is found from its seed nodes, not through Sentinel".into(),
+            ));
+        }
+        let mut seeds = vec![first];
+        for url in self.cluster.iter().flatten() {
+            seeds.push(url.as_str().into_connection_info().map_err(|error| {
+                Error::InvalidUrl {
+                    url: redact_url(url),
+                    reason: format!(
+                        "{} (a cluster seed's URL, e.g. redis://10.0.0.1:7000)",
+                        error.detail().unwrap_or(&error.to_string())
+                    ),
+                }
+            })?);
+        }
+        let tls_seeds = seeds
+            .iter()
+            .filter(|seed| matches!(seed.addr(), ConnectionAddr::TcpTls { .. }))
+            .count();
+        if tls_seeds != 0 && tls_seeds != seeds.len() {
+            return Err(Error::Config(
+                "the cluster's seed URLs mix redis:// and rediss://".into(),
+            ));
+        }
+        if seeds
+            .iter()
+            .any(|seed| matches!(seed.addr(), ConnectionAddr::Unix(_)))
+        {
+            return Err(Error::Config(
+                "a cluster's seeds are host:port addresses, not unix sockets".into(),
+            ));
+        }
+        let tls = (tls_seeds > 0).then(|| {
+            let insecure = self.insecure
+                || seeds
+                    .iter()
+                    .any(|seed| matches!(seed.addr(), ConnectionAddr::TcpTls { insecure: true, .. }));
+            if insecure {
+                TlsMode::Insecure
+            } else {
+                TlsMode::Secure
+            }
+        });
+        if tls.is_none() && (self.ca_file.is_some() || self.client_cert.is_some() || self.insecure) {
+            return Err(Error::Config(format!(
+                "TLS settings are given but the cluster's seed URLs are not rediss:// (`{}`)",
+                self.redacted()
+            )));
+        }
+        let certificates = if tls.is_some() {
+            ensure_crypto_provider();
+            let root_cert = self.ca_file.as_deref().map(read_ca).transpose()?;
+            let client_tls = match &self.client_cert {
+                Some((cert, key)) => Some(redis::ClientTlsConfig {
+                    client_cert: read_pem(cert, "client certificate (REDIS_TLS_CERT_FILE)")?,
+                    client_key: read_pem(key, "client key (REDIS_TLS_KEY_FILE)")?,
+                }),
+                None => None,
+            };
+            (root_cert.is_some() || client_tls.is_some()).then_some(TlsCertificates {
+                client_tls,
+                root_cert,
+            })
+        } else {
+            None
+        };
+        let listed: Vec<String> = seeds.iter().map(|seed| seed.addr().to_string()).collect();
+        let address = format!("cluster seeds {}", listed.join(", "));
+        let description = format!(
+            "Redis Cluster from {}{}",
+            seeds.iter().map(describe).collect::<Vec<_>>().join(", "),
+            if tls == Some(TlsMode::Insecure) {
+                " (certificates not verified)"
+            } else {
+                ""
+            }
+        );
+        let client = cluster_client(seeds, connect_timeout, tls, certificates)
+            .map_err(|error| Error::Config(format!("Redis Cluster settings: {error}")))?;
+        Ok((
+            Connector::Cluster(ClusterConnector::new(client, address)),
             description,
         ))
     }

@@ -6,7 +6,8 @@ mod redis;
 
 pub(crate) use self::memory::MemoryBackend;
 pub(crate) use self::redis::{
-    Connector, RedisBackend, SentinelConnector, Standalone, describe_connect_error,
+    ClusterConnector, Connector, RedisBackend, SentinelConnector, Standalone, cluster_client,
+    describe_connect_error,
     is_permanent_reply,
 };
 

@@ -3,6 +3,8 @@
 //! stops being the primary. Every command is bounded by the handle's timeout and goes through
 //! the circuit breaker, so an outage costs callers a few timeouts, not one each.
 
+mod cluster;
+mod connection;
 mod fault;
 mod link;
 mod scripts;
@@ -17,9 +19,11 @@ use std::time::{Duration, Instant};
 use redis::aio::ConnectionLike;
 
 pub(crate) use self::fault::{describe_connect_error, is_permanent_reply};
+pub(crate) use self::cluster::{ClusterConnector, client as cluster_client};
 pub(crate) use self::sentinel::SentinelConnector;
 pub(crate) use self::standalone::{Connector, Standalone};
 
+use self::connection::{Node, SlotMap};
 use self::fault::{Fault, classify};
 use self::link::{Connect, Link};
 use self::scripts::{FILL, LOOKUP_OR_LEASE, RELEASE};
@@ -30,6 +34,11 @@ use crate::lease::MARKER_PREFIX;
 /// How many keys one `SCAN` step asks for; each step's matches are unlinked in one command.
 const SCAN_COUNT: usize = 1000;
 
+/// How many times a cluster scan is repeated because slots moved during it.
+const SCAN_PASSES: usize = 3;
+
+/// The store, over whichever connection its [`Connector`] makes: every command is written
+/// once against redis-rs's `ConnectionLike`, and a cluster differs only in where `SCAN` goes.
 pub(crate) struct RedisBackend {
     link: Arc<Link<Connector>>,
     timeout: Duration,
@@ -39,6 +48,18 @@ pub(crate) struct RedisBackend {
 }
 
 type Connection = <Connector as Connect>::Connection;
+
+/// Where a scan over every primary has got to.
+struct Scan {
+    nodes: Vec<Node>,
+    /// The slot map when this pass began (empty for one server).
+    slots: SlotMap,
+    /// Index in `nodes` of the node being scanned.
+    node: usize,
+    cursor: u64,
+    /// 1 for the first pass over the nodes.
+    pass: usize,
+}
 
 impl RedisBackend {
     pub(crate) fn new(
@@ -277,18 +298,15 @@ impl RedisBackend {
         }
     }
 
-    /// `SCAN MATCH` + `UNLINK` step by step: never `KEYS`, which blocks the server.
+    /// `SCAN MATCH` + `UNLINK` step by step on every primary: never `KEYS`, which blocks the
+    /// server.
     pub(crate) async fn delete_matching(&self, pattern: &str) -> Result<u64, Error> {
-        let mut cursor = 0u64;
         let mut deleted = 0;
-        loop {
-            let (next, keys) = self.scan_step(cursor, pattern).await?;
+        let mut scan = self.scan_start().await?;
+        while let Some(keys) = self.scan_next(&mut scan, pattern).await? {
             deleted += self.delete(&keys).await?;
-            if next == 0 {
-                return Ok(deleted);
-            }
-            cursor = next;
         }
+        Ok(deleted)
     }
 
     pub(crate) async fn keys_matching(
@@ -296,31 +314,79 @@ impl RedisBackend {
         pattern: &str,
         limit: usize,
     ) -> Result<Vec<String>, Error> {
-        let mut cursor = 0u64;
         let mut found = Vec::new();
-        loop {
-            let (next, keys) = self.scan_step(cursor, pattern).await?;
-            found.extend(keys);
-            if next == 0 || found.len() >= limit {
-                found.truncate(limit);
-                return Ok(found);
+        let mut scan = self.scan_start().await?;
+        while found.len() < limit {
+            match self.scan_next(&mut scan, pattern).await? {
+                Some(keys) => found.extend(keys),
+                None => break,
             }
-            cursor = next;
         }
+        // A repeated cluster pass, or SCAN itself, can return a key twice.
+        found.sort();
+        found.dedup();
+        found.truncate(limit);
+        Ok(found)
     }
 
-    async fn scan_step(&self, cursor: u64, pattern: &str) -> Result<(u64, Vec<String>), Error> {
-        self.query(|mut connection| async move {
-            redis::cmd("SCAN")
-                .arg(cursor)
-                .arg("MATCH")
-                .arg(pattern)
-                .arg("COUNT")
-                .arg(SCAN_COUNT)
-                .query_async(&mut connection)
-                .await
+    async fn scan_start(&self) -> Result<Scan, Error> {
+        let (nodes, slots) = self
+            .query(|mut connection| async move { connection.primaries().await })
+            .await?;
+        Ok(Scan {
+            nodes,
+            slots,
+            node: 0,
+            cursor: 0,
+            pass: 1,
         })
-        .await
+    }
+
+    /// The next batch of keys matching `pattern`, or `None` when every primary has been
+    /// scanned. On a cluster every primary is visited (redis-rs would send `SCAN` to one node),
+    /// and a scan during which slots moved is done again, since keys may have moved behind its
+    /// cursor; if they keep moving it fails rather than pass for complete.
+    async fn scan_next(&self, scan: &mut Scan, pattern: &str) -> Result<Option<Vec<String>>, Error> {
+        loop {
+            let Some(node) = scan.nodes.get(scan.node) else {
+                if scan.slots.is_empty() {
+                    return Ok(None);
+                }
+                let next = self.scan_start().await?;
+                if next.slots == scan.slots {
+                    return Ok(None);
+                }
+                if scan.pass == SCAN_PASSES {
+                    return Err(Error::ScanIncomplete {
+                        pattern: pattern.to_owned(),
+                    });
+                }
+                tracing::info!(pattern, "cluster slots moved during a scan; scanning again");
+                *scan = Scan {
+                    pass: scan.pass + 1,
+                    ..next
+                };
+                continue;
+            };
+            let cursor = scan.cursor;
+            let (next, keys): (u64, Vec<String>) = self
+                .query(|mut connection| async move {
+                    let mut command = redis::cmd("SCAN");
+                    command
+                        .arg(cursor)
+                        .arg("MATCH")
+                        .arg(pattern)
+                        .arg("COUNT")
+                        .arg(SCAN_COUNT);
+                    connection.query_on(node, &command).await
+                })
+                .await?;
+            if next == 0 {
+                scan.node += 1;
+            }
+            scan.cursor = next;
+            return Ok(Some(keys));
+        }
     }
 
     pub(crate) async fn ttl(&self, key: &str) -> Result<Option<Option<Duration>>, Error> {

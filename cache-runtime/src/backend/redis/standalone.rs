@@ -6,6 +6,8 @@ use std::time::Duration;
 use redis::AsyncConnectionConfig;
 use redis::aio::MultiplexedConnection;
 
+use super::cluster::ClusterConnector;
+use super::connection::AnyConnection;
 use super::link::Connect;
 use super::sentinel::SentinelConnector;
 
@@ -15,15 +17,18 @@ pub(crate) enum Connector {
     Standalone(Standalone),
     /// The primary of a Sentinel-monitored set, asked of the sentinels on each connection.
     Sentinel(SentinelConnector),
+    /// A Redis Cluster, found from its seed nodes.
+    Cluster(ClusterConnector),
 }
 
 impl Connect for Connector {
-    type Connection = MultiplexedConnection;
+    type Connection = AnyConnection;
 
-    async fn connect(&self) -> redis::RedisResult<MultiplexedConnection> {
+    async fn connect(&self) -> redis::RedisResult<AnyConnection> {
         match self {
-            Connector::Standalone(standalone) => standalone.connect().await,
-            Connector::Sentinel(sentinel) => sentinel.connect().await,
+            Connector::Standalone(standalone) => standalone.connect().await.map(AnyConnection::Single),
+            Connector::Sentinel(sentinel) => sentinel.connect().await.map(AnyConnection::Single),
+            Connector::Cluster(cluster) => cluster.connect().await.map(AnyConnection::Cluster),
         }
     }
 
@@ -31,6 +36,7 @@ impl Connect for Connector {
         match self {
             Connector::Standalone(standalone) => &standalone.address,
             Connector::Sentinel(sentinel) => sentinel.address(),
+            Connector::Cluster(cluster) => cluster.address(),
         }
     }
 }

@@ -1,0 +1,128 @@
+//! The two kinds of connection the store speaks through: one server's multiplexed connection,
+//! or redis-rs's cluster connection (which routes each key to its slot's primary and follows
+//! `MOVED`/`ASK` itself). Both are redis-rs `ConnectionLike`, so every command is written once;
+//! the only thing a store must do differently on a cluster is visit every primary for `SCAN`.
+
+use redis::aio::{ConnectionLike, MultiplexedConnection};
+use redis::cluster_async::ClusterConnection;
+use redis::cluster_routing::{RoutingInfo, SingleNodeRoutingInfo};
+use redis::{Cmd, Pipeline, RedisFuture, RedisResult, Value};
+
+#[derive(Clone)]
+pub(crate) enum AnyConnection {
+    Single(MultiplexedConnection),
+    Cluster(ClusterConnection),
+}
+
+/// A node to send a command to: the connection's own server, or one cluster primary.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Node {
+    This,
+    Primary { host: String, port: u16 },
+}
+
+/// Which primary serves which slots: compared before and after a scan to see whether slots
+/// moved meanwhile. Empty for a single server.
+pub(crate) type SlotMap = Vec<(u16, u16, String, u16)>;
+
+impl ConnectionLike for AnyConnection {
+    fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
+        match self {
+            AnyConnection::Single(connection) => connection.req_packed_command(cmd),
+            AnyConnection::Cluster(connection) => connection.req_packed_command(cmd),
+        }
+    }
+
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        pipeline: &'a Pipeline,
+        offset: usize,
+        count: usize,
+    ) -> RedisFuture<'a, Vec<Value>> {
+        match self {
+            AnyConnection::Single(connection) => {
+                connection.req_packed_commands(pipeline, offset, count)
+            }
+            AnyConnection::Cluster(connection) => {
+                connection.req_packed_commands(pipeline, offset, count)
+            }
+        }
+    }
+
+    fn get_db(&self) -> i64 {
+        match self {
+            AnyConnection::Single(connection) => connection.get_db(),
+            AnyConnection::Cluster(connection) => connection.get_db(),
+        }
+    }
+}
+
+impl AnyConnection {
+    /// The primaries to scan, and the slot map they were read from (empty for one server).
+    pub(crate) async fn primaries(&mut self) -> RedisResult<(Vec<Node>, SlotMap)> {
+        let AnyConnection::Cluster(connection) = self else {
+            return Ok((vec![Node::This], SlotMap::new()));
+        };
+        let slots: Vec<Value> = redis::from_redis_value(
+            connection
+                .route_command(
+                    redis::cmd("CLUSTER").arg("SLOTS").clone(),
+                    RoutingInfo::SingleNode(SingleNodeRoutingInfo::Random),
+                )
+                .await?,
+        )?;
+        let mut map = SlotMap::new();
+        for range in slots {
+            // [start, end, [host, port, id, ...], replicas...]
+            let (start, end, primary): (u16, u16, Vec<Value>) = match range {
+                Value::Array(items) if items.len() >= 3 => {
+                    let mut items = items.into_iter();
+                    let start = redis::from_redis_value(items.next().unwrap_or(Value::Nil))?;
+                    let end = redis::from_redis_value(items.next().unwrap_or(Value::Nil))?;
+                    let primary =
+                        redis::from_redis_value(items.next().unwrap_or(Value::Nil))?;
+                    (start, end, primary)
+                }
+                _ => continue,
+            };
+            let mut node = primary.into_iter();
+            let host: String = redis::from_redis_value(node.next().unwrap_or(Value::Nil))?;
+            let port: u16 = redis::from_redis_value(node.next().unwrap_or(Value::Nil))?;
+            map.push((start, end, host, port));
+        }
+        map.sort();
+        let mut primaries: Vec<Node> = map
+            .iter()
+            .map(|(_, _, host, port)| Node::Primary {
+                host: host.clone(),
+                port: *port,
+            })
+            .collect();
+        primaries.sort();
+        primaries.dedup();
+        Ok((primaries, map))
+    }
+
+    /// Sends `cmd` to `node`.
+    pub(crate) async fn query_on<T: redis::FromRedisValue>(
+        &mut self,
+        node: &Node,
+        cmd: &Cmd,
+    ) -> RedisResult<T> {
+        match (self, node) {
+            (AnyConnection::Cluster(connection), Node::Primary { host, port }) => {
+                let value = connection
+                    .route_command(
+                        cmd.clone(),
+                        RoutingInfo::SingleNode(SingleNodeRoutingInfo::ByAddress {
+                            host: host.clone(),
+                            port: *port,
+                        }),
+                    )
+                    .await?;
+                Ok(redis::from_redis_value(value)?)
+            }
+            (connection, _) => cmd.query_async(connection).await,
+        }
+    }
+}
