@@ -175,18 +175,13 @@ impl Breaker {
     }
 }
 
-/// Whether `error` means Redis did not answer (as opposed to answering with an error).
+/// Whether `error` means Redis did not answer (as opposed to answering with an error): a
+/// timeout, a lost or refused connection, a cluster that is down. Routing replies (`MOVED`,
+/// `ASK`, `TRYAGAIN`) and error replies are answers.
 pub(crate) fn is_outage(error: &Error) -> bool {
     match error {
         Error::Timeout(_) => true,
-        Error::Redis(error) => {
-            error.is_io_error()
-                || error.is_connection_dropped()
-                || error.is_connection_refusal()
-                || error.is_timeout()
-                || error.is_unrecoverable_error()
-                || error.to_string().contains("max number of clients")
-        }
+        Error::Redis(error) => crate::backend::is_lost(error),
         _ => false,
     }
 }

@@ -51,7 +51,9 @@ pub enum Error {
 
     /// A pattern scan of a Redis Cluster could not be completed: slots kept moving between
     /// primaries while it ran, so keys may have been missed. Retrying later can succeed.
-    #[error("the cluster's slots kept moving while `{pattern}` was scanned; matching keys may remain")]
+    #[error(
+        "the cluster's slots kept moving while `{pattern}` was scanned; matching keys may remain"
+    )]
     ScanIncomplete {
         /// The pattern.
         pattern: String,

@@ -241,15 +241,17 @@ impl RedisConfig {
         }
         let mut seeds = vec![first];
         for url in self.cluster.iter().flatten() {
-            seeds.push(url.as_str().into_connection_info().map_err(|error| {
-                Error::InvalidUrl {
-                    url: redact_url(url),
-                    reason: format!(
-                        "{} (a cluster seed's URL, e.g. redis://10.0.0.1:7000)",
-                        error.detail().unwrap_or(&error.to_string())
-                    ),
-                }
-            })?);
+            seeds.push(
+                url.as_str()
+                    .into_connection_info()
+                    .map_err(|error| Error::InvalidUrl {
+                        url: redact_url(url),
+                        reason: format!(
+                            "{} (a cluster seed's URL, e.g. redis://10.0.0.1:7000)",
+                            error.detail().unwrap_or(&error.to_string())
+                        ),
+                    })?,
+            );
         }
         let tls_seeds = seeds
             .iter()
@@ -270,16 +272,17 @@ impl RedisConfig {
         }
         let tls = (tls_seeds > 0).then(|| {
             let insecure = self.insecure
-                || seeds
-                    .iter()
-                    .any(|seed| matches!(seed.addr(), ConnectionAddr::TcpTls { insecure: true, .. }));
+                || seeds.iter().any(|seed| {
+                    matches!(seed.addr(), ConnectionAddr::TcpTls { insecure: true, .. })
+                });
             if insecure {
                 TlsMode::Insecure
             } else {
                 TlsMode::Secure
             }
         });
-        if tls.is_none() && (self.ca_file.is_some() || self.client_cert.is_some() || self.insecure) {
+        if tls.is_none() && (self.ca_file.is_some() || self.client_cert.is_some() || self.insecure)
+        {
             return Err(Error::Config(format!(
                 "TLS settings are given but the cluster's seed URLs are not rediss:// (`{}`)",
                 self.redacted()

@@ -7,6 +7,7 @@
 //! port 6379. When `CACHE_TESTS_PID_DIR` names a directory, every server's pid is recorded there
 //! while it runs, so that `scripts/test` can stop exactly the servers a crashed test left behind.
 
+mod cluster;
 mod forwarder;
 mod sentinel;
 mod server;
@@ -15,6 +16,7 @@ mod tls;
 use std::net::TcpStream;
 use std::time::Duration;
 
+pub use cluster::{NodeInfo, RedisCluster};
 pub use forwarder::Forwarder;
 pub use sentinel::SentinelServer;
 pub use server::{INSTALL_HINT, RedisServer};

@@ -13,8 +13,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use cache::Cache;
-use cache_tests::{RedisServer, Rng, Truth, Versioned};
+use cache::{Cache, RedisConfig};
+use cache_tests::{RedisCluster, RedisServer, Rng, Truth, Versioned};
 
 /// Key space: few keys, so readers and writers collide constantly.
 const KEYS: u32 = 8;
@@ -88,6 +88,8 @@ fn classify(bytes: Option<Vec<u8>>) -> Held {
 enum Checker {
     /// Raw `GET`s on the server, bypassing the handles.
     Redis(Box<redis::Client>),
+    /// Raw `GET`s on a cluster (routed to each key's primary), bypassing the handles.
+    Cluster(Box<redis::cluster::ClusterClient>),
     /// The in-process store, through its handle.
     Memory(Cache),
 }
@@ -100,6 +102,18 @@ impl Checker {
                     .get_multiplexed_async_connection()
                     .await
                     .expect("connect to the test redis-server");
+                let bytes: Option<Vec<u8>> = redis::cmd("GET")
+                    .arg(key)
+                    .query_async(&mut connection)
+                    .await
+                    .expect("raw GET");
+                classify(bytes)
+            }
+            Checker::Cluster(client) => {
+                let mut connection = client
+                    .get_async_connection()
+                    .await
+                    .expect("connect to the test cluster");
                 let bytes: Option<Vec<u8>> = redis::cmd("GET")
                     .arg(key)
                     .query_async(&mut connection)
@@ -250,11 +264,59 @@ impl Default for Settings {
     }
 }
 
-fn redis_handles(server: &RedisServer, settings: Settings) -> Vec<Cache> {
+/// A Redis to run the workload on: one server, or a cluster.
+enum Target {
+    Server(RedisServer),
+    Cluster(RedisCluster),
+}
+
+impl Target {
+    fn name(&self) -> &'static str {
+        match self {
+            Target::Server(_) => "redis",
+            Target::Cluster(_) => "redis cluster",
+        }
+    }
+
+    fn config(&self) -> RedisConfig {
+        match self {
+            Target::Server(server) => server.cache_config(),
+            Target::Cluster(cluster) => cluster.cache_config(),
+        }
+    }
+
+    fn checker(&self) -> Checker {
+        match self {
+            Target::Server(server) => Checker::Redis(Box::new(server.client())),
+            Target::Cluster(cluster) => Checker::Cluster(Box::new(
+                redis::cluster::ClusterClient::new(cluster.seed_urls()).expect("seeds parse"),
+            )),
+        }
+    }
+
+    /// Empties the private test server or cluster between rounds.
+    fn flush(&self) {
+        match self {
+            Target::Server(server) => flush(server),
+            Target::Cluster(cluster) => {
+                for port in cluster.primary_ports() {
+                    let node = cluster
+                        .nodes()
+                        .iter()
+                        .find(|node| node.port() == port)
+                        .expect("a node of the cluster");
+                    flush(node);
+                }
+            }
+        }
+    }
+}
+
+fn redis_handles(target: &Target, settings: Settings) -> Vec<Cache> {
     (0..HANDLES)
         .map(|_| {
             Cache::builder()
-                .redis(server.url())
+                .redis_config(target.config())
                 // Generous: a loaded 2-core machine must not turn the workload into timeouts.
                 .timeout(Duration::from_secs(1))
                 .leases(settings.leases)
@@ -320,22 +382,38 @@ fn assert_sane(round: &Round, what: &str) {
 /// the checker can fail. Several rounds without leases, bounded, until one leaves a stale key.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_leases_leave_no_stale_key_and_without_them_the_checker_finds_some() {
+    leases_leave_no_stale_key_and_without_them_the_checker_finds_some(Target::Server(
+        RedisServer::start(),
+    ))
+    .await;
+}
+
+/// The same on a Redis Cluster (3 primaries, 3 replicas): keys spread over the primaries.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cluster_leases_leave_no_stale_key_and_without_them_the_checker_finds_some() {
+    leases_leave_no_stale_key_and_without_them_the_checker_finds_some(Target::Cluster(
+        RedisCluster::start(),
+    ))
+    .await;
+}
+
+async fn leases_leave_no_stale_key_and_without_them_the_checker_finds_some(target: Target) {
     let seed = Rng::random_seed();
-    println!("consistency: seed {seed}");
-    let server = RedisServer::start();
-    let checker = Checker::Redis(Box::new(server.client()));
+    let name = target.name();
+    println!("consistency: {name}: seed {seed}");
+    let checker = target.checker();
 
     let mut with = Vec::new();
     for attempt in 0..LEASE_ROUNDS {
-        flush(&server);
+        target.flush();
         let round = round(
-            &redis_handles(&server, Settings::default()),
+            &redis_handles(&target, Settings::default()),
             &checker,
             seed.wrapping_sub(attempt),
         )
         .await;
         println!(
-            "consistency: redis, leases on, {HANDLES} handles, round {}: {}",
+            "consistency: {name}, leases on, {HANDLES} handles, round {}: {}",
             attempt + 1,
             describe(&round)
         );
@@ -350,10 +428,10 @@ async fn redis_leases_leave_no_stale_key_and_without_them_the_checker_finds_some
 
     let mut without = Vec::new();
     for attempt in 0..NO_LEASE_ROUNDS {
-        flush(&server);
+        target.flush();
         let round = round(
             &redis_handles(
-                &server,
+                &target,
                 Settings {
                     leases: false,
                     ..Settings::default()
@@ -364,7 +442,7 @@ async fn redis_leases_leave_no_stale_key_and_without_them_the_checker_finds_some
         )
         .await;
         println!(
-            "consistency: redis, leases off, round {}: {}",
+            "consistency: {name}, leases off, round {}: {}",
             attempt + 1,
             describe(&round)
         );
@@ -379,7 +457,7 @@ async fn redis_leases_leave_no_stale_key_and_without_them_the_checker_finds_some
     let ops: u64 = without.iter().map(|round| round.ops).sum();
     let stale: usize = without.iter().map(|round| round.stale_keys.len()).sum();
     println!(
-        "consistency: leases on: {with_ops} ops in {} round(s), 0 stale keys; leases off: {ops} ops in {} round(s), {stale} stale keys",
+        "consistency: {name}: leases on: {with_ops} ops in {} round(s), 0 stale keys; leases off: {ops} ops in {} round(s), {stale} stale keys",
         with.len(),
         without.len(),
     );
@@ -421,13 +499,13 @@ async fn in_process_leases_leave_no_stale_key() {
 async fn redis_without_single_flight_no_read_is_older_than_a_finished_write() {
     let seed = Rng::random_seed();
     println!("consistency: seed {seed}");
-    let server = RedisServer::start();
-    let checker = Checker::Redis(Box::new(server.client()));
+    let target = Target::Server(RedisServer::start());
+    let checker = target.checker();
     let settings = Settings {
         single_flight: false,
         ..Settings::default()
     };
-    let result = round(&redis_handles(&server, settings), &checker, seed).await;
+    let result = round(&redis_handles(&target, settings), &checker, seed).await;
     println!(
         "consistency: redis, leases on, single-flight off: {}",
         describe(&result)
@@ -451,9 +529,9 @@ async fn redis_without_single_flight_no_read_is_older_than_a_finished_write() {
 async fn redis_no_read_is_older_than_a_finished_write() {
     let seed = Rng::random_seed();
     println!("consistency: seed {seed}");
-    let server = RedisServer::start();
-    let checker = Checker::Redis(Box::new(server.client()));
-    let result = round(&redis_handles(&server, Settings::default()), &checker, seed).await;
+    let target = Target::Server(RedisServer::start());
+    let checker = target.checker();
+    let result = round(&redis_handles(&target, Settings::default()), &checker, seed).await;
     println!("consistency: redis, defaults: {}", describe(&result));
     assert_sane(&result, "defaults");
     assert_eq!(

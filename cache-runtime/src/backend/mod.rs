@@ -7,8 +7,7 @@ mod redis;
 pub(crate) use self::memory::MemoryBackend;
 pub(crate) use self::redis::{
     ClusterConnector, Connector, RedisBackend, SentinelConnector, Standalone, cluster_client,
-    describe_connect_error,
-    is_permanent_reply,
+    describe_connect_error, is_lost, is_permanent_reply,
 };
 
 use std::ops::Deref;

@@ -79,8 +79,7 @@ impl AnyConnection {
                     let mut items = items.into_iter();
                     let start = redis::from_redis_value(items.next().unwrap_or(Value::Nil))?;
                     let end = redis::from_redis_value(items.next().unwrap_or(Value::Nil))?;
-                    let primary =
-                        redis::from_redis_value(items.next().unwrap_or(Value::Nil))?;
+                    let primary = redis::from_redis_value(items.next().unwrap_or(Value::Nil))?;
                     (start, end, primary)
                 }
                 _ => continue,

@@ -6,7 +6,8 @@ use redis::{ErrorKind, RedisError, ServerErrorKind};
 /// What to do after a command failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Fault {
-    /// Redis did not answer: the connection is gone or never was. Make a new one.
+    /// Redis did not answer: the connection is gone or never was, or the cluster is down.
+    /// Make a new one.
     Lost,
     /// Redis answered, but this node cannot serve us now (`READONLY` after a failover,
     /// `LOADING`, `MASTERDOWN`): make a new connection, which resolves the name again.
@@ -22,6 +23,14 @@ pub(crate) fn classify(error: &RedisError) -> Fault {
         ErrorKind::Server(
             ServerErrorKind::ReadOnly | ServerErrorKind::BusyLoading | ServerErrorKind::MasterDown,
         ) => Fault::WrongNode,
+        // A cluster that cannot serve the slot, or no node to send it to: an outage.
+        ErrorKind::Server(ServerErrorKind::ClusterDown) | ErrorKind::ClusterConnectionNotFound => {
+            Fault::Lost
+        }
+        // Routing: redis-rs follows these itself; one that reaches us is worth another try.
+        ErrorKind::Server(
+            ServerErrorKind::Moved | ServerErrorKind::Ask | ServerErrorKind::TryAgain,
+        ) => Fault::Transient,
         _ if is_permanent_reply(error) => Fault::Permanent,
         _ if error.is_io_error()
             || error.is_connection_dropped()
@@ -98,4 +107,9 @@ mod tests {
         let oom = reply("OOM", "command not allowed when used memory > 'maxmemory'");
         assert_ne!(classify(&oom), Fault::Permanent);
     }
+}
+
+/// Whether Redis did not answer at all (for the circuit breaker).
+pub(crate) fn is_lost(error: &RedisError) -> bool {
+    classify(error) == Fault::Lost
 }

@@ -22,6 +22,9 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(50);
 // Short: an attempt is one cheap TCP connect, and a handle should be back soon after Redis is.
 const MAX_BACKOFF: Duration = Duration::from_millis(250);
 
+/// Timeouts in a row after which a connection is made again.
+const TIMEOUTS_BEFORE_RECONNECT: u32 = 3;
+
 /// Makes connections of one kind (standalone, and later cluster).
 pub(crate) trait Connect: Send + Sync + 'static {
     /// A cheap-to-clone handle to a multiplexed connection.
@@ -55,6 +58,8 @@ pub(crate) struct Link<C: Connect> {
     slot: Mutex<Slot<C::Connection>>,
     changed: Notify,
     generations: std::sync::atomic::AtomicU64,
+    /// Timeouts in a row on the current connection.
+    timeouts: std::sync::atomic::AtomicU32,
     /// The cause last logged, so that a cause is logged once until the link recovers.
     last_logged: Mutex<Option<String>>,
 }
@@ -67,6 +72,7 @@ impl<C: Connect> Link<C> {
             slot: Mutex::new(Slot::Idle { failure: None }),
             changed: Notify::new(),
             generations: std::sync::atomic::AtomicU64::new(0),
+            timeouts: std::sync::atomic::AtomicU32::new(0),
             last_logged: Mutex::new(None),
         })
     }
@@ -136,6 +142,30 @@ impl<C: Connect> Link<C> {
         let mut slot = self.slot();
         if matches!(&*slot, Slot::Ready { generation: current, .. } if *current == generation) {
             *slot = Slot::Idle { failure: None };
+        }
+    }
+
+    /// A command on connection `generation` got no answer in time. After a few in a row the
+    /// connection is made again: a half-open TCP connection, or a cluster connection still
+    /// waiting on a node that died, would otherwise never recover.
+    pub(crate) fn timed_out(&self, generation: u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        if self.timeouts.fetch_add(1, Relaxed) + 1 >= TIMEOUTS_BEFORE_RECONNECT {
+            self.timeouts.store(0, Relaxed);
+            tracing::warn!(
+                address = self.address(),
+                "no answer from Redis {TIMEOUTS_BEFORE_RECONNECT} times in a row; making a new connection"
+            );
+            self.reconnect(generation);
+        }
+    }
+
+    /// A command was answered: the connection works.
+    pub(crate) fn answered(&self) {
+        use std::sync::atomic::Ordering::Relaxed;
+        // Read first: the hit path should not write a shared cache line for nothing.
+        if self.timeouts.load(Relaxed) != 0 {
+            self.timeouts.store(0, Relaxed);
         }
     }
 

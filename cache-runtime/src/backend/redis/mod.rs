@@ -18,8 +18,8 @@ use std::time::{Duration, Instant};
 
 use redis::aio::ConnectionLike;
 
-pub(crate) use self::fault::{describe_connect_error, is_permanent_reply};
 pub(crate) use self::cluster::{ClusterConnector, client as cluster_client};
+pub(crate) use self::fault::{describe_connect_error, is_lost, is_permanent_reply};
 pub(crate) use self::sentinel::SentinelConnector;
 pub(crate) use self::standalone::{Connector, Standalone};
 
@@ -93,9 +93,18 @@ impl RedisBackend {
     where
         F: Future<Output = redis::RedisResult<T>>,
     {
-        let attempt = async {
-            let (connection, generation) = self.link.get().await?;
-            run(connection).await.map_err(|error| {
+        let deadline = tokio::time::Instant::now() + self.timeout;
+        let (connection, generation) =
+            match tokio::time::timeout_at(deadline, self.link.get()).await {
+                Ok(connection) => connection?,
+                Err(_elapsed) => return Err(Error::Timeout(self.timeout)),
+            };
+        match tokio::time::timeout_at(deadline, run(connection)).await {
+            Ok(Ok(value)) => {
+                self.link.answered();
+                Ok(value)
+            }
+            Ok(Err(error)) => {
                 match classify(&error) {
                     Fault::Lost => self.link.reconnect(generation),
                     Fault::WrongNode => {
@@ -106,14 +115,14 @@ impl RedisBackend {
                         );
                         self.link.reconnect(generation);
                     }
-                    Fault::Permanent | Fault::Transient => {}
+                    Fault::Permanent | Fault::Transient => self.link.answered(),
                 }
-                Error::from(error)
-            })
-        };
-        match tokio::time::timeout(self.timeout, attempt).await {
-            Ok(result) => result,
-            Err(_elapsed) => Err(Error::Timeout(self.timeout)),
+                Err(Error::from(error))
+            }
+            Err(_elapsed) => {
+                self.link.timed_out(generation);
+                Err(Error::Timeout(self.timeout))
+            }
         }
     }
 
@@ -346,7 +355,11 @@ impl RedisBackend {
     /// scanned. On a cluster every primary is visited (redis-rs would send `SCAN` to one node),
     /// and a scan during which slots moved is done again, since keys may have moved behind its
     /// cursor; if they keep moving it fails rather than pass for complete.
-    async fn scan_next(&self, scan: &mut Scan, pattern: &str) -> Result<Option<Vec<String>>, Error> {
+    async fn scan_next(
+        &self,
+        scan: &mut Scan,
+        pattern: &str,
+    ) -> Result<Option<Vec<String>>, Error> {
         loop {
             let Some(node) = scan.nodes.get(scan.node) else {
                 if scan.slots.is_empty() {

@@ -26,7 +26,9 @@ impl Connect for Connector {
 
     async fn connect(&self) -> redis::RedisResult<AnyConnection> {
         match self {
-            Connector::Standalone(standalone) => standalone.connect().await.map(AnyConnection::Single),
+            Connector::Standalone(standalone) => {
+                standalone.connect().await.map(AnyConnection::Single)
+            }
             Connector::Sentinel(sentinel) => sentinel.connect().await.map(AnyConnection::Single),
             Connector::Cluster(cluster) => cluster.connect().await.map(AnyConnection::Cluster),
         }
