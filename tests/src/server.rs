@@ -26,6 +26,9 @@ pub struct RedisServer {
     ca_cert: Option<PathBuf>,
     /// Everything after `--port N`, kept for [`restart`](Self::restart).
     args: Vec<String>,
+    /// The server's own working directory: a replica writes the data it receives there as
+    /// `dump.rdb`, which a server sharing the directory would load when it starts.
+    dir: PathBuf,
 }
 
 impl RedisServer {
@@ -61,7 +64,8 @@ impl RedisServer {
                 if client_certs { "yes" } else { "no" }.into(),
             ];
             let port = free_port();
-            match spawn(port, &args) {
+            let dir = own_dir();
+            match spawn(port, &dir, &args) {
                 Ok(child) => {
                     return RedisServer {
                         child: Some(child),
@@ -69,6 +73,7 @@ impl RedisServer {
                         tls_port: Some(tls_port),
                         ca_cert: Some(certs.ca_cert.clone()),
                         args,
+                        dir,
                     };
                 }
                 Err(error) => last_error = error,
@@ -81,7 +86,8 @@ impl RedisServer {
         let mut last_error = String::new();
         for _ in 0..10 {
             let port = free_port();
-            match spawn(port, &args) {
+            let dir = own_dir();
+            match spawn(port, &dir, &args) {
                 Ok(child) => {
                     return RedisServer {
                         child: Some(child),
@@ -89,6 +95,7 @@ impl RedisServer {
                         tls_port: None,
                         ca_cert: None,
                         args,
+                        dir,
                     };
                 }
                 Err(error) => last_error = error,
@@ -149,7 +156,7 @@ impl RedisServer {
         self.kill();
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            match spawn(self.port, &self.args) {
+            match spawn(self.port, &self.dir, &self.args) {
                 Ok(child) => {
                     self.child = Some(child);
                     return;
@@ -193,7 +200,19 @@ impl Drop for RedisServer {
                 .status();
         }
         self.kill();
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// A fresh directory for one server.
+fn own_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "cache-tests-redis-{}-{}",
+        std::process::id(),
+        crate::Rng::random_seed()
+    ));
+    std::fs::create_dir_all(&dir).expect("create a directory for a test redis-server");
+    dir
 }
 
 fn path(path: &std::path::Path) -> String {
@@ -226,13 +245,13 @@ pub(crate) fn forget_pid(pid: u32) {
     }
 }
 
-fn spawn(port: u16, extra: &[String]) -> Result<Child, String> {
+fn spawn(port: u16, dir: &std::path::Path, extra: &[String]) -> Result<Child, String> {
     let mut command = Command::new("redis-server");
     command
         .args(["--port", &port.to_string()])
         .args(["--bind", "127.0.0.1"])
         .args(["--save", "", "--appendonly", "no"])
-        .args(["--dir", &std::env::temp_dir().to_string_lossy()])
+        .args(["--dir", &dir.to_string_lossy()])
         .args(extra);
     spawn_ready(command, port, "Ready to accept connections")
 }

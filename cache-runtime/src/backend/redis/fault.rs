@@ -90,6 +90,11 @@ pub(crate) fn describe_connect_error(error: &RedisError) -> String {
     format!("{why}: {text}")
 }
 
+/// Whether Redis did not answer at all (for the circuit breaker).
+pub(crate) fn is_lost(error: &RedisError) -> bool {
+    classify(error) == Fault::Lost
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,9 +112,4 @@ mod tests {
         let oom = reply("OOM", "command not allowed when used memory > 'maxmemory'");
         assert_ne!(classify(&oom), Fault::Permanent);
     }
-}
-
-/// Whether Redis did not answer at all (for the circuit breaker).
-pub(crate) fn is_lost(error: &RedisError) -> bool {
-    classify(error) == Fault::Lost
 }
