@@ -93,7 +93,7 @@ mod tests {
     use super::*;
 
     fn status(error: impl std::error::Error + Send + Sync + 'static) -> Status {
-        status_of(&Box::new(error))
+        status_of(&(Box::new(error) as Failure))
     }
 
     #[test]

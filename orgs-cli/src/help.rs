@@ -45,7 +45,7 @@ macro_rules! cache_variables {
 macro_rules! general_variables {
     () => {
         "  RUST_LOG                What to log on standard error, e.g. info, debug, cache=debug
-                          (default warn)
+                          (default warn; `cache` commands report the cache's errors instead)
   NO_COLOR                Set and not empty: no colour unless --color always
 "
     };

@@ -65,11 +65,16 @@ async fn main() -> ExitCode {
         .get_matches_from(args);
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
     let colors = Colors::new(cli.color);
-    // Warnings (a disabled cache, a failing Redis) on standard error; RUST_LOG for more.
+    // Warnings (a disabled cache, a failing Redis) on standard error; RUST_LOG for more. The
+    // `cache` commands report the cache's errors themselves: its own logs would say them twice.
+    let default_filter = match cli.command {
+        Command::Cache(_) => "warn,cache=off",
+        _ => "warn",
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter)),
         )
         .with_writer(std::io::stderr)
         .with_ansi(colors.stderr)

@@ -15,8 +15,8 @@ pub(crate) struct KeysArgs {
     #[arg(default_value = "*")]
     pattern: String,
     /// Most keys to list.
-    #[arg(long, default_value_t = 1000)]
-    limit: usize,
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
+    limit: u64,
 }
 
 /// A listed key, as `--json` prints it.
@@ -31,12 +31,13 @@ pub(crate) struct Listed {
 }
 
 pub(crate) async fn run(cache: &Cache, args: KeysArgs, out: &Output) -> Result<(), Failure> {
-    let mut keys = cache.keys_matching(&args.pattern, args.limit).await?;
+    let limit = usize::try_from(args.limit).unwrap_or(usize::MAX);
+    let mut keys = cache.keys_matching(&args.pattern, limit).await?;
     keys.sort();
-    if keys.len() == args.limit {
+    if keys.len() == limit {
         note(format_args!(
             "orgs: listing the first {} matching `{}`; --limit lists more",
-            human::count(args.limit as u64, "key"),
+            human::count(args.limit, "key"),
             args.pattern
         ));
     }
