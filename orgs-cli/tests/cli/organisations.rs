@@ -94,7 +94,7 @@ fn tables_by_default_json_with_json_and_the_cache_in_between() {
             .as_array()
             .unwrap()
             .iter()
-            .any(|found| found["id"] == Value::from(id.clone())),
+            .any(|found| found["id"] == id.as_str()),
         "{search}"
     );
 }
