@@ -29,7 +29,9 @@ macro_rules! cache_variables {
                           keys under it (default: none, keys named as Notify's admin app names them)
   CACHE_DEFAULT_TTL       Time to live of a cached value whose key template names none, e.g. 24h,
                           7d; whole seconds (default 24h)
-  CACHE_TIMEOUT           Bound on each cache operation, e.g. 100ms; at most 60s (default 100ms)
+  CACHE_TIMEOUT           Bound on each cache operation, e.g. 100ms; at most 60s (default 2s for
+                          `organisations` and `cache`, which connect afresh on every run; 100ms
+                          for `demo`, as in an application)
   CACHE_CONNECT_TIMEOUT   Bound on making a connection to Redis: TCP, TLS, AUTH, SELECT
                           (default 5s)
   REDIS_TLS_CA_FILE       PEM file of the CA certificates to trust for rediss:// (default: the

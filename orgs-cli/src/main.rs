@@ -2,6 +2,7 @@
 //! organisations API.
 
 mod cache_commands;
+mod cache_env;
 mod color;
 mod demo;
 mod exit;

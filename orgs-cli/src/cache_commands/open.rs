@@ -17,7 +17,7 @@ pub(crate) fn from_env() -> Result<Cache, Failure> {
         )
         .into());
     }
-    let cache = Cache::from_env()?;
+    let cache = crate::cache_env::builder()?.build()?;
     if cache.backend_kind() == BackendKind::Disabled {
         return Err(NoCache(
             "the cache is switched off: REDIS_ENABLED is off (unset it, or set it to 1, to use \

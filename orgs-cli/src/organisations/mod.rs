@@ -91,7 +91,7 @@ pub(crate) enum OrganisationsCommand {
 pub(crate) async fn run(args: OrganisationsArgs, color: bool) -> Result<(), Failure> {
     // Built apart, so that a bad cache setting is a cache error (exit 5), not the API's.
     let api = ApiClient::from_env()?;
-    let cache = cache::CacheBuilder::from_env()?.build()?;
+    let cache = crate::cache_env::builder()?.build()?;
     let client = OrganisationsClient::new(api, cache);
     let out = Output::new(args.json, color);
     let outcome = execute(&client, args.command, &out).await;

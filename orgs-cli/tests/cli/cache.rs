@@ -143,7 +143,8 @@ fn stats_count_keys_by_kind() {
     );
     assert!(line("key prefix").ends_with("none"), "{text}");
     assert!(line("default TTL").ends_with("1d"), "{text}");
-    assert!(line("timeout").ends_with("100ms"), "{text}");
+    // A command line's patience, unless CACHE_TIMEOUT says otherwise.
+    assert!(line("timeout").ends_with("2s"), "{text}");
     assert!(line("keys").ends_with(" 3"), "{text}");
     assert!(line("KIND").ends_with("KEYS"), "{text}");
     assert!(line("organisation-*-name").ends_with(" 2"), "{text}");
@@ -152,7 +153,13 @@ fn stats_count_keys_by_kind() {
     assert_eq!(report["keys"], 3);
     assert_eq!(report["counted_all"], true);
     assert_eq!(report["default_ttl_seconds"], 86_400);
-    assert_eq!(report["timeout_ms"], 100);
+    assert_eq!(report["timeout_ms"], 2000);
+    let env = env
+        .set("CACHE_TIMEOUT", "250ms")
+        .set("CACHE_DEFAULT_TTL", "7d");
+    let report = json(&env.run(&["cache", "stats", "--json"]));
+    assert_eq!(report["timeout_ms"], 250);
+    assert_eq!(report["default_ttl_seconds"], 7 * 86_400);
     assert_eq!(report["families"]["organisation-*-name"], 2);
     assert_eq!(report["families"]["organisations"], 1);
 }
