@@ -30,7 +30,14 @@ use crate::color::{ColorChoice, Colors};
 #[command(name = "orgs", version, about, long_about, after_help = help::TOP)]
 struct Cli {
     /// When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never.
-    #[arg(long, global = true, value_enum, default_value_t, value_name = "WHEN")]
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value_t,
+        value_name = "WHEN",
+        hide_possible_values = true
+    )]
     color: ColorChoice,
     #[command(subcommand)]
     command: Command,
