@@ -73,6 +73,17 @@ pub enum KeyTtl {
     Expires(Duration),
 }
 
+impl KeyTtl {
+    /// From a backend's answer: `None` when absent, `Some(None)` when it never expires.
+    fn from_backend(ttl: Option<Option<Duration>>) -> KeyTtl {
+        match ttl {
+            None => KeyTtl::Missing,
+            Some(None) => KeyTtl::Persistent,
+            Some(Some(left)) => KeyTtl::Expires(left),
+        }
+    }
+}
+
 impl fmt::Debug for Cache {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Cache")
@@ -276,11 +287,32 @@ impl Cache {
     /// How long `key` has left to live.
     pub async fn ttl(&self, key: &str) -> Result<KeyTtl, Error> {
         let ttl = self.counted(self.inner.backend.ttl(&self.prefixed(key)).await)?;
-        Ok(match ttl {
-            None => KeyTtl::Missing,
-            Some(None) => KeyTtl::Persistent,
-            Some(Some(left)) => KeyTtl::Expires(left),
-        })
+        Ok(KeyTtl::from_backend(ttl))
+    }
+
+    /// How long each of `keys` has left to live, in the same order, in one round trip: a
+    /// pipeline of `PTTL` on Redis (bounded, like every operation, by the handle's timeout), a
+    /// look-up per key in process. For listing many keys, where [`ttl`](Self::ttl) would cost
+    /// a round trip each.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), cache::Error> {
+    /// use std::time::Duration;
+    /// use cache::KeyTtl;
+    ///
+    /// let cache = cache::Cache::in_memory();
+    /// cache.set("organisations", &["Cabinet Office"], Some(Duration::from_secs(3600))).await?;
+    /// let ttls = cache.ttls(&["organisations", "domains"]).await?;
+    /// assert!(matches!(ttls[0], KeyTtl::Expires(left) if left <= Duration::from_secs(3600)));
+    /// assert_eq!(ttls[1], KeyTtl::Missing);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn ttls<K: AsRef<str>>(&self, keys: &[K]) -> Result<Vec<KeyTtl>, Error> {
+        let keys: Vec<String> = keys.iter().map(|key| self.prefixed(key.as_ref())).collect();
+        let ttls = self.counted(self.inner.backend.ttls(&keys).await)?;
+        Ok(ttls.into_iter().map(KeyTtl::from_backend).collect())
     }
 
     pub(crate) fn prefixed(&self, key: &str) -> String {

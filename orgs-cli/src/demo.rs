@@ -170,8 +170,7 @@ pub(crate) async fn run(args: DemoArgs) -> Result<(), Failure> {
 
 /// Redis when REDIS_URL is set (and not switched off), the in-process cache otherwise.
 fn demo_cache() -> Result<Cache, Failure> {
-    let redis_configured = std::env::var("REDIS_URL").is_ok_and(|url| !url.trim().is_empty());
-    if redis_configured {
+    if redis_url_set() {
         let cache = cache::CacheBuilder::from_env()?
             .key_prefix(KEY_PREFIX)
             .build()?;
@@ -185,8 +184,16 @@ fn demo_cache() -> Result<Cache, Failure> {
         .build()?)
 }
 
+/// Whether REDIS_URL is set (and not blank).
+fn redis_url_set() -> bool {
+    std::env::var("REDIS_URL").is_ok_and(|url| !url.trim().is_empty())
+}
+
 fn describe(cache: &Cache) -> String {
     match cache.backend_kind() {
+        BackendKind::InMemory if redis_url_set() => {
+            "in-process (REDIS_ENABLED is off, so REDIS_URL is not used)".to_owned()
+        }
         BackendKind::InMemory => "in-process (set REDIS_URL to use Redis)".to_owned(),
         _ => cache.backend_description().to_owned(),
     }

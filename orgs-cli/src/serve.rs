@@ -7,6 +7,7 @@ use std::time::Duration;
 use notify_stub::{StubConfig, StubServer};
 
 use crate::Failure;
+use crate::output::note;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct ServeArgs {
@@ -49,13 +50,13 @@ pub(crate) async fn run(args: ServeArgs) -> Result<(), Failure> {
     }
     let server = StubServer::start(config).await?;
     let seed = server.seed();
-    eprintln!(
+    note(format_args!(
         "orgs serve: stand-in Notify API at {} ({} organisations, {} services, {} users); Ctrl-C stops it",
         server.url(),
         seed.organisations,
         seed.services,
         seed.users
-    );
+    ));
     server.serve_until_ctrl_c().await?;
     Ok(())
 }

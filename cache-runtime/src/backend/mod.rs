@@ -196,6 +196,20 @@ impl Backend {
         }
     }
 
+    /// [`ttl`](Self::ttl) of each of `keys`, in order; one round trip on Redis.
+    pub(crate) async fn ttls(
+        &self,
+        keys: &[String],
+    ) -> Result<Vec<Option<Option<Duration>>>, Error> {
+        match self {
+            Backend::Redis(redis) => redis.ttls(keys).await,
+            Backend::Memory(memory) => {
+                Ok(keys.iter().map(|key| memory.ttl(key).map(Some)).collect())
+            }
+            Backend::Disabled => Ok(vec![None; keys.len()]),
+        }
+    }
+
     /// The time `key` has left to live: `None` if it is absent, `Some(None)` if it never expires.
     pub(crate) async fn ttl(&self, key: &str) -> Result<Option<Option<Duration>>, Error> {
         match self {

@@ -412,11 +412,44 @@ impl RedisBackend {
             })
             .await
             .map_err(|error| refused_key(error, key))?;
-        Ok(match millis {
-            -2 => None,
-            -1 => Some(None),
-            millis => Some(Some(Duration::from_millis(millis.max(0) as u64))),
-        })
+        Ok(from_pttl(millis))
+    }
+
+    /// `PTTL` of each of `keys` in one pipeline: one round trip however many keys. A key the
+    /// ACL user may not read fails the whole call, naming the first such key.
+    pub(crate) async fn ttls(
+        &self,
+        keys: &[String],
+    ) -> Result<Vec<Option<Option<Duration>>>, Error> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let replies: Vec<redis::RedisResult<i64>> = self
+            .query(|mut connection| async move {
+                let mut pipeline = redis::pipe();
+                for key in keys {
+                    pipeline.cmd("PTTL").arg(key);
+                }
+                pipeline.ignore_errors().query_async(&mut connection).await
+            })
+            .await?;
+        keys.iter()
+            .zip(replies)
+            .map(|(key, reply)| {
+                reply
+                    .map(from_pttl)
+                    .map_err(|error| refused_key(error.into(), key))
+            })
+            .collect()
+    }
+}
+
+/// `PTTL`'s reply: -2 for no key, -1 for a key without expiry, else milliseconds left.
+fn from_pttl(millis: i64) -> Option<Option<Duration>> {
+    match millis {
+        -2 => None,
+        -1 => Some(None),
+        millis => Some(Some(Duration::from_millis(millis.max(0) as u64))),
     }
 }
 
