@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use cache::Cache;
-use cache_tests::{RedisServer, Rng, Truth, Versioned};
+use cache_tests::{RedisCluster, RedisServer, Rng, Truth, Versioned};
 
 use crate::common::LIVENESS;
 
@@ -123,11 +123,32 @@ struct Outcome {
     invalidations_lost: u64,
 }
 
+/// Where the check at quiescence reads what is cached.
+#[derive(Clone, Copy)]
+enum Raw<'a> {
+    Server(&'a RedisServer),
+    Cluster(&'a RedisCluster),
+    /// Through the in-process handle.
+    Memory,
+}
+
 /// What the cache holds for `item-{id}`: raw bytes from Redis, or through the in-process handle.
-async fn held(server: Option<&RedisServer>, cache: &Cache, id: u32) -> Option<Vec<u8>> {
+async fn held(raw: Raw<'_>, cache: &Cache, id: u32) -> Option<Vec<u8>> {
     let key = format!("item-{id}");
-    match server {
-        Some(server) => {
+    match raw {
+        Raw::Cluster(cluster) => {
+            let mut connection = redis::cluster::ClusterClient::new(cluster.seed_urls())
+                .expect("seeds parse")
+                .get_async_connection()
+                .await
+                .expect("connect to the test cluster");
+            redis::cmd("GET")
+                .arg(&key)
+                .query_async(&mut connection)
+                .await
+                .expect("raw GET")
+        }
+        Raw::Server(server) => {
             let mut connection = server
                 .client()
                 .get_multiplexed_async_connection()
@@ -139,7 +160,7 @@ async fn held(server: Option<&RedisServer>, cache: &Cache, id: u32) -> Option<Ve
                 .await
                 .expect("raw GET")
         }
-        None => match cache.get::<Versioned>(&key).await {
+        Raw::Memory => match cache.get::<Versioned>(&key).await {
             Ok(value) => value.map(|value| serde_json::to_vec(&value).unwrap()),
             // The explicit API does not decode a lease marker.
             Err(_) => Some(b"!cache-lease:".to_vec()),
@@ -149,12 +170,7 @@ async fn held(server: Option<&RedisServer>, cache: &Cache, id: u32) -> Option<Ve
 
 /// Readers and writers, calls dropped at random points (`timeout` with 0–4 ms for writes, 0–10 ms for reads), then the
 /// check at quiescence. `by_hand` uses the control write instead of `#[cache::delete]`.
-async fn drop_at_random(
-    server: Option<&RedisServer>,
-    cache: Cache,
-    by_hand: bool,
-    seed: u64,
-) -> Outcome {
+async fn drop_at_random(server: Raw<'_>, cache: Cache, by_hand: bool, seed: u64) -> Outcome {
     let truth = Arc::new(Truth::default());
     let store = Store::new(cache.clone(), truth.clone(), seed);
     let [writes, writes_dropped, reads, reads_dropped] =
@@ -254,7 +270,7 @@ async fn redis_dropped_writes_still_invalidate() {
     let seed = Rng::random_seed();
     println!("cancellation: seed {seed}");
     let server = RedisServer::start();
-    let outcome = drop_at_random(Some(&server), redis_handle(&server), false, seed).await;
+    let outcome = drop_at_random(Raw::Server(&server), redis_handle(&server), false, seed).await;
     println!("cancellation: redis, #[cache::delete]: {outcome:?}");
     assert!(
         outcome.dropped_after_the_write > 0,
@@ -274,7 +290,7 @@ async fn redis_dropped_writes_still_invalidate() {
             .query(&mut server.connection())
             .unwrap();
         let outcome = drop_at_random(
-            Some(&server),
+            Raw::Server(&server),
             redis_handle(&server),
             true,
             seed.wrapping_add(round + 1),
@@ -304,12 +320,40 @@ async fn redis_dropped_writes_still_invalidate() {
     );
 }
 
+/// The same on a Redis Cluster: dropped writes still invalidate, whatever primary holds the key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cluster_dropped_writes_still_invalidate() {
+    let seed = Rng::random_seed();
+    println!("cancellation: seed {seed}");
+    let cluster = RedisCluster::start();
+    let cache = Cache::builder()
+        .redis_config(cluster.cache_config())
+        .timeout(Duration::from_secs(1))
+        .build()
+        .expect("a valid configuration");
+    let outcome = drop_at_random(Raw::Cluster(&cluster), cache, false, seed).await;
+    println!(
+        "cancellation: redis cluster: {} writes, {} dropped ({} after the body wrote), {} reads \
+         ({} dropped): {} stale keys, {} markers left",
+        outcome.writes,
+        outcome.writes_dropped,
+        outcome.dropped_after_the_write,
+        outcome.reads,
+        outcome.reads_dropped,
+        outcome.stale_keys.len(),
+        outcome.markers_left,
+    );
+    assert!(outcome.dropped_after_the_write > 0, "{outcome:?}");
+    assert_eq!(outcome.invalidations_lost, 0, "{outcome:?}");
+    assert!(outcome.stale_keys.is_empty(), "stale keys: {outcome:?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn in_process_dropped_writes_still_invalidate() {
     let seed = Rng::random_seed();
     println!("cancellation: seed {seed}");
     let cache = Cache::in_memory();
-    let outcome = drop_at_random(None, cache, false, seed).await;
+    let outcome = drop_at_random(Raw::Memory, cache, false, seed).await;
     println!("cancellation: in process, #[cache::delete]: {outcome:?}");
     assert!(outcome.dropped_after_the_write > 0, "{outcome:?}");
     assert!(
@@ -321,8 +365,13 @@ async fn in_process_dropped_writes_still_invalidate() {
 
     let mut control = Vec::new();
     for round in 0..10u64 {
-        let outcome =
-            drop_at_random(None, Cache::in_memory(), true, seed.wrapping_add(round + 1)).await;
+        let outcome = drop_at_random(
+            Raw::Memory,
+            Cache::in_memory(),
+            true,
+            seed.wrapping_add(round + 1),
+        )
+        .await;
         let found = !outcome.stale_keys.is_empty();
         control.push(outcome);
         if found {

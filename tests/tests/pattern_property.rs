@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use cache::Cache;
-use cache_tests::RedisServer;
+use cache_tests::{RedisCluster, RedisServer};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
@@ -189,6 +189,65 @@ fn hostile_pattern_arguments_on_redis() {
         })
         .unwrap();
     assert_eq!(case_number.into_inner(), 48);
+}
+
+/// The same on a Redis Cluster: the pattern delete scans every primary, and keys spread over
+/// all of them.
+#[test]
+fn hostile_pattern_arguments_on_a_cluster() {
+    let cluster = RedisCluster::start();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut raw = cluster.connection();
+    let sentinels = [
+        "item-a-1",
+        "item--1",
+        "item-*-1",
+        "item-\\-1",
+        "item-",
+        "*",
+        "\\",
+    ];
+    for key in sentinels {
+        let () = redis::cmd("SET").arg(key).arg("1").query(&mut raw).unwrap();
+    }
+    let case_number = std::sync::atomic::AtomicUsize::new(0);
+    let raw = std::sync::Mutex::new(raw);
+    let mut runner = TestRunner::new(Config {
+        cases: 24,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    runner
+        .run(&cases(), |case| {
+            let n = case_number.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let prefix = format!("case-{n}-{}|", case.prefix);
+            let cache = Cache::builder()
+                .redis_config(cluster.cache_config())
+                .key_prefix(prefix.clone())
+                .build()
+                .unwrap();
+            let (left, expected) = runtime.block_on(run(&cache, &case));
+            prop_assert_eq!(&left, &expected, "prefix {:?}", prefix);
+
+            let all = cluster.all_keys();
+            let mut everything: BTreeSet<String> =
+                sentinels.iter().map(|key| key.to_string()).collect();
+            everything.extend(expected.iter().map(|key| format!("{prefix}{key}")));
+            prop_assert_eq!(&all, &everything);
+
+            for key in &expected {
+                let _: u64 = redis::cmd("DEL")
+                    .arg(format!("{prefix}{key}"))
+                    .query(&mut *raw.lock().unwrap())
+                    .unwrap();
+            }
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(case_number.into_inner(), 24);
 }
 
 #[test]
