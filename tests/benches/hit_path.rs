@@ -4,6 +4,8 @@
 //!   loopback port) against `format!` + `GET` through a `MultiplexedConnection` +
 //!   `serde_json::from_slice`. A hit is one plain `GET` (the lease script runs only on a miss).
 //! - `redis_hit_no_leases`: the same, with the handle built with `.leases(false)` (a plain `GET`).
+//! - `redis_cluster_hit`: the same method over a Redis Cluster (3 primaries, 3 replicas)
+//!   against the standalone hand-written baseline: what a cluster costs a hit.
 //! - `redis_tls_hit`: the same over TLS (`rediss://`, a CA made for the run) against a
 //!   hand-written TLS baseline (`redis::Client::build_with_tls` + `GET` + `from_slice`).
 //! - `memory_hit`: the same method over `Cache::in_memory()` against a plain
@@ -24,7 +26,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::{Duration, Instant, SystemTime};
 
-use cache_tests::{RedisServer, TestCerts};
+use cache_tests::{RedisCluster, RedisServer, TestCerts};
 use criterion::Criterion;
 use redis::aio::MultiplexedConnection;
 use serde::{Deserialize, Serialize};
@@ -289,6 +291,8 @@ struct Fixture {
     _certs: TestCerts,
     redis_tls_client: Organisations,
     redis_tls_baseline: MultiplexedConnection,
+    _cluster: RedisCluster,
+    redis_cluster_client: Organisations,
     memory_client: Organisations,
     memory_baseline: moka::sync::Cache<String, Arc<[u8]>>,
     key_cache: cache::Cache,
@@ -329,6 +333,13 @@ impl Fixture {
                 .build()
                 .expect("a valid TLS configuration"),
         );
+        let cluster = RedisCluster::start();
+        let redis_cluster_client = Organisations::new(
+            cache::Cache::builder()
+                .redis_config(cluster.cache_config())
+                .build()
+                .expect("a valid cluster configuration"),
+        );
         let memory_client = Organisations::new(cache::Cache::in_memory());
         let memory_baseline = moka::sync::Cache::builder()
             .max_capacity(cache::DEFAULT_MEMORY_CAPACITY_BYTES)
@@ -344,6 +355,7 @@ impl Fixture {
                 &redis_client,
                 &redis_plain_client,
                 &redis_tls_client,
+                &redis_cluster_client,
                 &memory_client,
             ] {
                 client
@@ -383,6 +395,7 @@ impl Fixture {
         redis_client.check_all_hits("redis setup");
         redis_plain_client.check_all_hits("redis (no leases) setup");
         redis_tls_client.check_all_hits("redis TLS setup");
+        redis_cluster_client.check_all_hits("redis cluster setup");
         memory_client.check_all_hits("memory setup");
 
         Fixture {
@@ -395,6 +408,8 @@ impl Fixture {
             _certs: certs,
             redis_tls_client,
             redis_tls_baseline,
+            _cluster: cluster,
+            redis_cluster_client,
             memory_client,
             memory_baseline,
             key_cache: cache::Cache::in_memory(),
@@ -533,7 +548,7 @@ async fn paired<A, B, FA: Future<Output = A>, FB: Future<Output = B>>(
     }
 }
 
-fn measure_paired(fixture: &Fixture) -> [(&'static str, Paired); 5] {
+fn measure_paired(fixture: &Fixture) -> [(&'static str, Paired); 6] {
     let redis_client = &fixture.redis_client;
     let plain_client = &fixture.redis_plain_client;
     let connection = &fixture.redis_baseline;
@@ -541,7 +556,8 @@ fn measure_paired(fixture: &Fixture) -> [(&'static str, Paired); 5] {
     let store = &fixture.memory_baseline;
     let tls_client = &fixture.redis_tls_client;
     let tls_connection = &fixture.redis_tls_baseline;
-    let (redis, plain, tls, memory, key) = fixture.runtime.block_on(async {
+    let cluster_client = &fixture.redis_cluster_client;
+    let (redis, plain, tls, cluster, memory, key) = fixture.runtime.block_on(async {
         let redis = paired(
             200,
             || redis_client.get(black_box(ORG_ID)),
@@ -560,6 +576,12 @@ fn measure_paired(fixture: &Fixture) -> [(&'static str, Paired); 5] {
             || baseline_redis_hit(tls_connection.clone(), black_box(ORG_ID)),
         )
         .await;
+        let cluster = paired(
+            200,
+            || cluster_client.get(black_box(ORG_ID)),
+            || baseline_redis_hit(connection.clone(), black_box(ORG_ID)),
+        )
+        .await;
         let memory = paired(
             2_000,
             || memory_client.get(black_box(ORG_ID)),
@@ -573,8 +595,9 @@ fn measure_paired(fixture: &Fixture) -> [(&'static str, Paired); 5] {
             || async { baseline_key(black_box(ORG_ID)) },
         )
         .await;
-        (redis, plain, tls, memory, key)
+        (redis, plain, tls, cluster, memory, key)
     });
+    cluster_client.check_all_hits("redis cluster paired timing");
     tls_client.check_all_hits("redis TLS paired timing");
     redis_client.check_all_hits("redis paired timing");
     plain_client.check_all_hits("redis (no leases) paired timing");
@@ -583,6 +606,7 @@ fn measure_paired(fixture: &Fixture) -> [(&'static str, Paired); 5] {
         ("redis_hit", redis),
         ("redis_hit_no_leases", plain),
         ("redis_tls_hit", tls),
+        ("redis_cluster_hit", cluster),
         ("memory_hit", memory),
         ("key", key),
     ]
@@ -637,6 +661,22 @@ fn redis_tls_hit(c: &mut Criterion, fixture: &Fixture) {
     });
     group.finish();
     client.check_all_hits("redis_tls_hit");
+}
+
+fn redis_cluster_hit(c: &mut Criterion, fixture: &Fixture) {
+    let mut group = c.benchmark_group("redis_cluster_hit");
+    let client = &fixture.redis_cluster_client;
+    group.bench_function("annotated", |b| {
+        b.to_async(&fixture.runtime)
+            .iter(|| client.get(black_box(ORG_ID)))
+    });
+    let connection = &fixture.redis_baseline;
+    group.bench_function("baseline", |b| {
+        b.to_async(&fixture.runtime)
+            .iter(|| baseline_redis_hit(connection.clone(), black_box(ORG_ID)))
+    });
+    group.finish();
+    client.check_all_hits("redis_cluster_hit");
 }
 
 fn memory_hit(c: &mut Criterion, fixture: &Fixture) {
@@ -766,6 +806,7 @@ fn print_summary(dir: &Path, since: SystemTime) {
         "redis_hit",
         "redis_hit_no_leases",
         "redis_tls_hit",
+        "redis_cluster_hit",
         "memory_hit",
         "key",
     ] {
@@ -812,6 +853,7 @@ fn main() {
     redis_hit(&mut criterion, &fixture);
     redis_hit_no_leases(&mut criterion, &fixture);
     redis_tls_hit(&mut criterion, &fixture);
+    redis_cluster_hit(&mut criterion, &fixture);
     memory_hit(&mut criterion, &fixture);
     key(&mut criterion, &fixture);
     // `cargo bench` passes `--bench`; `cargo test --benches` (a quick, unoptimised check) does not.

@@ -199,3 +199,42 @@ fn ping_prints_the_round_trip_or_exits_5_with_the_cause() {
     // Said once, by the command, not again by the cache's own log.
     assert_eq!(stderr.matches("connection refused").count(), 1, "{stderr}");
 }
+
+/// `orgs` against a Redis Cluster (`REDIS_CLUSTER=1`, seeds in `REDIS_URL`): ping, keys on
+/// every primary, and a pattern delete that reaches them all.
+#[test]
+fn cache_commands_work_against_a_cluster() {
+    let cluster = cache_tests::RedisCluster::start();
+    let seeds = cluster.seed_urls().join(",");
+    let env = [("REDIS_CLUSTER", "1"), ("REDIS_URL", seeds.as_str())];
+    let pong = stdout(&orgs(&["cache", "ping"], &env));
+    assert!(pong.starts_with("Redis Cluster from"), "{pong}");
+    let mut raw = cluster.connection();
+    for id in 0..30 {
+        let () = redis::cmd("SET")
+            .arg(format!("organisation-{id}-name"))
+            .arg("\"x\"")
+            .arg("EX")
+            .arg(3600)
+            .query(&mut raw)
+            .unwrap();
+    }
+    let keys = json(&orgs(&["cache", "keys", "--json"], &env));
+    assert_eq!(
+        keys.as_array().map(Vec::len),
+        Some(30),
+        "keys from every primary: {keys}"
+    );
+    let deleted = stdout(&orgs(
+        &["cache", "delete-pattern", "organisation-*", "--yes"],
+        &env,
+    ));
+    assert!(deleted.contains("deleted 30 keys"), "{deleted}");
+    assert!(
+        cluster
+            .all_keys()
+            .iter()
+            .all(|key| !key.starts_with("organisation-")),
+        "every primary was cleared"
+    );
+}
