@@ -189,18 +189,29 @@ impl RedisCluster {
             .iter()
             .find(|node| node.port() == replica_port)
             .expect("a node of this cluster");
-        let () = redis::cmd("CLUSTER")
-            .arg("FAILOVER")
-            .query(&mut replica.connection())
-            .expect("CLUSTER FAILOVER");
         let deadline = Instant::now() + SETTLE;
-        while !self
-            .topology()
-            .iter()
-            .any(|node| node.port == replica_port && node.primary)
-        {
-            assert!(Instant::now() < deadline, "the failover never happened");
-            std::thread::sleep(Duration::from_millis(20));
+        // A manual failover that does not complete in time (the replica could not catch up
+        // with a busy primary) is abandoned by Redis: ask again.
+        'asking: loop {
+            let () = redis::cmd("CLUSTER")
+                .arg("FAILOVER")
+                .query(&mut replica.connection())
+                .expect("CLUSTER FAILOVER");
+            let asked = Instant::now();
+            loop {
+                if self
+                    .topology()
+                    .iter()
+                    .any(|node| node.port == replica_port && node.primary)
+                {
+                    break 'asking;
+                }
+                assert!(Instant::now() < deadline, "the failover never happened");
+                if asked.elapsed() > Duration::from_secs(10) {
+                    continue 'asking;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
         }
         self.wait_until_ok();
     }

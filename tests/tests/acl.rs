@@ -27,6 +27,15 @@ impl Client {
     }
 }
 
+/// A handle with room for a busy machine: these tests are about permissions, not timeouts.
+fn patient(url: &str) -> Cache {
+    Cache::builder()
+        .redis(url)
+        .timeout(std::time::Duration::from_secs(2))
+        .build()
+        .unwrap()
+}
+
 /// Creates `user` with password `pass` and the ACL `rules`, through the admin connection.
 fn acl_user(server: &RedisServer, user: &str, rules: &[&str]) -> String {
     let mut admin = server.connection();
@@ -63,7 +72,7 @@ async fn a_refused_key_does_not_stop_the_others_and_is_not_retried() {
     let server = RedisServer::start();
     let url = acl_user(&server, "orgs", &["~organisation-*", "~service-*", "+@all"]);
     let client = Client {
-        cache: Cache::redis(&url).unwrap(),
+        cache: patient(&url),
         calls: AtomicUsize::new(0),
     };
     raw_set(&server, "organisation-1-name", "\"Old name\"");
@@ -106,7 +115,7 @@ async fn a_user_without_scripting_still_caches_without_leases() {
     let server = RedisServer::start();
     let url = acl_user(&server, "noscripts", &["~*", "+@all", "-@scripting"]);
     let client = Client {
-        cache: Cache::redis(&url).unwrap(),
+        cache: patient(&url),
         calls: AtomicUsize::new(0),
     };
     for _ in 0..3 {
@@ -156,7 +165,7 @@ async fn the_documented_acl_line_is_enough() {
         "the README's ACL line lists exactly `{documented}`"
     );
     let client = Client {
-        cache: Cache::redis(&format!("{url}/0")).unwrap(),
+        cache: patient(&format!("{url}/0")),
         calls: AtomicUsize::new(0),
     };
     client.cache.ping().await.unwrap();

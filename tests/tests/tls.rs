@@ -6,10 +6,17 @@ mod common;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use cache::{Cache, CacheBuilder, Error, RedisConfig};
 use cache_tests::{RedisServer, TestCerts};
 use common::LIVENESS;
+
+/// A handle builder with room for a TLS handshake on a busy machine: these tests are about
+/// TLS settings, not timeouts.
+fn builder() -> CacheBuilder {
+    Cache::builder().timeout(Duration::from_secs(2))
+}
 
 struct Client {
     cache: Cache,
@@ -80,7 +87,7 @@ async fn round_trip(cache: Cache, server: &RedisServer) {
 async fn a_ca_file_verifies_the_server() {
     let certs = TestCerts::generate();
     let server = RedisServer::start_tls(&certs, false);
-    let cache = Cache::builder()
+    let cache = builder()
         .redis_config(RedisConfig::new(server.tls_url()).tls_ca_file(&certs.ca_cert))
         .build()
         .unwrap();
@@ -99,7 +106,7 @@ async fn a_ca_file_verifies_the_server() {
 async fn mutual_tls_presents_a_client_certificate() {
     let certs = TestCerts::generate();
     let server = RedisServer::start_tls(&certs, true);
-    let without = Cache::builder()
+    let without = builder()
         .redis_config(RedisConfig::new(server.tls_url()).tls_ca_file(&certs.ca_cert))
         .build()
         .unwrap();
@@ -111,7 +118,7 @@ async fn mutual_tls_presents_a_client_certificate() {
         matches!(error, Error::Connect { .. }),
         "a refused handshake is a connection error, not a timeout: {error}"
     );
-    let with = Cache::builder()
+    let with = builder()
         .redis_config(
             RedisConfig::new(server.tls_url())
                 .tls_ca_file(&certs.ca_cert)
@@ -130,7 +137,7 @@ async fn a_wrong_ca_is_a_clear_error() {
     let certs = TestCerts::generate();
     let other = TestCerts::generate();
     let server = RedisServer::start_tls(&certs, false);
-    let cache = Cache::builder()
+    let cache = builder()
         .redis_config(RedisConfig::new(server.tls_url()).tls_ca_file(&other.ca_cert))
         .build()
         .unwrap();
@@ -152,13 +159,13 @@ async fn the_insecure_switch_skips_verification_and_says_so() {
     let certs = TestCerts::generate();
     let server = RedisServer::start_tls(&certs, false);
     // Without a CA file the system's roots are used, which do not know the test CA.
-    let verified = Cache::redis(&server.tls_url()).unwrap();
+    let verified = builder().redis(server.tls_url()).build().unwrap();
     let error = verified.ping().await.expect_err("an unknown CA is refused");
     assert!(
         error.to_string().contains("TLS handshake failed"),
         "{error}"
     );
-    let insecure = Cache::builder()
+    let insecure = builder()
         .redis_config(RedisConfig::new(server.tls_url()).tls_insecure(true))
         .build()
         .unwrap();
@@ -173,10 +180,12 @@ async fn the_insecure_switch_skips_verification_and_says_so() {
 }
 
 fn from_vars(vars: &[(&str, String)]) -> Result<Cache, Error> {
-    let vars: HashMap<String, String> = vars
+    let mut vars: HashMap<String, String> = vars
         .iter()
         .map(|(name, value)| (name.to_string(), value.clone()))
         .collect();
+    // Room for a handshake on a busy machine, as `builder` gives.
+    vars.insert("CACHE_TIMEOUT".into(), "2s".into());
     CacheBuilder::from_vars(|name| vars.get(name).cloned())?.build()
 }
 
