@@ -418,3 +418,48 @@ async fn a_pattern_delete_during_a_slot_migration_misses_nothing() {
         "keys missed by the pattern delete: {left:?}"
     );
 }
+
+/// An ACL user on every node, named in the seed URLs: the handle authenticates to each node it
+/// discovers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_acl_user_reaches_every_node() {
+    let cluster = RedisCluster::start();
+    for node in cluster.nodes() {
+        let () = redis::cmd("ACL")
+            .arg("SETUSER")
+            .arg("cache")
+            .arg("on")
+            .arg(">pass-for-tests")
+            .arg("~*")
+            .arg("+@all")
+            .query(&mut node.connection())
+            .expect("ACL SETUSER on a node");
+    }
+    let seeds: Vec<String> = cluster
+        .nodes()
+        .iter()
+        .map(|node| format!("redis://cache:pass-for-tests@127.0.0.1:{}", node.port()))
+        .collect();
+    let store = Store {
+        cache: Cache::builder()
+            .redis_config(cache::RedisConfig::cluster(seeds))
+            .timeout(Duration::from_secs(2))
+            .build()
+            .unwrap(),
+        truth: Arc::new(Truth::default()),
+    };
+    assert!(
+        !store.cache.backend_description().contains("pass-for-tests"),
+        "{}",
+        store.cache.backend_description()
+    );
+    for id in 0..KEYS {
+        store.read(id).await;
+        store.read(id).await;
+    }
+    store.clear().await;
+    let stats = store.cache.stats();
+    assert_eq!(stats.hits, u64::from(KEYS), "{stats:?}");
+    assert_eq!(stats.errors, 0, "{stats:?}");
+    assert!(item_keys(&cluster).is_empty());
+}
