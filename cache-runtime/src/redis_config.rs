@@ -203,22 +203,8 @@ impl RedisConfig {
             });
         }
         let description = format!("Redis at {}", describe(&info));
-        let root_cert = self.ca_file.as_deref().map(read_ca).transpose()?;
-        let client_tls = match &self.client_cert {
-            Some((cert, key)) => Some(redis::ClientTlsConfig {
-                client_cert: read_pem(cert, "client certificate (REDIS_TLS_CERT_FILE)")?,
-                client_key: read_pem(key, "client key (REDIS_TLS_KEY_FILE)")?,
-            }),
-            None => None,
-        };
-        let client = redis::Client::build_with_tls(
-            info,
-            TlsCertificates {
-                client_tls,
-                root_cert,
-            },
-        )
-        .map_err(|error| Error::Config(format!("TLS settings for Redis: {error}")))?;
+        let client = redis::Client::build_with_tls(info, self.tls_certificates()?)
+            .map_err(|error| Error::Config(format!("TLS settings for Redis: {error}")))?;
         Ok((
             Connector::Standalone(Standalone::new(
                 client,
@@ -227,6 +213,23 @@ impl RedisConfig {
             )),
             description,
         ))
+    }
+
+    /// The CA and client certificate files, read now so that a missing one is an error at
+    /// build time.
+    fn tls_certificates(&self) -> Result<TlsCertificates, Error> {
+        let root_cert = self.ca_file.as_deref().map(read_ca).transpose()?;
+        let client_tls = match &self.client_cert {
+            Some((cert, key)) => Some(redis::ClientTlsConfig {
+                client_cert: read_pem(cert, "client certificate (REDIS_TLS_CERT_FILE)")?,
+                client_key: read_pem(key, "client key (REDIS_TLS_KEY_FILE)")?,
+            }),
+            None => None,
+        };
+        Ok(TlsCertificates {
+            client_tls,
+            root_cert,
+        })
     }
 
     fn cluster_connector(
@@ -290,18 +293,9 @@ impl RedisConfig {
         }
         let certificates = if tls.is_some() {
             ensure_crypto_provider();
-            let root_cert = self.ca_file.as_deref().map(read_ca).transpose()?;
-            let client_tls = match &self.client_cert {
-                Some((cert, key)) => Some(redis::ClientTlsConfig {
-                    client_cert: read_pem(cert, "client certificate (REDIS_TLS_CERT_FILE)")?,
-                    client_key: read_pem(key, "client key (REDIS_TLS_KEY_FILE)")?,
-                }),
-                None => None,
-            };
-            (root_cert.is_some() || client_tls.is_some()).then_some(TlsCertificates {
-                client_tls,
-                root_cert,
-            })
+            let certificates = self.tls_certificates()?;
+            (certificates.root_cert.is_some() || certificates.client_tls.is_some())
+                .then_some(certificates)
         } else {
             None
         };

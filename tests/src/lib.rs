@@ -9,6 +9,7 @@
 
 mod cluster;
 mod forwarder;
+mod logs;
 mod sentinel;
 mod server;
 mod tls;
@@ -18,6 +19,7 @@ use std::time::Duration;
 
 pub use cluster::{NodeInfo, RedisCluster};
 pub use forwarder::Forwarder;
+pub use logs::{CapturedLogs, capture_logs};
 pub use sentinel::SentinelServer;
 pub use server::{INSTALL_HINT, RedisServer};
 pub use tls::TestCerts;

@@ -48,38 +48,23 @@ impl RedisServer {
     /// Starts a server that also listens for TLS with `certs`' server certificate. With
     /// `client_certs`, TLS clients must present a certificate signed by the same CA.
     pub fn start_tls(certs: &TestCerts, client_certs: bool) -> RedisServer {
-        let mut last_error = String::new();
-        for _ in 0..10 {
-            let tls_port = free_port();
-            let args = vec![
-                "--tls-port".into(),
-                tls_port.to_string(),
-                "--tls-cert-file".into(),
-                path(&certs.server_cert),
-                "--tls-key-file".into(),
-                path(&certs.server_key),
-                "--tls-ca-cert-file".into(),
-                path(&certs.ca_cert),
-                "--tls-auth-clients".into(),
-                if client_certs { "yes" } else { "no" }.into(),
-            ];
-            let port = free_port();
-            let dir = own_dir();
-            match spawn(port, &dir, &args) {
-                Ok(child) => {
-                    return RedisServer {
-                        child: Some(child),
-                        port,
-                        tls_port: Some(tls_port),
-                        ca_cert: Some(certs.ca_cert.clone()),
-                        args,
-                        dir,
-                    };
-                }
-                Err(error) => last_error = error,
-            }
-        }
-        panic!("could not start a TLS redis-server: {last_error}");
+        let tls_port = free_port();
+        let args = vec![
+            "--tls-port".into(),
+            tls_port.to_string(),
+            "--tls-cert-file".into(),
+            path(&certs.server_cert),
+            "--tls-key-file".into(),
+            path(&certs.server_key),
+            "--tls-ca-cert-file".into(),
+            path(&certs.ca_cert),
+            "--tls-auth-clients".into(),
+            if client_certs { "yes" } else { "no" }.into(),
+        ];
+        let mut server = RedisServer::start_args(args);
+        server.tls_port = Some(tls_port);
+        server.ca_cert = Some(certs.ca_cert.clone());
+        server
     }
 
     fn start_args(args: Vec<String>) -> RedisServer {

@@ -6,52 +6,15 @@
 mod common;
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use cache::{Cache, CacheBuilder, Error};
-use cache_tests::RedisServer;
-use tracing_subscriber::fmt::MakeWriter;
+use cache_tests::{CapturedLogs, RedisServer, capture_logs};
 
-/// Log lines captured from `tracing`, for counting.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'a self) -> Captured {
-        self.clone()
-    }
-}
-
-impl Captured {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
-
-/// A subscriber that writes to the returned buffer while the guard lives (this thread only:
-/// the tests use current-thread runtimes).
-fn capture() -> (Captured, tracing::subscriber::DefaultGuard) {
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(captured.clone())
-        .with_ansi(false)
-        .with_max_level(tracing::Level::DEBUG)
-        .finish();
-    (captured, tracing::subscriber::set_default(subscriber))
+/// This thread's logs at debug level and above.
+fn capture() -> (CapturedLogs, tracing::subscriber::DefaultGuard) {
+    capture_logs(tracing::Level::DEBUG)
 }
 
 struct Client {

@@ -3,31 +3,10 @@
 //! `backend_description` shows it.
 
 use std::collections::HashMap;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 
 use cache::{Cache, CacheBuilder, RedisConfig};
+use cache_tests::capture_logs;
 use proptest::prelude::*;
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'a self) -> Captured {
-        self.clone()
-    }
-}
 
 /// The URL forms a secret can hide in. Port 1 on loopback refuses at once; the socket path
 /// does not exist.
@@ -102,16 +81,10 @@ proptest! {
     fn no_output_shows_the_secret(tail in "[A-Za-z0-9#/?@:%!$&'()*+,;=~._-]{1,12}") {
         let secret = format!("Zq9Secret{tail}");
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        let captured = Captured::default();
-        let subscriber = tracing_subscriber::fmt()
-            .with_writer(captured.clone())
-            .with_ansi(false)
-            .with_max_level(tracing::Level::TRACE)
-            .finish();
-        let _guard = tracing::subscriber::set_default(subscriber);
+        let (captured, _guard) = capture_logs(tracing::Level::TRACE);
         for url in forms(&secret) {
             let shown = everything_shown(&url, &runtime);
-            let logged = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
+            let logged = captured.text();
             for (what, text) in [("output", &shown), ("log", &logged)] {
                 prop_assert!(
                     !text.contains("Zq9Secret"),
