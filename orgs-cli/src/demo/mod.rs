@@ -1,15 +1,23 @@
 //! `orgs demo`: Notify's 2018 page experiment, replayed on the stand-in API with this client.
 
+mod chart;
+mod page;
+mod report;
+mod svg;
+
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use cache::{BackendKind, Cache};
 use notify_stub::{StubConfig, StubServer};
-use orgs_client::models::{Organisation, OrganisationService, User};
-use orgs_client::{ApiClient, Error, OrganisationsClient};
-use serde::Serialize;
-use uuid::Uuid;
+use orgs_client::{ApiClient, OrganisationsClient};
 
+use self::page::Page;
+use self::report::{Column, Report, column_names};
 use crate::Failure;
+use crate::output::{Output, note};
 use crate::progress::Progress;
 
 /// Prefix of every key the demo writes, so that it never touches anyone else's.
@@ -24,83 +32,80 @@ pub(crate) struct DemoArgs {
     /// real app and a real API (0 measures loopback HTTP, token checks and SQLite only).
     #[arg(long, default_value_t = 0, value_name = "MS")]
     api_latency: u64,
-    /// Print the results as JSON on standard output instead of a table.
-    #[arg(long)]
+    /// Print the results as JSON on standard output instead of tables and a chart.
+    #[arg(long, conflicts_with = "markdown")]
     json: bool,
+    /// Print the tables as Markdown (for a README) instead of aligned columns, without the
+    /// terminal chart.
+    #[arg(long)]
+    markdown: bool,
+    /// Also draw the bar chart of the medians into FILE, an SVG picture.
+    #[arg(long, value_name = "FILE.svg", value_parser = svg_path)]
+    plot: Option<PathBuf>,
 }
 
-/// The page: three sequential API calls, each of which may go through the cache.
-struct Page {
-    client: OrganisationsClient,
-    cache: Cache,
+/// `--plot`'s file: SVG is the one format written, so the name must say so.
+fn svg_path(name: &str) -> Result<PathBuf, String> {
+    let path = PathBuf::from(name);
+    if path
+        .extension()
+        .is_some_and(|extension| extension.eq_ignore_ascii_case("svg"))
+    {
+        Ok(path)
+    } else {
+        Err("the chart is written as SVG: give a file name ending in .svg".to_owned())
+    }
 }
 
-impl Page {
-    #[cache::set("organisation-{org_id}", cache = self.cache)]
-    async fn organisation(&self, org_id: Uuid) -> Result<Organisation, Error> {
-        self.client.get_organisation(org_id).await
-    }
-
-    #[cache::set("organisation-{org_id}-services", cache = self.cache)]
-    async fn services(&self, org_id: Uuid) -> Result<Vec<OrganisationService>, Error> {
-        self.client.get_organisation_services(org_id).await
-    }
-
-    #[cache::set("organisation-{org_id}-users", cache = self.cache)]
-    async fn users(&self, org_id: Uuid) -> Result<Vec<User>, Error> {
-        self.client.get_organisation_users(org_id).await
-    }
-
-    /// Renders the page, caching the first `cached` of its three calls; returns its size.
-    async fn render(&self, org_id: Uuid, cached: usize) -> Result<usize, Error> {
-        let organisation = if cached >= 1 {
-            self.organisation(org_id).await?
-        } else {
-            self.client.get_organisation(org_id).await?
-        };
-        let services = if cached >= 2 {
-            self.services(org_id).await?
-        } else {
-            self.client.get_organisation_services(org_id).await?
-        };
-        let users = if cached >= 3 {
-            self.users(org_id).await?
-        } else {
-            self.client.get_organisation_users(org_id).await?
-        };
-        let mut html = format!("<h1>{}</h1><ul>", organisation.name);
-        for service in &services {
-            html.push_str(&format!("<li>{}</li>", service.name));
+pub(crate) async fn run(args: DemoArgs, color: bool) -> Result<(), Failure> {
+    // Opened first, so that a file that cannot be written fails the command before the runs.
+    let plot = match &args.plot {
+        Some(path) => Some((path, File::create(path).map_err(|e| cannot_write(path, e))?)),
+        None => None,
+    };
+    let outcome = measure(&args).await;
+    let report = match outcome {
+        Ok(report) => report,
+        Err(error) => {
+            if let Some((path, _)) = plot {
+                let _ = std::fs::remove_file(path);
+            }
+            return Err(error);
         }
-        html.push_str(&format!("</ul><p>{} team members</p>", users.len()));
-        Ok(html.len())
+    };
+    if let Some((path, mut file)) = plot {
+        let svg = svg::render(
+            "orgs demo: request time per page (median)",
+            "Each column caches one more of the page's three API calls; shorter is faster.",
+            &[
+                format!(
+                    "Each page: 3 sequential API calls to the stand-in API, {} ms added latency \
+                     per call; {} renders per column.",
+                    report.api_latency_ms, report.requests_per_column
+                ),
+                format!("Cache: {}.", report.cache),
+            ],
+            &report.bars(),
+        );
+        file.write_all(svg.as_bytes())
+            .and_then(|()| file.flush())
+            .map_err(|e| cannot_write(path, e))?;
+        if !args.json {
+            note(format_args!(
+                "orgs demo: chart written to {}",
+                path.display()
+            ));
+        }
     }
+    Output::new(args.json, color).print(&report, |color| report.render(args.markdown, color))
 }
 
-/// One column of the table.
-#[derive(Debug, Serialize)]
-struct Column {
-    name: &'static str,
-    cached_calls: usize,
-    median_ms: f64,
-    improvement_percent: f64,
-    api_requests: u64,
-    hits: u64,
-    misses: u64,
+fn cannot_write(path: &Path, error: std::io::Error) -> Failure {
+    format!("cannot write the chart to {}: {error}", path.display()).into()
 }
 
-#[derive(Debug, Serialize)]
-struct Report {
-    cache: String,
-    requests_per_column: u32,
-    api_latency_ms: u64,
-    organisation_id: Uuid,
-    columns: Vec<Column>,
-}
-
-const COLUMNS: [&str; 4] = ["no cache", "cache organisation", "+ services", "+ users"];
-
-pub(crate) async fn run(args: DemoArgs) -> Result<(), Failure> {
+/// Runs the four columns against a stand-in API started for the purpose.
+async fn measure(args: &DemoArgs) -> Result<Report, Failure> {
     let secret = "orgs-demo-admin-secret";
     let stub =
         StubServer::start(StubConfig::new(secret).latency(Duration::from_millis(args.api_latency)))
@@ -109,20 +114,17 @@ pub(crate) async fn run(args: DemoArgs) -> Result<(), Failure> {
     let cache = demo_cache()?;
     let described = describe(&cache);
     if !args.json {
-        eprintln!(
+        note(format_args!(
             "orgs demo: stand-in API at {} ({} organisations); cache: {described}",
             stub.url(),
             stub.seed().organisations
-        );
+        ));
     }
-    let page = Page {
-        client: OrganisationsClient::new(api, cache.clone()),
-        cache: cache.clone(),
-    };
+    let page = Page::new(OrganisationsClient::new(api, cache.clone()));
     let org_id = stub.seed().examples.organisation_id;
     let progress = Progress::new(args.json);
-    let mut columns = Vec::with_capacity(COLUMNS.len());
-    for (cached, name) in COLUMNS.into_iter().enumerate() {
+    let mut columns = Vec::new();
+    for (cached, name) in column_names().enumerate() {
         // Each column starts cold, so its first render is a miss.
         cache.delete_matching("*").await?;
         let before = cache.stats();
@@ -148,24 +150,14 @@ pub(crate) async fn run(args: DemoArgs) -> Result<(), Failure> {
     progress.finish();
     cache.delete_matching("*").await?;
     stub.shutdown().await;
-
-    let baseline = columns[0].median_ms;
-    for column in &mut columns {
-        column.improvement_percent = ((baseline / column.median_ms - 1.0) * 100.0).round();
-    }
-    let report = Report {
-        cache: described,
-        requests_per_column: args.requests,
-        api_latency_ms: args.api_latency,
-        organisation_id: org_id,
+    Ok(Report::new(
+        described,
+        args.requests,
+        args.api_latency,
+        org_id,
+        KEY_PREFIX,
         columns,
-    };
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-    } else {
-        print_table(&report);
-    }
-    Ok(())
+    ))
 }
 
 /// Redis when REDIS_URL is set (and not switched off), the in-process cache otherwise.
@@ -202,73 +194,4 @@ fn describe(cache: &Cache) -> String {
 fn median(times: &mut [Duration]) -> Duration {
     times.sort_unstable();
     times.get(times.len() / 2).copied().unwrap_or_default()
-}
-
-fn format_ms(ms: f64) -> String {
-    if ms >= 1.0 {
-        format!("{ms:.2} ms")
-    } else {
-        format!("{:.1} µs", ms * 1000.0)
-    }
-}
-
-fn print_table(report: &Report) {
-    let header: Vec<String> = report.columns.iter().map(|c| c.name.to_owned()).collect();
-    let rows: [(&str, Vec<String>); 5] = [
-        (
-            "request time (median)",
-            report
-                .columns
-                .iter()
-                .map(|c| format_ms(c.median_ms))
-                .collect(),
-        ),
-        (
-            "improvement",
-            report
-                .columns
-                .iter()
-                .map(|c| format!("{}%", c.improvement_percent))
-                .collect(),
-        ),
-        (
-            "API requests",
-            report
-                .columns
-                .iter()
-                .map(|c| c.api_requests.to_string())
-                .collect(),
-        ),
-        (
-            "cache hits",
-            report.columns.iter().map(|c| c.hits.to_string()).collect(),
-        ),
-        (
-            "cache misses",
-            report
-                .columns
-                .iter()
-                .map(|c| c.misses.to_string())
-                .collect(),
-        ),
-    ];
-    println!();
-    println!("| | {} |", header.join(" | "));
-    println!("|---|{}", "---|".repeat(header.len()));
-    for (label, cells) in rows {
-        println!("| {label} | {} |", cells.join(" | "));
-    }
-    println!();
-    println!(
-        "Each page: 3 sequential API calls (organisation, its services, its users) to the stand-in \
-         API over loopback HTTP (a token signed and checked per request, SQLite behind it), \
-         plus {} ms of added latency per call; {} renders per column, median shown; cache: {}.",
-        report.api_latency_ms, report.requests_per_column, report.cache
-    );
-    if report.api_latency_ms == 0 {
-        println!(
-            "A real deployment adds the network between app and API to every uncached call: \
-             try --api-latency 20."
-        );
-    }
 }
