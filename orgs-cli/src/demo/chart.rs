@@ -56,8 +56,9 @@ pub(crate) fn blocks(value: f64, max: f64) -> String {
     let eighths = ((value / max).min(1.0) * (WIDTH * 8) as f64).round() as usize;
     let eighths = eighths.max(1);
     let mut bar: String = std::iter::repeat_n(BLOCKS[7], eighths / 8).collect();
-    if eighths % 8 > 0 {
-        bar.push(BLOCKS[eighths % 8 - 1]);
+    let rest = eighths % 8;
+    if rest > 0 {
+        bar.push(BLOCKS[rest - 1]);
     }
     bar
 }
