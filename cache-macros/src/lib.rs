@@ -3,8 +3,13 @@
 //! `#[cache::set]`, `#[cache::delete]` and `#[cache::delete_by_pattern]`.
 //!
 //! The expansion is split the way thiserror's is: `attr` parses the attribute's arguments,
-//! `template` parses key templates, `signature` and `valid` check them against the function,
-//! and `expand` generates code only.
+//! `template` parses key templates, `signature` and `valid` check each key against the function.
+//! `expand` drives them: it gathers stacked attributes, makes the checks that concern the whole
+//! function (`async`, `set` with `delete` or twice, one `cache = ...`, a return type that can be
+//! cached), and then generates the code.
+//!
+//! The generated code calls the runtime's `__private` items, which may change in any release:
+//! `cache-runtime` depends on exactly this crate's version (`=`), so the two always match.
 
 mod attr;
 mod expand;

@@ -35,8 +35,8 @@
 //! ```
 //!
 //! A placeholder that names no argument is a compile error at the attribute, suggesting the
-//! closest argument name. See the README for the key template reference, the semantics of each
-//! attribute, and configuration. The attributes:
+//! closest argument name. The key template reference and the semantics of each attribute
+//! follow below; configuration is on [`CacheBuilder`] (or [`Cache::from_env`]). The attributes:
 //!
 //! - [`set`]: read through the cache.
 //! - [`delete`]: invalidate keys after the body runs (whether it succeeded or not).
@@ -50,7 +50,10 @@
 //! came in between; concurrent misses of one key in a process run the body once; an invalidation
 //! survives its call being cancelled and is retried when it fails. `docs/RELIABILITY.md` in the
 //! repository describes each guarantee and the test that proves it.
-
+//!
+// The reference sections, word for word as in the README (a test in `cache-tests` checks), so
+// that these docs carry them too.
+#![doc = include_str!("../docs/reference.md")]
 #![warn(missing_docs)]
 
 mod backend;
@@ -92,12 +95,15 @@ pub use crate::stats::Stats;
 /// Reads through the cache: `#[cache::set("key-template", ttl = "...", cache = ...)]`.
 ///
 /// Builds the key from the template (before the body runs), then `GET`s it. On a hit, the stored
-/// value is decoded and returned without running the body. On a miss, the body runs and its value
-/// is stored as JSON with `SET ... EX ttl`. For a return type named `Result` (`Result<T, E>`,
-/// `io::Result<T>`, `api::Result<T>`), only `Ok` values are stored; any other type is stored as
-/// returned, `None` included. `null`, `[]`, `false` and `0` are values like any other, so they
-/// are hits. A stored value that does not decode as the return type is a miss: logged, counted,
-/// and overwritten.
+/// value is decoded and returned without running the body. On a miss, the key is leased (see
+/// [`CacheBuilder::leases`]), the body runs, and its value is stored as JSON for the TTL only if
+/// the lease is still there, that is if no invalidation came in between (on Redis, a script
+/// checks the lease and runs `SET ... EX ttl`; with leases off, a plain `SET ... EX ttl`).
+/// Concurrent misses of one key in a process run the body once. For a return type named `Result`
+/// (`Result<T, E>`, `io::Result<T>`, `api::Result<T>`), only `Ok` values are stored; any other
+/// type is stored as returned, `None` included. `null`, `[]`, `false` and `0` are values like any
+/// other, so they are hits. A stored value that does not decode as the return type is a miss:
+/// logged, counted, and overwritten.
 ///
 /// Options:
 /// - `ttl = "90s" | "15m" | "24h" | "7d"` (checked at compile time, whole seconds); otherwise the

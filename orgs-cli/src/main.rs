@@ -45,8 +45,13 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Replay Notify's 2018 experiment: a page of three sequential API calls (organisation, its
-    /// services, its users), uncached, then caching one, two and all three.
+    /// Replay Notify's 2018 experiment: a page of three sequential API calls (an organisation's
+    /// name, its services, its users), uncached, then caching one, two and all three.
+    ///
+    /// The name is cached by orgs-client itself, under Notify's admin app's key; the admin app
+    /// caches neither services nor users, so the demo caches those through a wrapper of its own
+    /// (the output says which is which). Prints the results as a table and a bar chart;
+    /// `--plot FILE.svg` also draws the chart into a file.
     ///
     /// Starts the stand-in API in this process on a free port, with a temporary SQLite database.
     /// The cache is Redis when REDIS_URL is set, the in-process cache otherwise; the demo's keys
@@ -88,7 +93,7 @@ async fn main() -> ExitCode {
         .with_ansi(colors.stderr)
         .init();
     let outcome = match cli.command {
-        Command::Demo(args) => demo::run(args).await,
+        Command::Demo(args) => demo::run(args, colors.stdout).await,
         Command::Serve(args) => serve::run(args).await,
         Command::Organisations(args) => organisations::run(args, colors.stdout).await,
         Command::Cache(args) => cache_commands::run(args, colors.stdout).await,

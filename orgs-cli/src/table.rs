@@ -13,9 +13,9 @@ pub(crate) struct Table {
 
 impl Table {
     /// A table with these column names.
-    pub(crate) fn new<const N: usize>(header: [&str; N]) -> Table {
+    pub(crate) fn new<'a>(header: impl IntoIterator<Item = &'a str>) -> Table {
         Table {
-            header: Some(header.iter().map(|name| name.to_string()).collect()),
+            header: Some(header.into_iter().map(str::to_owned).collect()),
             rows: Vec::new(),
         }
     }
@@ -29,7 +29,7 @@ impl Table {
     }
 
     /// Adds a row.
-    pub(crate) fn row<const N: usize>(&mut self, cells: [String; N]) {
+    pub(crate) fn row(&mut self, cells: impl IntoIterator<Item = String>) {
         self.rows.push(cells.into_iter().map(clean).collect());
     }
 
