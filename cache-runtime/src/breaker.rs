@@ -176,11 +176,13 @@ impl Breaker {
 }
 
 /// Whether `error` means Redis did not answer (as opposed to answering with an error): a
-/// timeout, a lost or refused connection, a cluster that is down. Routing replies (`MOVED`,
+/// timeout, a lost or refused connection, one that cannot be made, a cluster that is down. Routing replies (`MOVED`,
 /// `ASK`, `TRYAGAIN`) and error replies are answers.
 pub(crate) fn is_outage(error: &Error) -> bool {
     match error {
-        Error::Timeout(_) => true,
+        // A connection that cannot be made is Redis not answering too: counting it lets the
+        // breaker open after a crash, so calls skip Redis instead of each asking the link.
+        Error::Timeout(_) | Error::Connect { .. } => true,
         Error::Redis(error) => crate::backend::is_lost(error),
         _ => false,
     }
