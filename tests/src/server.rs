@@ -2,8 +2,9 @@
 
 use std::io::{BufRead, BufReader};
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::TestCerts;
@@ -26,6 +27,10 @@ pub struct RedisServer {
     ca_cert: Option<PathBuf>,
     /// Everything after `--port N`, kept for [`restart`](Self::restart).
     args: Vec<String>,
+    /// The server's own working directory, emptied before each start: a server loads any
+    /// `dump.rdb` it finds there (a replica writes one when it syncs), so a shared directory
+    /// would hand one test's keys to every server started after it.
+    dir: PathBuf,
 }
 
 impl RedisServer {
@@ -61,7 +66,8 @@ impl RedisServer {
                 if client_certs { "yes" } else { "no" }.into(),
             ];
             let port = free_port();
-            match spawn(port, &args) {
+            let dir = private_dir();
+            match spawn(port, &dir, &args) {
                 Ok(child) => {
                     return RedisServer {
                         child: Some(child),
@@ -69,9 +75,13 @@ impl RedisServer {
                         tls_port: Some(tls_port),
                         ca_cert: Some(certs.ca_cert.clone()),
                         args,
+                        dir,
                     };
                 }
-                Err(error) => last_error = error,
+                Err(error) => {
+                    let _ = std::fs::remove_dir_all(&dir);
+                    last_error = error;
+                }
             }
         }
         panic!("could not start a TLS redis-server: {last_error}");
@@ -81,7 +91,8 @@ impl RedisServer {
         let mut last_error = String::new();
         for _ in 0..10 {
             let port = free_port();
-            match spawn(port, &args) {
+            let dir = private_dir();
+            match spawn(port, &dir, &args) {
                 Ok(child) => {
                     return RedisServer {
                         child: Some(child),
@@ -89,9 +100,13 @@ impl RedisServer {
                         tls_port: None,
                         ca_cert: None,
                         args,
+                        dir,
                     };
                 }
-                Err(error) => last_error = error,
+                Err(error) => {
+                    let _ = std::fs::remove_dir_all(&dir);
+                    last_error = error;
+                }
             }
         }
         panic!("could not start redis-server: {last_error}");
@@ -149,7 +164,7 @@ impl RedisServer {
         self.kill();
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            match spawn(self.port, &self.args) {
+            match spawn(self.port, &self.dir, &self.args) {
                 Ok(child) => {
                     self.child = Some(child);
                     return;
@@ -193,7 +208,18 @@ impl Drop for RedisServer {
                 .status();
         }
         self.kill();
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// A directory of this server's own under the system's temporary directory.
+fn private_dir() -> PathBuf {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    std::env::temp_dir().join(format!(
+        "cache-tests-redis-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ))
 }
 
 fn path(path: &std::path::Path) -> String {
@@ -226,12 +252,16 @@ fn forget_pid(pid: u32) {
     }
 }
 
-fn spawn(port: u16, extra: &[String]) -> Result<Child, String> {
+fn spawn(port: u16, dir: &Path, extra: &[String]) -> Result<Child, String> {
+    // Empty: a server starts with no data, whatever an earlier one in this directory left.
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir)
+        .map_err(|error| format!("creating {}: {error}", dir.display()))?;
     let mut child = Command::new("redis-server")
         .args(["--port", &port.to_string()])
         .args(["--bind", "127.0.0.1"])
         .args(["--save", "", "--appendonly", "no"])
-        .args(["--dir", &std::env::temp_dir().to_string_lossy()])
+        .args(["--dir", &path(dir)])
         .args(extra)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
