@@ -255,8 +255,7 @@ fn forget_pid(pid: u32) {
 fn spawn(port: u16, dir: &Path, extra: &[String]) -> Result<Child, String> {
     // Empty: a server starts with no data, whatever an earlier one in this directory left.
     let _ = std::fs::remove_dir_all(dir);
-    std::fs::create_dir_all(dir)
-        .map_err(|error| format!("creating {}: {error}", dir.display()))?;
+    std::fs::create_dir_all(dir).map_err(|error| format!("creating {}: {error}", dir.display()))?;
     let mut child = Command::new("redis-server")
         .args(["--port", &port.to_string()])
         .args(["--bind", "127.0.0.1"])

@@ -1,8 +1,6 @@
 //! ACL users with partial permissions: a refused key does not stop the others, refusals are not
 //! retried, and a user who may not run scripts still gets caching (without leases).
 
-mod common;
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use cache::{Cache, Error};

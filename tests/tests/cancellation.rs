@@ -10,16 +10,12 @@
 //!
 //! Bounds on time are liveness bounds, far above what the behaviour needs.
 
-mod common;
-
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use cache::Cache;
-use cache_tests::{RedisServer, Rng, Truth, Versioned};
-
-use crate::common::LIVENESS;
+use cache_tests::{LIVENESS, RedisServer, Rng, Truth, Versioned};
 
 const KEYS: u32 = 8;
 const READERS: usize = 12;

@@ -7,14 +7,12 @@
 //! Garbage, truncated JSON and foreign markers can only be planted in Redis (in process, only
 //! the handle writes, and only JSON); wrong shapes are checked on both backends.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
 use cache::Cache;
 use serde::{Deserialize, Serialize};
 
-use crate::common::{Calls, Fixture, Kind, LIVENESS};
+use cache_tests::{Calls, Fixture, Kind, LIVENESS};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Organisation {

@@ -3,14 +3,11 @@
 //! The handle drops its connection on `READONLY` and connects again, so invalidations pending
 //! during the switch land on the new primary: no key is left stale.
 
-mod common;
-
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use cache::Cache;
-use cache_tests::{Forwarder, RedisServer, Truth, Versioned};
-use common::LIVENESS;
+use cache_tests::{Forwarder, LIVENESS, RedisServer, Truth, Versioned};
 
 const KEYS: u32 = 25;
 

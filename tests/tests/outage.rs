@@ -5,14 +5,10 @@
 //! Every call is bounded by [`LIVENESS`] (5 s) to turn a hang into a failure; that bound is a
 //! liveness check, not a speed assertion.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
 use cache::Cache;
-use cache_tests::RedisServer;
-
-use crate::common::{Calls, LIVENESS};
+use cache_tests::{Calls, LIVENESS, RedisServer};
 
 struct Client {
     cache: Cache,

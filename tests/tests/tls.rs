@@ -2,14 +2,11 @@
 //! from the environment, and a wrong CA reported as such. The read-through, invalidation and
 //! lease suites also run over TLS (`on_redis_tls::*` in the files that use `on_both_backends!`).
 
-mod common;
-
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use cache::{Cache, CacheBuilder, Error, RedisConfig};
-use cache_tests::{RedisServer, TestCerts};
-use common::LIVENESS;
+use cache_tests::{LIVENESS, RedisServer, TestCerts};
 
 struct Client {
     cache: Cache,
