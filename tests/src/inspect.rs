@@ -2,7 +2,7 @@
 //! commands the server has run, which clients it is holding back. Tests observe the mechanism
 //! here (a marker released, a script run, a call held by `CLIENT PAUSE`) instead of timing it.
 
-use crate::RedisServer;
+use crate::{RedisServer, eventually};
 
 impl RedisServer {
     /// What `key` holds, raw (`GET` on a fresh connection).
@@ -63,6 +63,17 @@ impl RedisServer {
             .find_map(|line| line.strip_prefix("blocked_clients:"))
             .and_then(|count| count.trim().parse().ok())
             .expect("INFO clients reports blocked_clients")
+    }
+
+    /// Waits until `key` no longer holds the lease marker a lookup left there: the lookup has
+    /// run (the server's script count has passed `scripts_before`, taken before it was sent)
+    /// and the key is empty again. With a lease TTL longer than the wait, that is a release,
+    /// not an expiry; a marker nobody releases fails the test.
+    pub async fn wait_until_released(&self, key: &str, scripts_before: u64) {
+        eventually("the release of the orphaned lease marker", async || {
+            self.script_calls() > scripts_before && self.raw_get(key).is_none()
+        })
+        .await;
     }
 
     /// Holds every write (scripts included) from now until [`resume_writes`](Self::resume_writes),

@@ -10,6 +10,7 @@
 //! while it runs, so that `scripts/test` can stop exactly the servers a crashed test left behind.
 
 mod backends;
+mod callers;
 mod calls;
 mod fixture;
 mod forwarder;
@@ -24,6 +25,7 @@ mod ttl;
 use std::net::TcpStream;
 use std::time::Duration;
 
+pub use callers::{settle, spawn_callers};
 pub use calls::Calls;
 pub use fixture::{Fixture, Kind};
 pub use forwarder::Forwarder;

@@ -9,7 +9,6 @@
 //! cool-down is its default of 2 s, so that a loaded machine cannot outlast it between two
 //! steps of a test.
 
-use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -17,6 +16,7 @@ use std::time::{Duration, Instant};
 use cache::{BreakerState, Cache, CacheBuilder};
 use cache_tests::{
     Fixture, Forwarder, Held, Kind, RedisServer, Truth, Versioned, eventually, live, live_within,
+    spawn_callers,
 };
 use tokio::sync::watch;
 
@@ -169,38 +169,6 @@ impl Client {
     }
 }
 
-/// Gives callers that have begun time to reach the point where they wait (joining a flight):
-/// one `GET` away, they get there in microseconds. Only for what nothing else shows: a lease
-/// wait is observed in the counters instead.
-async fn settle() {
-    tokio::time::sleep(Duration::from_millis(100)).await;
-}
-
-/// Spawns `count` concurrent calls made by `call` and returns once every one has begun (its
-/// task is running the call), plus [`settle`].
-async fn spawn_callers<T, F>(count: usize, call: impl Fn() -> F) -> Vec<tokio::task::JoinHandle<T>>
-where
-    T: Send + 'static,
-    F: Future<Output = T> + Send + 'static,
-{
-    let begun = Arc::new(AtomicUsize::new(0));
-    let tasks = (0..count)
-        .map(|_| {
-            let (begun, call) = (begun.clone(), call());
-            tokio::spawn(async move {
-                begun.fetch_add(1, Ordering::SeqCst);
-                call.await
-            })
-        })
-        .collect();
-    eventually("every caller beginning", async || {
-        begun.load(Ordering::SeqCst) == count
-    })
-    .await;
-    settle().await;
-    tasks
-}
-
 async fn join_all<T>(tasks: Vec<tokio::task::JoinHandle<T>>) -> Vec<T> {
     let mut results = Vec::new();
     for task in tasks {
@@ -216,16 +184,6 @@ fn redis_handle(
     configure(Cache::builder().redis(server.url()))
         .build()
         .expect("a valid configuration")
-}
-
-/// Waits until Redis holds a lease marker nobody will fill no longer: the lookup that left it
-/// has run (`scripts_before` is the server's script count before it was sent) and the key is
-/// empty again. A long lease TTL on the handle makes sure it was released, not expired.
-async fn wait_for_the_release(server: &RedisServer, key: &str, scripts_before: u64) {
-    eventually("the release of the orphaned lease marker", async || {
-        server.script_calls() > scripts_before && server.raw_get(key).is_none()
-    })
-    .await;
 }
 
 // 1. Single-flight.
@@ -453,12 +411,14 @@ async fn a_read_that_begins_after_a_write_gets_the_new_value(kind: Kind) {
     };
     client.gate.wait_for_entered(1).await;
     assert_eq!(live("the write", client.write(1)).await, 1);
-    // The write has returned (and invalidated): this read begins after it.
+    // The write has returned (and invalidated): this read begins after it, while the flight
+    // whose leader fetched the old value is still in its body.
     let after = {
         let client = client.clone();
         tokio::spawn(async move { client.read(1).await })
     };
-    settle().await;
+    // It does not join that flight: it fetches for itself, so its body reaches the gate too.
+    client.gate.wait_for_entered(2).await;
     client.gate.open();
     assert_eq!(
         live("the read before", before).await.unwrap(),
@@ -733,7 +693,7 @@ async fn a_lookup_answered_too_late_leaves_no_lease_behind() {
     );
     assert_eq!(server.script_calls(), scripts, "and has not run it yet");
     server.resume_writes();
-    wait_for_the_release(&server, "item-1", scripts).await;
+    server.wait_until_released("item-1", scripts).await;
 
     let other = Client::sharing(
         redis_handle(&server, |builder| {
