@@ -4,10 +4,12 @@
 //! during the switch land on the new primary: no key is left stale.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use cache::Cache;
-use cache_tests::{Forwarder, LIVENESS, RedisServer, Truth, Versioned};
+use cache_tests::{
+    Forwarder, LIVENESS, RedisServer, Truth, Versioned, eventually_within, live_within,
+};
 
 const KEYS: u32 = 25;
 
@@ -39,19 +41,12 @@ fn query<T: redis::FromRedisValue>(server: &RedisServer, args: &[&str]) -> T {
 }
 
 /// Waits until `replica` reports its link to the primary up.
-fn wait_until_synced(replica: &RedisServer) {
-    let deadline = Instant::now() + LIVENESS * 3;
-    loop {
+async fn wait_until_synced(replica: &RedisServer) {
+    eventually_within(LIVENESS * 3, "the replica's sync", async || {
         let info: String = query(replica, &["INFO", "replication"]);
-        if info.contains("master_link_status:up") {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the replica never synced:\n{info}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+        info.contains("master_link_status:up")
+    })
+    .await;
 }
 
 fn stored(server: &RedisServer, id: u32) -> Option<Versioned> {
@@ -70,7 +65,7 @@ async fn invalidations_during_a_failover_land_on_the_new_primary() {
         "127.0.0.1",
         &old.port().to_string(),
     ]);
-    wait_until_synced(&new);
+    wait_until_synced(&new).await;
     let name = Forwarder::start(old.port());
     let items = Items {
         cache: Cache::redis(&name.url()).unwrap(),
@@ -98,21 +93,22 @@ async fn invalidations_during_a_failover_land_on_the_new_primary() {
         let version = items.write(id).await;
         items.truth.completed(id, version);
     }
-    tokio::time::timeout(LIVENESS * 4, items.cache.flush_invalidations())
-        .await
-        .expect("the pending invalidations land once the handle reconnects");
+    live_within(
+        LIVENESS * 4,
+        "the pending invalidations landing once the handle reconnects",
+        items.cache.flush_invalidations(),
+    )
+    .await;
     let flushed = switched.elapsed();
 
     // The first hit served by the new primary.
-    let first_hit = loop {
+    eventually_within(LIVENESS * 4, "a hit after the switch", async || {
         let hits = items.cache.stats().hits;
         items.read(0).await;
-        if items.cache.stats().hits > hits {
-            break switched.elapsed();
-        }
-        assert!(switched.elapsed() < LIVENESS * 4, "no hit after the switch");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    };
+        items.cache.stats().hits > hits
+    })
+    .await;
+    let first_hit = switched.elapsed();
 
     let mut stale = Vec::new();
     for id in 0..KEYS {
