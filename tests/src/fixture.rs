@@ -21,6 +21,15 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// A short lower-case name, for messages and test data: `redis`, `redis-tls`, `in-memory`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Redis => "redis",
+            Kind::RedisTls => "redis-tls",
+            Kind::Memory => "in-memory",
+        }
+    }
+
     /// Whether the store is a Redis server (plain or TLS).
     pub fn is_redis(self) -> bool {
         matches!(self, Kind::Redis | Kind::RedisTls)
