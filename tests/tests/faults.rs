@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 use cache::{BreakerState, Cache};
 use cache_tests::{
     Checker, ClientFlood, LIVENESS, Quiescence, RedisServer, Rng, Store, TestCerts, Truth,
+    eventually_within,
 };
 
 const KEYS: u32 = 8;
@@ -193,20 +194,6 @@ fn handle(server: &RedisServer) -> Cache {
         .expect("a valid configuration")
 }
 
-/// Polls `condition` every 5 ms; how long it took to hold, or `None` after `within`.
-async fn time_until(within: Duration, mut condition: impl FnMut() -> bool) -> Option<Duration> {
-    let started = Instant::now();
-    loop {
-        if condition() {
-            return Some(started.elapsed());
-        }
-        if started.elapsed() > within {
-            return None;
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-}
-
 /// What one fault came to.
 #[derive(Debug)]
 struct Report {
@@ -316,17 +303,23 @@ async fn run_fault(
     tokio::task::block_in_place(|| recover(server, &mut load));
     load.enter(2);
     let recovered = Instant::now();
-    let first_hit = time_until(RECOVERY_LIVENESS, || load.hits(&watched) > hits)
-        .await
-        .unwrap_or_else(|| panic!("{fault}: no hit within {RECOVERY_LIVENESS:?} of recovery"));
-    let all_caches = load.caches.clone();
-    time_until(RECOVERY_LIVENESS, || {
-        all_caches
-            .iter()
-            .all(|cache| cache.breaker_state() == BreakerState::Closed)
-    })
-    .await
-    .unwrap_or_else(|| panic!("{fault}: a breaker stayed open after recovery"));
+    eventually_within(
+        RECOVERY_LIVENESS,
+        &format!("{fault}: a hit after recovery"),
+        async || load.hits(&watched) > hits,
+    )
+    .await;
+    let first_hit = recovered.elapsed();
+    eventually_within(
+        RECOVERY_LIVENESS,
+        &format!("{fault}: every breaker closing after recovery"),
+        async || {
+            load.caches
+                .iter()
+                .all(|cache| cache.breaker_state() == BreakerState::Closed)
+        },
+    )
+    .await;
     let breaker_closed = recovered.elapsed();
     tokio::time::sleep(AFTER).await;
     load.stop().await;

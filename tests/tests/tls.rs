@@ -34,17 +34,11 @@ impl Client {
     }
 }
 
-async fn raw_get(server: &RedisServer, key: &str) -> Option<String> {
-    let mut connection = server
-        .client()
-        .get_multiplexed_async_connection()
-        .await
-        .expect("plain inspection connection");
-    redis::cmd("GET")
-        .arg(key)
-        .query_async(&mut connection)
-        .await
-        .expect("raw GET")
+/// What `key` holds, as text, read on the server's plain port.
+fn raw_get(server: &RedisServer, key: &str) -> Option<String> {
+    server
+        .raw_get(key)
+        .map(|bytes| String::from_utf8(bytes).expect("a text value"))
 }
 
 /// Reads through, hits, and invalidates over TLS; the value is in the server.
@@ -64,11 +58,11 @@ async fn round_trip(cache: Cache, server: &RedisServer) {
         "the second call is a hit"
     );
     assert_eq!(
-        raw_get(server, "organisation-7-name").await.as_deref(),
+        raw_get(server, "organisation-7-name").as_deref(),
         Some("\"Organisation 7\"")
     );
     client.rename(7).await.unwrap();
-    assert_eq!(raw_get(server, "organisation-7-name").await, None);
+    assert_eq!(raw_get(server, "organisation-7-name"), None);
     let stats = client.cache.stats();
     assert_eq!(stats.errors, 0, "{stats:?}");
 }
