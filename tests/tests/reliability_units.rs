@@ -69,12 +69,7 @@ impl Gate {
 
     /// Waits until `count` bodies have reached the gate.
     async fn wait_for_entered(&self, count: usize) {
-        live("bodies reaching the gate", async {
-            while self.entered() < count {
-                tokio::time::sleep(Duration::from_millis(1)).await;
-            }
-        })
-        .await;
+        eventually("bodies reaching the gate", async || self.entered() >= count).await;
     }
 }
 
