@@ -2,7 +2,7 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::*;
 use notify_stub::{StubConfig, StubServer, seed_summary};
@@ -53,9 +53,13 @@ async fn method_not_allowed_is_answered_in_json() {
     assert_eq!(reply.body["result"], "error");
 }
 
-/// The configured latency is a floor under every answer. Only that lower bound is checked: a
-/// busy machine can make any request slower, never faster than the stub's sleep.
-#[tokio::test]
+/// The configured latency is applied to every request, whatever it is answered with.
+///
+/// On Tokio's paused test clock, time moves only when every task is waiting on a timer, and
+/// then straight to the next timer due. A request to the stub waits on one timer, the stub's
+/// sleep, so the clock moves by exactly the latency per request: the sleep is observed, not a
+/// wall-clock duration, and a busy machine changes nothing.
+#[tokio::test(start_paused = true)]
 async fn latency_is_added_to_each_request() {
     let latency = Duration::from_millis(150);
     let server = StubServer::start(StubConfig::new(SECRET).latency(latency))
@@ -67,13 +71,24 @@ async fn latency_is_added_to_each_request() {
         ("/organisations", 200),
         ("/no-such-thing", 404),
     ] {
-        let started = Instant::now();
+        let before = tokio::time::Instant::now();
         let reply = api.get(path).await;
-        let took = started.elapsed();
+        let slept = tokio::time::Instant::now() - before;
         assert_eq!(reply.status, status, "{path}");
-        assert!(took >= latency, "{path} answered after {took:?}");
+        assert_eq!(slept, latency, "{path}: the test clock moved by {slept:?}");
     }
     assert_eq!(server.requests(), 3);
+}
+
+/// Without latency, no timer stands between a request and its answer: the paused clock does
+/// not move (so the test above can tell the stub's sleep from anything else).
+#[tokio::test(start_paused = true)]
+async fn no_latency_means_no_sleep() {
+    let server = start().await;
+    let api = Api::new(&server);
+    let before = tokio::time::Instant::now();
+    assert_eq!(api.get("/_status").await.status, 200);
+    assert_eq!(tokio::time::Instant::now() - before, Duration::ZERO);
 }
 
 #[tokio::test]

@@ -5,8 +5,9 @@ mod common;
 use std::net::TcpListener;
 use std::time::Duration;
 
+use cache_tests::Kind;
 use common::raw_server::RawServer;
-use common::{ADMIN_SECRET, Backend, ROUTE_SECRET, World};
+use common::{ADMIN_SECRET, ROUTE_SECRET, World};
 use notify_stub::{StubConfig, StubServer};
 use orgs_client::{
     ApiClient, Error, NewOrganisation, OrganisationType, OrganisationUpdate, OrganisationsClient,
@@ -19,7 +20,7 @@ fn uncached(api: ApiClient) -> OrganisationsClient {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn api_errors_carry_status_and_message() {
-    let world = World::new(&Backend::InMemory).await;
+    let world = World::new(Kind::Memory).await;
     let e = world.stub.seed().examples.clone();
     let orgs = &world.orgs;
 

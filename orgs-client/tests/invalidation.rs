@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Backend, World, keys};
+use common::{BACKENDS, World, keys};
 use orgs_client::{NewOrganisation, OrganisationType, OrganisationUpdate};
 use uuid::Uuid;
 
@@ -30,10 +30,9 @@ macro_rules! assert_invalidates {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn writes_delete_exactly_the_admin_apps_keys() {
-    for backend in Backend::all() {
-        let backend = backend();
-        let name = backend.name();
-        let world = World::new(&backend).await;
+    for kind in BACKENDS {
+        let name = kind.name();
+        let world = World::new(kind).await;
         let e = world.stub.seed().examples.clone();
         let orgs = &world.orgs;
         let org = e.organisation_id;
@@ -183,10 +182,9 @@ async fn writes_delete_exactly_the_admin_apps_keys() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reads_after_a_write_reach_the_api_and_see_it() {
-    for backend in Backend::all() {
-        let backend = backend();
-        let name = backend.name();
-        let world = World::new(&backend).await;
+    for kind in BACKENDS {
+        let name = kind.name();
+        let world = World::new(kind).await;
         let e = world.stub.seed().examples.clone();
         let orgs = &world.orgs;
         let org = e.organisation_id;

@@ -2,13 +2,14 @@
 
 mod common;
 
-use common::{Backend, World};
+use cache_tests::Kind;
+use common::World;
 use orgs_client::InviteStatus;
 use uuid::Uuid;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn create_list_get_cancel_accept() {
-    let world = World::new(&Backend::InMemory).await;
+    let world = World::new(Kind::Memory).await;
     let e = world.stub.seed().examples.clone();
     let invites = &world.invites;
     let org = e.organisation_id;

@@ -2,14 +2,13 @@
 
 mod common;
 
-use cache_tests::RedisServer;
+use cache_tests::Kind;
 use common::World;
 use orgs_client::OrganisationUpdate;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn calls_fail_open_when_redis_is_killed() {
-    let mut backend = common::Backend::Redis(RedisServer::start());
-    let world = World::new(&backend).await;
+    let mut world = World::new(Kind::Redis).await;
     let e = world.stub.seed().examples.clone();
     let orgs = &world.orgs;
     let org = e.organisation_id;
@@ -21,10 +20,11 @@ async fn calls_fail_open_when_redis_is_killed() {
     assert_eq!(world.calls("GET", "/organisations"), 1);
     assert!(world.cache.stats().sets >= 3, "{:?}", world.cache.stats());
 
-    let common::Backend::Redis(server) = &mut backend else {
-        unreachable!()
-    };
-    server.kill();
+    world
+        .fixture
+        .server_mut()
+        .expect("a Redis world has a server")
+        .kill();
 
     // Reads: correct data from the API.
     assert_eq!(orgs.get_organisations().await.unwrap(), organisations);

@@ -3,14 +3,15 @@
 
 mod common;
 
-use common::{Backend, World};
+use cache_tests::Kind;
+use common::{BACKENDS, World};
 use orgs_client::OrganisationType;
 use serde_json::Value;
 use uuid::Uuid;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn uncached_reads_return_the_seeded_data() {
-    let world = World::new(&Backend::InMemory).await;
+    let world = World::new(Kind::Memory).await;
     let examples = world.stub.seed().examples.clone();
     let orgs = &world.orgs;
 
@@ -124,13 +125,12 @@ async fn uncached_reads_return_the_seeded_data() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cached_reads_reach_the_api_once_on_both_backends() {
-    for backend in Backend::all() {
-        let backend = backend();
-        let world = World::new(&backend).await;
+    for kind in BACKENDS {
+        let world = World::new(kind).await;
         let examples = world.stub.seed().examples.clone();
         let orgs = &world.orgs;
         let org = examples.organisation_id;
-        let name = backend.name();
+        let name = kind.name();
 
         let first = orgs.get_organisations().await.unwrap();
         let second = orgs.get_organisations().await.unwrap();
@@ -226,7 +226,7 @@ async fn cached_reads_reach_the_api_once_on_both_backends() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_value_cached_by_another_app_is_served() {
     // What Notify's admin app would have stored: the API's JSON, under its key.
-    let world = World::new(&Backend::InMemory).await;
+    let world = World::new(Kind::Memory).await;
     let org = Uuid::new_v4();
     world
         .cache

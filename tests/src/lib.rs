@@ -1,28 +1,46 @@
 //! Test support for the cache toolkit: real `redis-server` processes on free loopback ports,
 //! plain or TLS (certificates made at test time), a TCP forwarder whose target can move (a DNS
-//! name failing over), and checkers for load tests.
+//! name failing over), a fixture that runs one test body on every backend
+//! ([`on_both_backends!`]), liveness bounds ([`live`], [`eventually`]), direct inspection of a
+//! test server, and a versioned store with its checker for load tests.
 //!
 //! Each [`RedisServer`] is a fresh server that keeps nothing on disk and is killed when dropped,
 //! the way redis-rs's own test support does it. It never touches a server already running on
 //! port 6379. When `CACHE_TESTS_PID_DIR` names a directory, every server's pid is recorded there
 //! while it runs, so that `scripts/test` can stop exactly the servers a crashed test left behind.
 
+mod backends;
+mod callers;
+mod calls;
 mod cluster;
+mod fixture;
 mod forwarder;
+mod held;
+mod inspect;
+mod liveness;
 mod logs;
 mod sentinel;
 mod server;
+mod store;
 mod tls;
+mod ttl;
 
 use std::net::TcpStream;
 use std::time::Duration;
 
+pub use callers::{settle, spawn_callers};
+pub use calls::Calls;
 pub use cluster::{NodeInfo, RedisCluster};
+pub use fixture::{Fixture, Kind};
 pub use forwarder::Forwarder;
+pub use held::{Checker, Held, Quiescence};
+pub use liveness::{LIVENESS, eventually, eventually_within, live, live_within};
 pub use logs::{CapturedLogs, capture_logs};
 pub use sentinel::SentinelServer;
 pub use server::{INSTALL_HINT, RedisServer};
+pub use store::{Store, StoreError};
 pub use tls::TestCerts;
+pub use ttl::{assert_key_ttl_about, assert_ttl_about};
 
 /// Raw TCP connections holding a server's client slots, so that a new client is refused with
 /// "max number of clients reached" (start the server with a small `--maxclients`). Dropping it

@@ -2,8 +2,9 @@
 
 use std::io::{BufRead, BufReader};
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::TestCerts;
@@ -26,8 +27,9 @@ pub struct RedisServer {
     ca_cert: Option<PathBuf>,
     /// Everything after `--port N`, kept for [`restart`](Self::restart).
     args: Vec<String>,
-    /// The server's own working directory: a replica writes the data it receives there as
-    /// `dump.rdb`, which a server sharing the directory would load when it starts.
+    /// The server's own working directory, emptied before each start: a server loads any
+    /// `dump.rdb` it finds there (a replica writes one when it syncs), so a shared directory
+    /// would hand one test's keys to every server started after it.
     dir: PathBuf,
 }
 
@@ -48,30 +50,48 @@ impl RedisServer {
     /// Starts a server that also listens for TLS with `certs`' server certificate. With
     /// `client_certs`, TLS clients must present a certificate signed by the same CA.
     pub fn start_tls(certs: &TestCerts, client_certs: bool) -> RedisServer {
-        let tls_port = free_port();
-        let args = vec![
-            "--tls-port".into(),
-            tls_port.to_string(),
-            "--tls-cert-file".into(),
-            path(&certs.server_cert),
-            "--tls-key-file".into(),
-            path(&certs.server_key),
-            "--tls-ca-cert-file".into(),
-            path(&certs.ca_cert),
-            "--tls-auth-clients".into(),
-            if client_certs { "yes" } else { "no" }.into(),
-        ];
-        let mut server = RedisServer::start_args(args);
-        server.tls_port = Some(tls_port);
-        server.ca_cert = Some(certs.ca_cert.clone());
-        server
+        let mut last_error = String::new();
+        for _ in 0..10 {
+            let tls_port = free_port();
+            let args = vec![
+                "--tls-port".into(),
+                tls_port.to_string(),
+                "--tls-cert-file".into(),
+                path(&certs.server_cert),
+                "--tls-key-file".into(),
+                path(&certs.server_key),
+                "--tls-ca-cert-file".into(),
+                path(&certs.ca_cert),
+                "--tls-auth-clients".into(),
+                if client_certs { "yes" } else { "no" }.into(),
+            ];
+            let port = free_port();
+            let dir = private_dir();
+            match spawn(port, &dir, &args) {
+                Ok(child) => {
+                    return RedisServer {
+                        child: Some(child),
+                        port,
+                        tls_port: Some(tls_port),
+                        ca_cert: Some(certs.ca_cert.clone()),
+                        args,
+                        dir,
+                    };
+                }
+                Err(error) => {
+                    let _ = std::fs::remove_dir_all(&dir);
+                    last_error = error;
+                }
+            }
+        }
+        panic!("could not start a TLS redis-server: {last_error}");
     }
 
     fn start_args(args: Vec<String>) -> RedisServer {
         let mut last_error = String::new();
         for _ in 0..10 {
             let port = free_port();
-            let dir = own_dir();
+            let dir = private_dir();
             match spawn(port, &dir, &args) {
                 Ok(child) => {
                     return RedisServer {
@@ -83,7 +103,10 @@ impl RedisServer {
                         dir,
                     };
                 }
-                Err(error) => last_error = error,
+                Err(error) => {
+                    let _ = std::fs::remove_dir_all(&dir);
+                    last_error = error;
+                }
             }
         }
         panic!("could not start redis-server: {last_error}");
@@ -189,15 +212,14 @@ impl Drop for RedisServer {
     }
 }
 
-/// A fresh directory for one server.
-fn own_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
+/// A directory of this server's own under the system's temporary directory.
+fn private_dir() -> PathBuf {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    std::env::temp_dir().join(format!(
         "cache-tests-redis-{}-{}",
         std::process::id(),
-        crate::Rng::random_seed()
-    ));
-    std::fs::create_dir_all(&dir).expect("create a directory for a test redis-server");
-    dir
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ))
 }
 
 fn path(path: &std::path::Path) -> String {
@@ -230,18 +252,21 @@ pub(crate) fn forget_pid(pid: u32) {
     }
 }
 
-fn spawn(port: u16, dir: &std::path::Path, extra: &[String]) -> Result<Child, String> {
+fn spawn(port: u16, dir: &Path, extra: &[String]) -> Result<Child, String> {
+    // Empty: a server starts with no data, whatever an earlier one in this directory left.
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir).map_err(|error| format!("creating {}: {error}", dir.display()))?;
     let mut command = Command::new("redis-server");
     command
         .args(["--port", &port.to_string()])
         .args(["--bind", "127.0.0.1"])
         .args(["--save", "", "--appendonly", "no"])
-        .args(["--dir", &dir.to_string_lossy()])
+        .args(["--dir", &path(dir)])
         .args(extra);
     spawn_ready(command, port, "Ready to accept connections")
 }
 
-/// Starts `command` (a `redis-server` on `port`) and waits for the log line containing `ready`.
+/// Starts `command` (a `redis-server` on `port`) and waits for its log line containing `ready`.
 pub(crate) fn spawn_ready(mut command: Command, port: u16, ready: &str) -> Result<Child, String> {
     let ready = ready.to_owned();
     let mut child = command
@@ -260,7 +285,7 @@ pub(crate) fn spawn_ready(mut command: Command, port: u16, ready: &str) -> Resul
         forget_pid(child.id());
         Err(message)
     };
-    // Wait for "Ready to accept connections" (or an early exit, e.g. the port was taken meanwhile).
+    // Wait for the ready line (or an early exit, e.g. the port was taken meanwhile).
     let stdout = child.stdout.take().expect("stdout is piped");
     let (ready_tx, ready_rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {

@@ -1,8 +1,6 @@
 //! ACL users with partial permissions: a refused key does not stop the others, refusals are not
 //! retried, and a user who may not run scripts still gets caching (without leases).
 
-mod common;
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use cache::{Cache, Error};
@@ -52,21 +50,6 @@ fn acl_user(server: &RedisServer, user: &str, rules: &[&str]) -> String {
     format!("redis://{user}:pass-for-tests@127.0.0.1:{}", server.port())
 }
 
-fn raw_set(server: &RedisServer, key: &str, value: &str) {
-    let () = redis::cmd("SET")
-        .arg(key)
-        .arg(value)
-        .query(&mut server.connection())
-        .expect("raw SET");
-}
-
-fn raw_exists(server: &RedisServer, key: &str) -> bool {
-    redis::cmd("EXISTS")
-        .arg(key)
-        .query::<bool>(&mut server.connection())
-        .expect("raw EXISTS")
-}
-
 #[tokio::test]
 async fn a_refused_key_does_not_stop_the_others_and_is_not_retried() {
     let server = RedisServer::start();
@@ -75,18 +58,15 @@ async fn a_refused_key_does_not_stop_the_others_and_is_not_retried() {
         cache: patient(&url),
         calls: AtomicUsize::new(0),
     };
-    raw_set(&server, "organisation-1-name", "\"Old name\"");
-    raw_set(&server, "organisations", "[]");
+    server.raw_set("organisation-1-name", "\"Old name\"");
+    server.raw_set("organisations", "[]");
 
     client.rename(1).await.unwrap();
     assert!(
-        !raw_exists(&server, "organisation-1-name"),
+        !server.raw_exists("organisation-1-name"),
         "the permitted key is deleted although `organisations` is refused"
     );
-    assert!(
-        raw_exists(&server, "organisations"),
-        "the refused key stays"
-    );
+    assert!(server.raw_exists("organisations"), "the refused key stays");
     assert_eq!(
         client.cache.pending_invalidations(),
         0,
@@ -97,7 +77,7 @@ async fn a_refused_key_does_not_stop_the_others_and_is_not_retried() {
     assert_eq!(stats.invalidations_lost, 1, "{stats:?}");
 
     // The explicit API says which key was refused.
-    raw_set(&server, "organisation-2-name", "\"x\"");
+    server.raw_set("organisation-2-name", "\"x\"");
     let error = client
         .cache
         .delete(["organisation-2-name", "organisations"])
@@ -107,7 +87,7 @@ async fn a_refused_key_does_not_stop_the_others_and_is_not_retried() {
     assert!(error.is_permanent());
     assert!(error.to_string().contains("`organisations`"), "{error}");
     assert!(error.to_string().contains("NOPERM"), "{error}");
-    assert!(!raw_exists(&server, "organisation-2-name"));
+    assert!(!server.raw_exists("organisation-2-name"));
 }
 
 #[tokio::test]
@@ -126,9 +106,9 @@ async fn a_user_without_scripting_still_caches_without_leases() {
         1,
         "the first call stored the value: the others were hits"
     );
-    assert!(raw_exists(&server, "organisation-5-name"));
+    assert!(server.raw_exists("organisation-5-name"));
     client.rename(5).await.unwrap();
-    assert!(!raw_exists(&server, "organisation-5-name"));
+    assert!(!server.raw_exists("organisation-5-name"));
     let stats = client.cache.stats();
     assert_eq!(stats.hits, 2, "{stats:?}");
     // The refused script is the only error: after it, reads go without scripts.
@@ -173,7 +153,7 @@ async fn the_documented_acl_line_is_enough() {
     assert_eq!(client.name(1).await, Ok("Organisation 1".to_owned()));
     assert_eq!(client.calls.load(Ordering::SeqCst), 1);
     client.rename(1).await.unwrap();
-    assert!(!raw_exists(&server, "organisation-1-name"));
+    assert!(!server.raw_exists("organisation-1-name"));
     client.name(2).await.unwrap();
     assert!(matches!(
         client.cache.ttl("organisation-2-name").await.unwrap(),

@@ -8,18 +8,18 @@
 //! - A single-flight leader dropped mid-body hands over: its followers get the right value.
 //! - A reader dropped while holding a lease does not make later readers wait for it.
 //!
-//! Bounds on time are liveness bounds, far above what the behaviour needs.
-
-mod common;
+//! Bounds on time are liveness bounds, far above what the behaviour needs: the tests check
+//! counters, how often a body ran and what the store holds, never how long a call took.
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use cache::Cache;
-use cache_tests::{RedisCluster, RedisServer, Rng, Truth, Versioned};
-
-use crate::common::LIVENESS;
+use cache_tests::{
+    Checker, Held, Quiescence, RedisCluster, RedisServer, Rng, Truth, Versioned, eventually, live,
+    spawn_callers,
+};
 
 const KEYS: u32 = 8;
 const READERS: usize = 12;
@@ -102,12 +102,8 @@ impl Store {
     }
 }
 
-/// Awaits `future`, failing the test if it takes longer than [`LIVENESS`].
-async fn live<T>(what: &str, future: impl std::future::Future<Output = T>) -> T {
-    tokio::time::timeout(LIVENESS, future)
-        .await
-        .unwrap_or_else(|_| panic!("{what} hung for more than {LIVENESS:?}"))
-}
+/// A lease that outlives every wait of a test: if it is gone, it was released, not expired.
+const LONG_LEASE: Duration = Duration::from_secs(60);
 
 #[derive(Debug, Default)]
 struct Outcome {
@@ -117,60 +113,15 @@ struct Outcome {
     reads_dropped: u64,
     /// Writes dropped after their body bumped the version (the ones that must still invalidate).
     dropped_after_the_write: u64,
-    stale_keys: Vec<String>,
-    markers_left: usize,
+    /// The keys at quiescence, once the dropped readers' leases have been given back.
+    quiescence: Quiescence,
     invalidations_retried: u64,
     invalidations_lost: u64,
 }
 
-/// Where the check at quiescence reads what is cached.
-#[derive(Clone, Copy)]
-enum Raw<'a> {
-    Server(&'a RedisServer),
-    Cluster(&'a RedisCluster),
-    /// Through the in-process handle.
-    Memory,
-}
-
-/// What the cache holds for `item-{id}`: raw bytes from Redis, or through the in-process handle.
-async fn held(raw: Raw<'_>, cache: &Cache, id: u32) -> Option<Vec<u8>> {
-    let key = format!("item-{id}");
-    match raw {
-        Raw::Cluster(cluster) => {
-            let mut connection = redis::cluster::ClusterClient::new(cluster.seed_urls())
-                .expect("seeds parse")
-                .get_async_connection()
-                .await
-                .expect("connect to the test cluster");
-            redis::cmd("GET")
-                .arg(&key)
-                .query_async(&mut connection)
-                .await
-                .expect("raw GET")
-        }
-        Raw::Server(server) => {
-            let mut connection = server
-                .client()
-                .get_multiplexed_async_connection()
-                .await
-                .expect("connect to the test redis-server");
-            redis::cmd("GET")
-                .arg(&key)
-                .query_async(&mut connection)
-                .await
-                .expect("raw GET")
-        }
-        Raw::Memory => match cache.get::<Versioned>(&key).await {
-            Ok(value) => value.map(|value| serde_json::to_vec(&value).unwrap()),
-            // The explicit API does not decode a lease marker.
-            Err(_) => Some(b"!cache-lease:".to_vec()),
-        },
-    }
-}
-
 /// Readers and writers, calls dropped at random points (`timeout` with 0–4 ms for writes, 0–10 ms for reads), then the
 /// check at quiescence. `by_hand` uses the control write instead of `#[cache::delete]`.
-async fn drop_at_random(server: Raw<'_>, cache: Cache, by_hand: bool, seed: u64) -> Outcome {
+async fn drop_at_random(checker: Checker, cache: Cache, by_hand: bool, seed: u64) -> Outcome {
     let truth = Arc::new(Truth::default());
     let store = Store::new(cache.clone(), truth.clone(), seed);
     let [writes, writes_dropped, reads, reads_dropped] =
@@ -218,15 +169,18 @@ async fn drop_at_random(server: Raw<'_>, cache: Cache, by_hand: bool, seed: u64)
         cache.flush_invalidations().await;
     })
     .await;
-    // Released leases go in the background too: give them a moment.
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    // Dropped readers give their leases back in the background.
+    eventually("the dropped readers' leases given back", async || {
+        checker.check(&truth, KEYS).await.markers_left.is_empty()
+    })
+    .await;
 
     let writes = writes.load(Ordering::Relaxed);
     let writes_dropped = writes_dropped.load(Ordering::Relaxed);
     let bumped = store.bumped.load(Ordering::Relaxed);
     let writes_completed = writes - writes_dropped;
     let stats = cache.stats();
-    let mut outcome = Outcome {
+    Outcome {
         writes,
         writes_dropped,
         reads: reads.load(Ordering::Relaxed),
@@ -234,26 +188,8 @@ async fn drop_at_random(server: Raw<'_>, cache: Cache, by_hand: bool, seed: u64)
         dropped_after_the_write: bumped - writes_completed,
         invalidations_retried: stats.invalidations_retried,
         invalidations_lost: stats.invalidations_lost,
-        ..Outcome::default()
-    };
-    for id in 0..KEYS {
-        let Some(bytes) = held(server, &cache, id).await else {
-            continue;
-        };
-        if bytes.starts_with(b"!cache-lease:") {
-            outcome.markers_left += 1;
-            continue;
-        }
-        let value: Versioned = serde_json::from_slice(&bytes).expect("a cached value");
-        if value != truth.read(id) {
-            outcome.stale_keys.push(format!(
-                "item-{id}: version {} (source: {})",
-                value.version,
-                truth.read(id).version
-            ));
-        }
+        quiescence: checker.check(&truth, KEYS).await,
     }
-    outcome
 }
 
 fn redis_handle(server: &RedisServer) -> Cache {
@@ -270,7 +206,13 @@ async fn redis_dropped_writes_still_invalidate() {
     let seed = Rng::random_seed();
     println!("cancellation: seed {seed}");
     let server = RedisServer::start();
-    let outcome = drop_at_random(Raw::Server(&server), redis_handle(&server), false, seed).await;
+    let outcome = drop_at_random(
+        Checker::Redis(Box::new(server.client())),
+        redis_handle(&server),
+        false,
+        seed,
+    )
+    .await;
     println!("cancellation: redis, #[cache::delete]: {outcome:?}");
     assert!(
         outcome.dropped_after_the_write > 0,
@@ -281,7 +223,11 @@ async fn redis_dropped_writes_still_invalidate() {
         "{outcome:?}"
     );
     assert_eq!(outcome.invalidations_lost, 0, "{outcome:?}");
-    assert!(outcome.stale_keys.is_empty(), "stale keys: {outcome:?}");
+    assert!(
+        outcome.quiescence.stale_keys.is_empty(),
+        "stale keys: {outcome:?}"
+    );
+    assert!(outcome.quiescence.garbage.is_empty(), "{outcome:?}");
 
     // The control: without the runtime's guard, the same drops leave stale keys.
     let mut control = Vec::new();
@@ -290,19 +236,22 @@ async fn redis_dropped_writes_still_invalidate() {
             .query(&mut server.connection())
             .unwrap();
         let outcome = drop_at_random(
-            Raw::Server(&server),
+            Checker::Redis(Box::new(server.client())),
             redis_handle(&server),
             true,
             seed.wrapping_add(round + 1),
         )
         .await;
-        let found = !outcome.stale_keys.is_empty();
+        let found = !outcome.quiescence.stale_keys.is_empty();
         control.push(outcome);
         if found {
             break;
         }
     }
-    let stale: usize = control.iter().map(|outcome| outcome.stale_keys.len()).sum();
+    let stale: usize = control
+        .iter()
+        .map(|outcome| outcome.quiescence.stale_keys.len())
+        .sum();
     println!(
         "cancellation: redis: {} writes, {} dropped ({} after the body wrote), {} reads ({} dropped): {} stale keys; \
          control (delete by hand): {} round(s), {stale} stale keys",
@@ -311,7 +260,7 @@ async fn redis_dropped_writes_still_invalidate() {
         outcome.dropped_after_the_write,
         outcome.reads,
         outcome.reads_dropped,
-        outcome.stale_keys.len(),
+        outcome.quiescence.stale_keys.len(),
         control.len(),
     );
     assert!(
@@ -331,21 +280,17 @@ async fn cluster_dropped_writes_still_invalidate() {
         .timeout(Duration::from_secs(1))
         .build()
         .expect("a valid configuration");
-    let outcome = drop_at_random(Raw::Cluster(&cluster), cache, false, seed).await;
-    println!(
-        "cancellation: redis cluster: {} writes, {} dropped ({} after the body wrote), {} reads \
-         ({} dropped): {} stale keys, {} markers left",
-        outcome.writes,
-        outcome.writes_dropped,
-        outcome.dropped_after_the_write,
-        outcome.reads,
-        outcome.reads_dropped,
-        outcome.stale_keys.len(),
-        outcome.markers_left,
-    );
+    let checker = Checker::Cluster(Box::new(
+        redis::cluster::ClusterClient::new(cluster.seed_urls()).expect("seeds parse"),
+    ));
+    let outcome = drop_at_random(checker, cache, false, seed).await;
+    println!("cancellation: redis cluster, #[cache::delete]: {outcome:?}");
     assert!(outcome.dropped_after_the_write > 0, "{outcome:?}");
     assert_eq!(outcome.invalidations_lost, 0, "{outcome:?}");
-    assert!(outcome.stale_keys.is_empty(), "stale keys: {outcome:?}");
+    assert!(
+        outcome.quiescence.stale_keys.is_empty(),
+        "stale keys: {outcome:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -353,32 +298,41 @@ async fn in_process_dropped_writes_still_invalidate() {
     let seed = Rng::random_seed();
     println!("cancellation: seed {seed}");
     let cache = Cache::in_memory();
-    let outcome = drop_at_random(Raw::Memory, cache, false, seed).await;
+    let outcome = drop_at_random(Checker::Memory(cache.clone()), cache, false, seed).await;
     println!("cancellation: in process, #[cache::delete]: {outcome:?}");
     assert!(outcome.dropped_after_the_write > 0, "{outcome:?}");
     assert!(
         outcome.invalidations_retried >= outcome.dropped_after_the_write,
         "{outcome:?}"
     );
-    assert!(outcome.stale_keys.is_empty(), "stale keys: {outcome:?}");
-    assert_eq!(outcome.markers_left, 0, "{outcome:?}");
+    assert!(
+        outcome.quiescence.stale_keys.is_empty(),
+        "stale keys: {outcome:?}"
+    );
+    assert!(outcome.quiescence.garbage.is_empty(), "{outcome:?}");
 
     let mut control = Vec::new();
     for round in 0..10u64 {
-        let outcome = drop_at_random(
-            Raw::Memory,
-            Cache::in_memory(),
-            true,
-            seed.wrapping_add(round + 1),
-        )
+        let outcome = {
+            let cache = Cache::in_memory();
+            drop_at_random(
+                Checker::Memory(cache.clone()),
+                cache,
+                true,
+                seed.wrapping_add(round + 1),
+            )
+        }
         .await;
-        let found = !outcome.stale_keys.is_empty();
+        let found = !outcome.quiescence.stale_keys.is_empty();
         control.push(outcome);
         if found {
             break;
         }
     }
-    let stale: usize = control.iter().map(|outcome| outcome.stale_keys.len()).sum();
+    let stale: usize = control
+        .iter()
+        .map(|outcome| outcome.quiescence.stale_keys.len())
+        .sum();
     println!(
         "cancellation: in process: {} writes, {} dropped ({} after the body wrote), {} reads ({} dropped): {} stale keys; \
          control (delete by hand): {} round(s), {stale} stale keys",
@@ -387,14 +341,15 @@ async fn in_process_dropped_writes_still_invalidate() {
         outcome.dropped_after_the_write,
         outcome.reads,
         outcome.reads_dropped,
-        outcome.stale_keys.len(),
+        outcome.quiescence.stale_keys.len(),
         control.len(),
     );
     assert!(stale > 0, "the control never left a stale key: {control:?}");
 }
 
 /// A single-flight leader dropped mid-body: one follower takes over, and every follower gets
-/// the right value.
+/// the right value. The new leader finds the dropped leader's lease until its release lands;
+/// `lease_wait` is long enough that it fills under its own lease once it has.
 async fn dropped_leader_hands_over(cache: Cache) {
     let truth = Arc::new(Truth::default());
     let store = Store::blocking_first(cache.clone(), truth, 1);
@@ -402,19 +357,12 @@ async fn dropped_leader_hands_over(cache: Cache) {
         let store = store.clone();
         tokio::spawn(async move { store.read(1).await })
     };
-    live("the leader's body", async {
-        while store.bodies() < 1 {
-            tokio::time::sleep(Duration::from_millis(1)).await;
-        }
+    eventually("the leader's body", async || store.bodies() == 1).await;
+    let followers = spawn_callers(8, || {
+        let store = store.clone();
+        async move { store.read(1).await }
     })
     .await;
-    let followers: Vec<_> = (0..8)
-        .map(|_| {
-            let store = store.clone();
-            tokio::spawn(async move { store.read(1).await })
-        })
-        .collect();
-    tokio::time::sleep(Duration::from_millis(100)).await;
     assert_eq!(store.bodies(), 1, "the followers wait for the leader");
     leader.abort();
     let started = Instant::now();
@@ -438,17 +386,29 @@ async fn dropped_leader_hands_over(cache: Cache) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_dropped_single_flight_leader_hands_over() {
     let server = RedisServer::start();
-    dropped_leader_hands_over(redis_handle(&server)).await;
+    let cache = Cache::builder()
+        .redis(server.url())
+        .timeout(Duration::from_secs(1))
+        .lease_wait(Duration::from_secs(3))
+        .build()
+        .unwrap();
+    dropped_leader_hands_over(cache).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn in_process_dropped_single_flight_leader_hands_over() {
-    dropped_leader_hands_over(Cache::in_memory()).await;
+    let cache = Cache::builder()
+        .in_memory()
+        .lease_wait(Duration::from_secs(3))
+        .build()
+        .unwrap();
+    dropped_leader_hands_over(cache).await;
 }
 
-/// A reader dropped while it holds a lease (its body running) gives the lease back: a later
-/// reader does not wait `lease_wait` (3 s here) for a fill that will never come, and fills.
-async fn dropped_lease_holder_does_not_block(first: Cache, second: Cache) {
+/// A reader dropped while it holds a lease (its body running) gives the lease back: the key is
+/// emptied (the lease lasts 60 s, so not by expiry), and a later reader takes its own lease
+/// and fills, without waiting (`lease_wait` 3 s) for a fill that will never come.
+async fn dropped_lease_holder_does_not_block(first: Cache, second: Cache, checker: Checker) {
     let truth = Arc::new(Truth::default());
     let holder = Store::blocking_first(first, truth.clone(), 1);
     let reader = Store::new(second.clone(), truth, 1);
@@ -456,28 +416,26 @@ async fn dropped_lease_holder_does_not_block(first: Cache, second: Cache) {
         let holder = holder.clone();
         tokio::spawn(async move { holder.read(1).await })
     };
-    live("the holder's body", async {
-        while holder.bodies() < 1 {
-            tokio::time::sleep(Duration::from_millis(1)).await;
-        }
-    })
-    .await;
+    eventually("the holder's body", async || holder.bodies() == 1).await;
+    assert!(
+        matches!(checker.held("item-1").await, Held::Marker(_)),
+        "the holder's lease is on the key"
+    );
     task.abort();
     let _ = task.await;
-    let started = Instant::now();
+    eventually("the dropped holder's lease given back", async || {
+        checker.held("item-1").await == Held::Absent
+    })
+    .await;
     let value = live("a later read", reader.read(1)).await;
-    let elapsed = started.elapsed();
-    println!(
-        "cancellation: {:?}: read after a dropped lease holder took {elapsed:.2?} (lease_wait 3 s)",
-        second.backend_kind()
-    );
     assert_eq!(value, Versioned { id: 1, version: 0 });
-    assert!(
-        elapsed < Duration::from_secs(1),
-        "the later read waited {elapsed:?} for a dropped reader's lease"
-    );
     assert_eq!(reader.bodies(), 1);
-    assert_eq!(second.stats().sets, 1, "the later read filled the key");
+    let stats = second.stats();
+    assert_eq!(
+        (stats.lease_waits, stats.sets),
+        (0, 1),
+        "the later read waited for nobody and filled the key: {stats:?}"
+    );
     let cached = live("a cached read", reader.read(1)).await;
     assert_eq!(cached, value);
     assert_eq!(reader.bodies(), 1, "and it is a hit now");
@@ -486,74 +444,88 @@ async fn dropped_lease_holder_does_not_block(first: Cache, second: Cache) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_dropped_lease_holder_does_not_block_other_readers() {
     let server = RedisServer::start();
+    let first = Cache::builder()
+        .redis(server.url())
+        .timeout(Duration::from_secs(1))
+        .lease_ttl(LONG_LEASE)
+        .build()
+        .unwrap();
     let second = Cache::builder()
         .redis(server.url())
         .lease_wait(Duration::from_secs(3))
         .build()
         .unwrap();
-    dropped_lease_holder_does_not_block(redis_handle(&server), second).await;
+    let checker = Checker::Redis(Box::new(server.client()));
+    dropped_lease_holder_does_not_block(first, second, checker).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn in_process_dropped_lease_holder_does_not_block_other_readers() {
     let cache = Cache::builder()
         .in_memory()
+        .lease_ttl(LONG_LEASE)
         .lease_wait(Duration::from_secs(3))
         .build()
         .unwrap();
-    dropped_lease_holder_does_not_block(cache.clone(), cache).await;
+    let checker = Checker::Memory(cache.clone());
+    dropped_lease_holder_does_not_block(cache.clone(), cache, checker).await;
 }
 
-/// A reader dropped while its lookup is on the wire (here: Redis is hung, so the lookup is
-/// sent but not answered) leaves no lease behind once Redis runs the lookup: the next reader
-/// does not wait `lease_wait` for a fill that will never come, and fills the key itself.
+/// A reader dropped while its lookup is on the wire leaves no lease behind once Redis runs the
+/// lookup: the next reader does not wait `lease_wait` for a fill that will never come, and
+/// fills the key itself.
 ///
-/// `read::find` arms a `LeaseHold` before it sends the lookup, so dropping the call releases
-/// the marker in the background, retrying (outside the breaker's accounting) until `lease_ttl`
-/// would have expired.
+/// Redis holds writes (`CLIENT PAUSE ... WRITE`, scripts included) but answers `GET`, so the
+/// read gets past its `GET` and sends its lookup, which Redis holds; the test sees it held,
+/// drops the read, then lets Redis run what it holds: the lookup (which leaves a marker), then
+/// the release. `read::find` arms a `LeaseHold` before it sends the lookup, so dropping the
+/// call releases the marker in the background, retrying (outside the breaker's accounting)
+/// until `lease_ttl` would have expired. The lease lasts 60 s: without that release the marker
+/// stays, and the wait for it to go fails.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_read_dropped_during_its_lookup_leaves_no_lease() {
     let server = RedisServer::start();
-    let first = redis_handle(&server);
+    let first = Cache::builder()
+        .redis(server.url())
+        // Only the drop ends the read: its lookup never times out first.
+        .timeout(Duration::from_secs(30))
+        .lease_ttl(LONG_LEASE)
+        .build()
+        .unwrap();
     let truth = Arc::new(Truth::default());
     let store = Store::new(first.clone(), truth.clone(), 1);
     // Connected, and the lookup script loaded.
     live("a warm-up read", store.read(99)).await;
-    server.pause();
-    let dropped = tokio::time::timeout(Duration::from_millis(20), store.read(1)).await;
-    assert!(dropped.is_err(), "the read was dropped mid-lookup");
-    server.resume();
-    tokio::time::sleep(Duration::from_millis(300)).await;
-
-    let mut connection = server.connection();
-    let held: Option<String> = redis::cmd("GET")
-        .arg("item-1")
-        .query(&mut connection)
-        .unwrap();
-    let ttl: i64 = redis::cmd("PTTL")
-        .arg("item-1")
-        .query(&mut connection)
-        .unwrap();
-    println!(
-        "cancellation: after a read dropped mid-lookup, item-1 holds {held:?} (PTTL {ttl} ms)"
+    let scripts = server.script_calls();
+    server.hold_writes();
+    let read = {
+        let store = store.clone();
+        tokio::spawn(async move { store.read(1).await })
+    };
+    eventually("the read's lookup reaching Redis", async || {
+        server.held_clients() == 1
+    })
+    .await;
+    read.abort();
+    assert!(
+        read.await.is_err_and(|error| error.is_cancelled()),
+        "the read was dropped mid-lookup"
     );
+    assert_eq!(server.script_calls(), scripts, "the lookup has not run yet");
+    server.resume_writes();
+    server.wait_until_released("item-1", scripts).await;
+
     let second = Cache::builder()
         .redis(server.url())
         .lease_wait(Duration::from_secs(2))
         .build()
         .unwrap();
     let reader = Store::new(second.clone(), truth, 2);
-    let started = Instant::now();
     live("a later read", reader.read(1)).await;
-    let elapsed = started.elapsed();
-    println!("cancellation: the next reader of item-1 took {elapsed:.2?} (lease_wait 2 s)");
-    assert!(
-        !held
-            .as_deref()
-            .unwrap_or_default()
-            .starts_with("!cache-lease:"),
-        "a lease marker nobody owns holds item-1 for {ttl} ms"
+    let stats = second.stats();
+    assert_eq!(
+        (stats.lease_waits, stats.sets),
+        (0, 1),
+        "the later read waited for nobody and filled the key: {stats:?}"
     );
-    assert!(elapsed < Duration::from_secs(1), "{elapsed:?}");
-    assert_eq!(second.stats().sets, 1, "the later read filled the key");
 }

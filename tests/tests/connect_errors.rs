@@ -3,8 +3,6 @@
 //! API's error and in one log line per cause; absurd settings are refused naming the setting;
 //! warnings that would repeat on every call are rate-limited.
 
-mod common;
-
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;

@@ -9,12 +9,13 @@
 //! leases the checker must find no stale key; with `.leases(false)` it must find some, which
 //! shows the checker can fail. Run with `--nocapture` to see the figures.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use cache::{Cache, RedisConfig};
-use cache_tests::{RedisCluster, RedisServer, Rng, Truth, Versioned};
+use cache::Cache;
+use cache::RedisConfig;
+use cache_tests::{Checker, RedisCluster, RedisServer, Rng, Store, Truth, Versioned};
 
 /// Key space: few keys, so readers and writers collide constantly.
 const KEYS: u32 = 8;
@@ -34,102 +35,6 @@ const ROUND_LIVENESS: Duration = Duration::from_secs(30);
 const LEASE_ROUNDS: u64 = 3;
 /// Bound on rounds without leases until one leaves a stale key (about 4 rounds in 5 do).
 const NO_LEASE_ROUNDS: u64 = 10;
-
-struct Store {
-    cache: Cache,
-    truth: Arc<Truth>,
-    rng: Mutex<Rng>,
-}
-
-impl Store {
-    fn pause(&self) -> Duration {
-        self.rng
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .duration_up_to(FILL_WINDOW)
-    }
-
-    #[cache::set("item-{id}", ttl = "1h", cache = self.cache)]
-    async fn read(&self, id: u32) -> Versioned {
-        let value = self.truth.read(id);
-        // The test hook: widen the window between fetching a value and storing it.
-        tokio::time::sleep(self.pause()).await;
-        value
-    }
-
-    #[cache::delete("item-{id}", cache = self.cache)]
-    async fn write(&self, id: u32) -> u64 {
-        self.truth.bump(id)
-    }
-}
-
-/// What a key holds at quiescence.
-#[derive(Debug, PartialEq, Eq)]
-enum Held {
-    Absent,
-    Value(Versioned),
-    Marker(String),
-    Garbage(String),
-}
-
-fn classify(bytes: Option<Vec<u8>>) -> Held {
-    match bytes {
-        None => Held::Absent,
-        Some(bytes) if bytes.starts_with(b"!cache-lease:") => {
-            Held::Marker(String::from_utf8_lossy(&bytes).into_owned())
-        }
-        Some(bytes) => serde_json::from_slice(&bytes)
-            .map(Held::Value)
-            .unwrap_or_else(|_| Held::Garbage(String::from_utf8_lossy(&bytes).into_owned())),
-    }
-}
-
-/// Where the checker reads what is cached.
-enum Checker {
-    /// Raw `GET`s on the server, bypassing the handles.
-    Redis(Box<redis::Client>),
-    /// Raw `GET`s on a cluster (routed to each key's primary), bypassing the handles.
-    Cluster(Box<redis::cluster::ClusterClient>),
-    /// The in-process store, through its handle.
-    Memory(Cache),
-}
-
-impl Checker {
-    async fn held(&self, key: &str) -> Held {
-        match self {
-            Checker::Redis(client) => {
-                let mut connection = client
-                    .get_multiplexed_async_connection()
-                    .await
-                    .expect("connect to the test redis-server");
-                let bytes: Option<Vec<u8>> = redis::cmd("GET")
-                    .arg(key)
-                    .query_async(&mut connection)
-                    .await
-                    .expect("raw GET");
-                classify(bytes)
-            }
-            Checker::Cluster(client) => {
-                let mut connection = client
-                    .get_async_connection()
-                    .await
-                    .expect("connect to the test cluster");
-                let bytes: Option<Vec<u8>> = redis::cmd("GET")
-                    .arg(key)
-                    .query_async(&mut connection)
-                    .await
-                    .expect("raw GET");
-                classify(bytes)
-            }
-            Checker::Memory(cache) => match cache.get::<Versioned>(key).await {
-                Ok(Some(value)) => Held::Value(value),
-                Ok(None) => Held::Absent,
-                // The explicit API refuses what does not decode: a marker, or garbage.
-                Err(error) => Held::Garbage(error.to_string()),
-            },
-        }
-    }
-}
 
 #[derive(Debug, Default)]
 struct Round {
@@ -165,11 +70,12 @@ async fn round(caches: &[Cache], checker: &Checker, seed: u64) -> Round {
         .iter()
         .enumerate()
         .map(|(index, cache)| {
-            Arc::new(Store {
-                cache: cache.clone(),
-                truth: truth.clone(),
-                rng: Mutex::new(Rng::new(seed ^ ((index as u64 + 1) * 0x5851_f42d))),
-            })
+            Arc::new(Store::new(
+                cache.clone(),
+                truth.clone(),
+                seed ^ ((index as u64 + 1) * 0x5851_f42d),
+                FILL_WINDOW,
+            ))
         })
         .collect();
     let stale_reads = Arc::new(AtomicU64::new(0));
@@ -235,16 +141,10 @@ async fn round(caches: &[Cache], checker: &Checker, seed: u64) -> Round {
         result.misses += stats.misses;
         result.errors += stats.errors;
     }
-    for id in 0..KEYS {
-        let current = truth.read(id).version;
-        match checker.held(&format!("item-{id}")).await {
-            Held::Absent => {}
-            Held::Value(value) if value == truth.read(id) => {}
-            Held::Value(value) => result.stale_keys.push((id, value, current)),
-            Held::Marker(marker) => result.markers_left.push(marker),
-            Held::Garbage(text) => result.garbage.push(text),
-        }
-    }
+    let found = checker.check(&truth, KEYS).await;
+    result.stale_keys = found.stale_keys;
+    result.markers_left = found.markers_left;
+    result.garbage = found.garbage;
     result
 }
 
@@ -294,7 +194,7 @@ impl Target {
         }
     }
 
-    /// Empties the private test server or cluster between rounds.
+    /// Empties the private test server, or every primary of the cluster, between rounds.
     fn flush(&self) {
         match self {
             Target::Server(server) => flush(server),

@@ -7,14 +7,11 @@
 //! Garbage, truncated JSON and foreign markers can only be planted in Redis (in process, only
 //! the handle writes, and only JSON); wrong shapes are checked on both backends.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
 use cache::Cache;
+use cache_tests::{Calls, Fixture, Kind, eventually, live};
 use serde::{Deserialize, Serialize};
-
-use crate::common::{Calls, Fixture, Kind, LIVENESS};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Organisation {
@@ -62,26 +59,9 @@ fn expected(id: u32) -> Organisation {
     }
 }
 
-/// Awaits `future`, failing the test if it takes longer than [`LIVENESS`].
-async fn live<T>(what: &str, future: impl std::future::Future<Output = T>) -> T {
-    tokio::time::timeout(LIVENESS, future)
-        .await
-        .unwrap_or_else(|_| panic!("{what} hung for more than {LIVENESS:?}"))
-}
-
 /// The raw bytes under `key` on the fixture's Redis.
-async fn raw(fx: &Fixture, key: &str) -> Option<Vec<u8>> {
-    let server = fx.server().expect("raw access needs Redis");
-    let mut connection = server
-        .client()
-        .get_multiplexed_async_connection()
-        .await
-        .expect("connect to the test redis-server");
-    redis::cmd("GET")
-        .arg(key)
-        .query_async(&mut connection)
-        .await
-        .expect("raw GET")
+fn raw(fx: &Fixture, key: &str) -> Option<Vec<u8>> {
+    fx.server().expect("raw access needs Redis").raw_get(key)
 }
 
 /// Sets `key` to `bytes` on the fixture's Redis, expiring after `px` ms (never when `None`).
@@ -180,13 +160,17 @@ async fn redis_garbage_and_truncated_json_are_recovered() {
 
 /// Another client's live lease (it expires): the call waits `lease_wait` for that fill, then
 /// returns the body's value without storing; once the marker has expired, the next read fills.
+///
+/// The marker lives far longer than the wait, so the wait can only end by giving up (a lease
+/// wait counted, nothing stored, the marker untouched); its expiry is then brought forward
+/// (`PEXPIRE`) rather than slept for.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_a_foreign_live_lease_is_waited_for_then_filled_after_it_expires() {
     let lease_wait = Duration::from_millis(100);
     let fx = Fixture::with(Kind::Redis, |builder| builder.lease_wait(lease_wait));
     let client = Client::new(fx.cache.clone());
     let marker = b"!cache-lease:deadbeefdeadbeefdeadbeefdeadbeef";
-    plant(&fx, "organisation-1", marker, Some(800)).await;
+    plant(&fx, "organisation-1", marker, Some(60_000)).await;
 
     let started = Instant::now();
     assert_eq!(live("a read", client.organisation(1)).await, expected(1));
@@ -194,21 +178,30 @@ async fn redis_a_foreign_live_lease_is_waited_for_then_filled_after_it_expires()
     println!(
         "corruption: a read behind a foreign live lease took {waited:.2?} (lease_wait {lease_wait:?})"
     );
-    assert!(
-        waited >= lease_wait,
-        "it waited for the other fill: {waited:?}"
-    );
     assert_eq!(client.calls.get(), 1);
     let stats = fx.cache.stats();
-    assert_eq!((stats.lease_waits, stats.sets), (1, 0), "{stats:?}");
     assert_eq!(
-        raw(&fx, "organisation-1").await.as_deref(),
+        (stats.lease_waits, stats.sets, stats.errors),
+        (1, 0, 0),
+        "it waited for the other fill, then gave up without storing: {stats:?}"
+    );
+    assert_eq!(
+        raw(&fx, "organisation-1").as_deref(),
         Some(&marker[..]),
         "the other client's lease is left alone"
     );
 
     // The marker expires (its owner never filled): the next read takes its own lease and fills.
-    tokio::time::sleep(Duration::from_millis(900)).await;
+    let server = fx.server().unwrap();
+    let _: bool = redis::cmd("PEXPIRE")
+        .arg("organisation-1")
+        .arg(1)
+        .query(&mut server.connection())
+        .expect("PEXPIRE");
+    eventually("the foreign lease expiring", async || {
+        !server.raw_exists("organisation-1")
+    })
+    .await;
     assert_recovered(&fx, &client, 1, "after the foreign lease expired").await;
 }
 
@@ -230,7 +223,6 @@ async fn redis_a_persistent_foreign_lease_is_taken_over() {
         0,
         "no waiting on a marker that never expires"
     );
-    assert!(elapsed < Duration::from_secs(1), "{elapsed:?}");
     assert_ttl_about_an_hour(&fx, "organisation-1").await;
 }
 
@@ -271,7 +263,7 @@ async fn redis_a_marker_is_never_returned_as_a_value() {
     );
     assert_eq!(without.calls.get(), 1);
     assert_eq!(
-        raw(&fx, "anything-3").await.as_deref(),
+        raw(&fx, "anything-3").as_deref(),
         Some(&br#"{"id":3}"#[..]),
         "without leases the value replaces the marker"
     );
@@ -297,8 +289,8 @@ async fn explicit_get_treats_a_lease_marker_as_absent(kind: Kind) {
             #[cache::set("slow", cache = self.cache)]
             async fn slow(&self, started: tokio::sync::oneshot::Sender<()>) -> u32 {
                 let _ = started.send(());
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                7
+                // Never returns: the test aborts it once it has looked.
+                std::future::pending::<u32>().await
             }
         }
         Slow { cache }.slow(started_tx).await
@@ -353,23 +345,13 @@ async fn redis_a_key_of_another_type_fails_open() {
     assert!(fx.cache.stats().errors >= 2);
 
     // An error reply means the lookup script stopped before leaving a marker: nothing is
-    // retried in the background (each call sent one lookup, plus a first `SCRIPT LOAD`).
+    // retried in the background (each call sent one lookup, plus a first `SCRIPT LOAD`). A
+    // release would follow at once; half a second lets one show, a busy machine can only hide
+    // it (never fail this check wrongly).
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    let stats: String = redis::cmd("INFO")
-        .arg("commandstats")
-        .query(&mut connection)
-        .unwrap();
-    let calls = |command: &str| -> u64 {
-        stats
-            .lines()
-            .find_map(|line| line.strip_prefix(&format!("cmdstat_{command}:calls=")))
-            .and_then(|rest| rest.split(',').next())
-            .and_then(|calls| calls.parse().ok())
-            .unwrap_or(0)
-    };
-    let scripts = calls("evalsha") + calls("eval");
+    let scripts = fx.server().unwrap().script_calls();
     assert!(
         scripts <= 4,
-        "{scripts} script calls for 2 reads: an error reply must not start a background release\n{stats}"
+        "{scripts} script calls for 2 reads: an error reply must not start a background release"
     );
 }

@@ -2,13 +2,11 @@
 //! after an `Err`, several keys, stacked attributes, keys built from `self` and argument fields,
 //! and the handle's key prefix.
 
-mod common;
-
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use cache::Cache;
 
-use crate::common::{Calls, Fixture, Kind};
+use cache_tests::{Calls, Fixture, Kind};
 
 #[derive(Debug, PartialEq)]
 struct ApiError;
@@ -313,7 +311,7 @@ async fn key_prefix_with_glob_characters(kind: Kind) {
     assert_eq!(keys.len(), expected.len() - 1);
 }
 
-on_both_backends!(
+cache_tests::on_both_backends!(
     delete_after_err_still_invalidates,
     several_keys_in_one_attribute,
     stacked_attributes_all_invalidate,

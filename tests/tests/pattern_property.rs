@@ -5,17 +5,13 @@
 //! Each case seeds keys under its own handle with a key prefix that is itself random (so the
 //! prefix's escaping is exercised too), calls the method, then checks every key.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::time::Duration;
 
 use cache::Cache;
-use cache_tests::{RedisCluster, RedisServer};
+use cache_tests::{Calls, RedisCluster, RedisServer};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
-
-use crate::common::Calls;
 
 const ALPHABET: &[char] = &[
     '*', '?', '[', ']', '^', '-', '\\', 'a', 'b', 'c', 'z', '0', 'é', ':', ' ',

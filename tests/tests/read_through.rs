@@ -2,15 +2,13 @@
 //! cached for `Result` and `Option` returns, falsy values, undecodable values; and the disabled
 //! backend.
 
-mod common;
-
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use cache::{Cache, KeyTtl};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::common::{Calls, Fixture, Kind, assert_key_ttl_about, assert_ttl_about};
+use cache_tests::{Calls, Fixture, Kind, assert_key_ttl_about, assert_ttl_about};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Organisation {
@@ -542,7 +540,7 @@ async fn redis_garbage_and_truncated_json_are_misses_and_overwritten() {
     assert_eq!(fx.cache.stats().errors, 5);
 }
 
-on_both_backends!(
+cache_tests::on_both_backends!(
     miss_runs_the_body_then_hit_does_not,
     stored_value_is_plain_json,
     json_written_by_another_app_is_a_hit,

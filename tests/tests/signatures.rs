@@ -3,8 +3,6 @@
 //! generated code might have used, free functions with a handle in a `static LazyLock`; and many
 //! concurrent calls on a multi-thread runtime.
 
-mod common;
-
 use std::fmt::Display;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock, OnceLock};
@@ -13,7 +11,7 @@ use cache::Cache;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::common::{Calls, Fixture, Kind, LIVENESS};
+use cache_tests::{Calls, Fixture, Kind, LIVENESS};
 
 #[derive(Clone)]
 struct Service {
@@ -150,7 +148,7 @@ async fn trait_impl_methods(kind: Kind) {
     let (first, second) = lookup_twice(&service, 3).await;
     assert_eq!((first.as_str(), second.as_str()), ("entry 3", "entry 3"));
     assert_eq!(service.calls(), 1);
-    common::assert_ttl_about(fx.ttl_seconds("directory-3").await, 3600);
+    cache_tests::assert_ttl_about(fx.ttl_seconds("directory-3").await, 3600);
     service.remove(3).await.unwrap();
     assert!(!fx.exists("directory-3").await);
     lookup_twice(&service, 3).await;
@@ -201,7 +199,7 @@ async fn arguments_named_like_generated_code(kind: Kind) {
     assert!(fx.exists("argument-handle-1").await);
 }
 
-on_both_backends!(
+cache_tests::on_both_backends!(
     generic_methods,
     trait_impl_methods,
     moved_arguments_and_self,
@@ -242,7 +240,7 @@ macro_rules! free_functions {
                 assert_eq!(CALLS.load(Ordering::SeqCst), 1);
                 assert_eq!(HANDLE.stats().hits, 1);
                 assert_eq!(fx.stored("free-21").await, Some(serde_json::json!(42)));
-                super::common::assert_ttl_about(fx.ttl_seconds("free-21").await, 600);
+                cache_tests::assert_ttl_about(fx.ttl_seconds("free-21").await, 600);
                 fx.store_json("free-21-extra", "1", Some(60)).await;
                 forget(21).await;
                 assert!(!fx.exists("free-21").await);

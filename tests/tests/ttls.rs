@@ -1,13 +1,11 @@
 //! `Cache::ttls`: many keys' time to live in one call, over Redis (one pipeline of `PTTL`) and in
 //! process, agreeing with `Cache::ttl` key by key, in the order asked, under the key prefix.
 
-mod common;
-
 use std::time::Duration;
 
 use cache::KeyTtl;
 
-use crate::common::{Fixture, Kind};
+use cache_tests::{Fixture, Kind};
 
 const HOUR: Duration = Duration::from_secs(3600);
 const WEEK: Duration = Duration::from_secs(7 * 24 * 3600);

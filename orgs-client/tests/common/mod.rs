@@ -1,4 +1,5 @@
-//! Shared set-up for the end-to-end tests: a stand-in API, caches on both backends, clients.
+//! Shared set-up for the end-to-end tests: a stand-in API, a cache on either backend (the
+//! `cache-tests` fixture), clients.
 #![allow(dead_code)]
 
 pub mod capture;
@@ -7,7 +8,7 @@ pub mod raw_server;
 use std::time::Duration;
 
 use cache::Cache;
-use cache_tests::RedisServer;
+use cache_tests::{Fixture, Kind};
 use notify_stub::{StubConfig, StubServer};
 use orgs_client::{ApiClient, InvitesClient, OrganisationsClient};
 use serde_json::Value;
@@ -34,55 +35,30 @@ pub fn api(stub: &StubServer) -> ApiClient {
         .expect("a valid configuration")
 }
 
-/// Which store a cached test runs on; every cached test runs on both.
-pub enum Backend {
-    InMemory,
-    Redis(RedisServer),
-}
+/// The backends every cached test runs on.
+pub const BACKENDS: [Kind; 2] = [Kind::Memory, Kind::Redis];
 
-impl Backend {
-    pub fn all() -> [fn() -> Backend; 2] {
-        [
-            || Backend::InMemory,
-            || Backend::Redis(RedisServer::start()),
-        ]
-    }
-
-    pub fn name(&self) -> &'static str {
-        match self {
-            Backend::InMemory => "in-memory",
-            Backend::Redis(_) => "redis",
-        }
-    }
-
-    pub fn cache(&self) -> Cache {
-        match self {
-            Backend::InMemory => Cache::in_memory(),
-            Backend::Redis(server) => Cache::builder()
-                .redis(server.url())
-                .timeout(CACHE_TIMEOUT)
-                .build()
-                .expect("a valid Redis URL"),
-        }
-    }
-}
-
-/// A stub, a cache on `backend`, and the clients over them.
+/// A stub, a cache on a backend, and the clients over them.
 pub struct World {
     pub stub: StubServer,
+    /// The store behind the cache (its Redis server, to kill).
+    pub fixture: Fixture,
     pub cache: Cache,
     pub orgs: OrganisationsClient,
     pub invites: InvitesClient,
 }
 
 impl World {
-    pub async fn new(backend: &Backend) -> World {
+    /// A world whose cache is on `kind` (its operations bounded by [`CACHE_TIMEOUT`]).
+    pub async fn new(kind: Kind) -> World {
         let stub = stub().await;
-        let cache = backend.cache();
+        let fixture = Fixture::with(kind, |builder| builder.timeout(CACHE_TIMEOUT));
+        let cache = fixture.cache.clone();
         let api = api(&stub);
         World {
             orgs: OrganisationsClient::new(api.clone(), cache.clone()),
             invites: InvitesClient::new(api),
+            fixture,
             cache,
             stub,
         }

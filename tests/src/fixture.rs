@@ -1,30 +1,36 @@
-//! Shared by the integration tests: a fixture that runs one test body over a real Redis server
-//! (a private `redis-server` on a free port, never the one on 6379) and over the in-process
+//! A fixture that runs one test body over a real Redis server (a private `redis-server` on a
+//! free port, never the one on 6379), over the same reached with TLS, or over the in-process
 //! backend, with raw access to what is stored.
-//!
-//! Not every test file uses every helper.
-#![allow(dead_code)]
 
 use std::collections::BTreeSet;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use cache::{Cache, CacheBuilder, KeyTtl, RedisConfig};
-use cache_tests::{RedisServer, TestCerts};
 
-/// Bound on any single call in a test: a liveness check (a hang fails the test), not a speed one.
-pub const LIVENESS: Duration = Duration::from_secs(5);
+use crate::{RedisServer, TestCerts};
 
 /// Which store a test body runs over.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
+    /// A private `redis-server`, reached over plain TCP.
     Redis,
     /// Redis over TLS (`rediss://`, a CA made for the test).
     RedisTls,
+    /// The in-process backend.
     Memory,
 }
 
 impl Kind {
+    /// A short lower-case name, for messages and test data: `redis`, `redis-tls`, `in-memory`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Redis => "redis",
+            Kind::RedisTls => "redis-tls",
+            Kind::Memory => "in-memory",
+        }
+    }
+
+    /// Whether the store is a Redis server (plain or TLS).
     pub fn is_redis(self) -> bool {
         matches!(self, Kind::Redis | Kind::RedisTls)
     }
@@ -33,6 +39,7 @@ impl Kind {
 /// A handle plus the store behind it, with raw access to the store that bypasses the handle's
 /// decoding (and, on Redis, its key prefix).
 pub struct Fixture {
+    /// The handle under test.
     pub cache: Cache,
     server: Option<RedisServer>,
     kind: Kind,
@@ -103,12 +110,19 @@ impl Fixture {
         }
     }
 
+    /// Which store the fixture runs over.
     pub fn kind(&self) -> Kind {
         self.kind
     }
 
+    /// The Redis server behind the handle (`None` in process).
     pub fn server(&self) -> Option<&RedisServer> {
         self.server.as_ref()
+    }
+
+    /// The Redis server behind the handle, to kill, pause or restart it (`None` in process).
+    pub fn server_mut(&mut self) -> Option<&mut RedisServer> {
+        self.server.as_mut()
     }
 
     async fn raw(&self) -> Option<redis::aio::MultiplexedConnection> {
@@ -202,6 +216,7 @@ impl Fixture {
             .expect("raw SET");
     }
 
+    /// Whether `full_key` (prefix included) is in the store.
     pub async fn exists(&self, full_key: &str) -> bool {
         self.ttl_seconds(full_key).await != -2
     }
@@ -246,76 +261,4 @@ impl Fixture {
                 .collect(),
         }
     }
-}
-
-/// Asserts that `ttl` (seconds) is `expected` give or take the few seconds a test may take.
-#[track_caller]
-pub fn assert_ttl_about(ttl: i64, expected: u64) {
-    let expected = i64::try_from(expected).unwrap();
-    assert!(
-        (expected - 5..=expected).contains(&ttl),
-        "TTL {ttl}s, expected about {expected}s"
-    );
-}
-
-/// Asserts that a [`KeyTtl`] is an expiry of about `expected` seconds.
-#[track_caller]
-pub fn assert_key_ttl_about(ttl: KeyTtl, expected: u64) {
-    match ttl {
-        KeyTtl::Expires(left) => {
-            assert!(
-                left <= Duration::from_secs(expected)
-                    && left > Duration::from_secs(expected.saturating_sub(5)),
-                "TTL {left:?}, expected about {expected}s"
-            );
-        }
-        other => panic!("expected an expiry of about {expected}s, got {other:?}"),
-    }
-}
-
-/// Counts how often a body ran.
-#[derive(Debug, Default)]
-pub struct Calls(AtomicUsize);
-
-impl Calls {
-    pub fn record(&self) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-
-    pub fn get(&self) -> usize {
-        self.0.load(Ordering::SeqCst)
-    }
-}
-
-/// Generates, for each `async fn name(kind: Kind)` listed, a test `on_redis::name` over a private
-/// Redis server, `on_redis_tls::name` over a private Redis server reached with TLS, and
-/// `in_memory::name` over the in-process backend.
-#[macro_export]
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod on_redis {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::$name($crate::common::Kind::Redis).await
-                }
-            )*
-        }
-        mod on_redis_tls {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::$name($crate::common::Kind::RedisTls).await
-                }
-            )*
-        }
-        mod in_memory {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::$name($crate::common::Kind::Memory).await
-                }
-            )*
-        }
-    };
 }
