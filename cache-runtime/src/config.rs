@@ -233,12 +233,20 @@ impl CacheBuilder {
     }
 }
 
-/// `REDIS_URL` with the `REDIS_TLS_*` variables.
+/// `REDIS_URL` with the `REDIS_TLS_*`, `REDIS_CLUSTER` and `REDIS_SENTINELS` variables.
 fn redis_from_vars(
     url: String,
     var: &impl Fn(&str) -> Option<String>,
 ) -> Result<RedisConfig, Error> {
-    let mut config = RedisConfig::new(url);
+    let cluster = var("REDIS_CLUSTER")
+        .map(|value| parse_switch("REDIS_CLUSTER", &value))
+        .transpose()?
+        .unwrap_or(false);
+    let mut config = if cluster {
+        RedisConfig::cluster(url.split(',').map(str::trim).filter(|seed| !seed.is_empty()))
+    } else {
+        RedisConfig::new(url)
+    };
     if let Some(ca) = var("REDIS_TLS_CA_FILE") {
         config = config.tls_ca_file(ca);
     }
@@ -349,6 +357,21 @@ mod tests {
         assert!(from(&[("CACHE_DEFAULT_TTL", "24 hourz")]).is_err());
         assert!(from(&[("CACHE_DEFAULT_TTL", "1500ms")]).is_err());
         assert!(from(&[("CACHE_TIMEOUT", "0s")]).is_err());
+    }
+
+    #[test]
+    fn a_cluster_is_one_switch_over_the_seed_urls() {
+        let cache = from(&[
+            ("REDIS_CLUSTER", "1"),
+            ("REDIS_URL", "redis://10.0.0.1:7000, redis://10.0.0.2:7001"),
+        ])
+        .unwrap();
+        assert_eq!(
+            cache.backend_description(),
+            "Redis Cluster from redis://10.0.0.1:7000/0, redis://10.0.0.2:7001/0"
+        );
+        let error = from(&[("REDIS_CLUSTER", "maybe"), ("REDIS_URL", "redis://h")]).unwrap_err();
+        assert!(error.to_string().contains("REDIS_CLUSTER"), "{error}");
     }
 
     #[test]
