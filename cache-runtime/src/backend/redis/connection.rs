@@ -102,6 +102,32 @@ impl AnyConnection {
         Ok((primaries, map))
     }
 
+    /// One command per key (`name key`), each with its own reply, in one round trip: a
+    /// pipeline on a single server; on a cluster, where a pipeline must stay within one slot,
+    /// the commands go concurrently, each to its key's primary.
+    pub(crate) async fn per_key<T: redis::FromRedisValue>(
+        &mut self,
+        name: &str,
+        keys: &[String],
+    ) -> RedisResult<Vec<RedisResult<T>>> {
+        match self {
+            AnyConnection::Single(connection) => {
+                let mut pipeline = redis::pipe();
+                for key in keys {
+                    pipeline.cmd(name).arg(key);
+                }
+                pipeline.ignore_errors().query_async(connection).await
+            }
+            AnyConnection::Cluster(connection) => {
+                let calls = keys.iter().map(|key| {
+                    let mut connection = connection.clone();
+                    async move { redis::cmd(name).arg(key).query_async(&mut connection).await }
+                });
+                Ok(futures_util::future::join_all(calls).await)
+            }
+        }
+    }
+
     /// Sends `cmd` to `node`.
     pub(crate) async fn query_on<T: redis::FromRedisValue>(
         &mut self,

@@ -284,13 +284,7 @@ impl RedisBackend {
     /// One `UNLINK` per key in one pipeline, so that a refused key does not stop the others.
     async fn delete_each(&self, keys: &[String]) -> Result<u64, Error> {
         let replies: Vec<redis::RedisResult<u64>> = self
-            .query(|mut connection| async move {
-                let mut pipeline = redis::pipe();
-                for key in keys {
-                    pipeline.cmd("UNLINK").arg(key);
-                }
-                pipeline.ignore_errors().query_async(&mut connection).await
-            })
+            .query(|mut connection| async move { connection.per_key("UNLINK", keys).await })
             .await?;
         let mut deleted = 0;
         let mut refusal = None;
@@ -425,13 +419,7 @@ impl RedisBackend {
             return Ok(Vec::new());
         }
         let replies: Vec<redis::RedisResult<i64>> = self
-            .query(|mut connection| async move {
-                let mut pipeline = redis::pipe();
-                for key in keys {
-                    pipeline.cmd("PTTL").arg(key);
-                }
-                pipeline.ignore_errors().query_async(&mut connection).await
-            })
+            .query(|mut connection| async move { connection.per_key("PTTL", keys).await })
             .await?;
         keys.iter()
             .zip(replies)
