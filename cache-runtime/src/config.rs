@@ -243,7 +243,11 @@ fn redis_from_vars(
         .transpose()?
         .unwrap_or(false);
     let mut config = if cluster {
-        RedisConfig::cluster(url.split(',').map(str::trim).filter(|seed| !seed.is_empty()))
+        RedisConfig::cluster(
+            url.split(',')
+                .map(str::trim)
+                .filter(|seed| !seed.is_empty()),
+        )
     } else {
         RedisConfig::new(url)
     };
