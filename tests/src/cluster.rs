@@ -85,6 +85,7 @@ impl RedisCluster {
         );
         let cluster = RedisCluster { nodes, dir };
         cluster.wait_until_ok();
+        cluster.wait_for_roles();
         cluster
     }
 
@@ -169,16 +170,24 @@ impl RedisCluster {
 
     /// A replica of the primary on `primary_port`.
     pub fn replica_of(&self, primary_port: u16) -> u16 {
-        let topology = self.topology();
-        let primary = topology
-            .iter()
-            .find(|node| node.port == primary_port)
-            .expect("the primary is known");
-        topology
-            .iter()
-            .find(|node| node.primary_id.as_deref() == Some(&primary.id) && !node.failed)
-            .map(|node| node.port)
-            .expect("the primary has a live replica")
+        // Just after the cluster forms, a node may not have heard of every replica yet.
+        let deadline = Instant::now() + SETTLE;
+        loop {
+            let topology = self.topology();
+            let replica = topology
+                .iter()
+                .find(|node| node.port == primary_port)
+                .and_then(|primary| {
+                    topology.iter().find(|node| {
+                        node.primary_id.as_deref() == Some(&primary.id) && !node.failed
+                    })
+                });
+            if let Some(replica) = replica {
+                return replica.port;
+            }
+            assert!(Instant::now() < deadline, "the primary has no live replica");
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     /// `CLUSTER FAILOVER` on the replica at `replica_port`: it becomes the primary, its old
@@ -243,6 +252,30 @@ impl RedisCluster {
             String::from_utf8_lossy(&output.stdout),
             String::from_utf8_lossy(&output.stderr)
         );
+    }
+
+    /// Waits until the cluster's view has 3 primaries serving slots and 3 replicas.
+    fn wait_for_roles(&self) {
+        let deadline = Instant::now() + SETTLE;
+        loop {
+            let topology = self.topology();
+            let primaries = topology
+                .iter()
+                .filter(|node| node.primary && node.serves_slots)
+                .count();
+            let replicas = topology
+                .iter()
+                .filter(|node| node.primary_id.is_some())
+                .count();
+            if primaries == 3 && replicas == 3 {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the cluster never settled into 3 primaries and 3 replicas: {topology:?}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     /// Waits until every live node reports `cluster_state:ok` and agrees on the primaries.

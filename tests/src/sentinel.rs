@@ -100,12 +100,23 @@ impl SentinelServer {
     /// Forces a failover of `master_name` and waits until the sentinel names `new_port` as
     /// its primary.
     pub fn fail_over(&self, master_name: &str, new_port: u16) {
-        let () = redis::cmd("SENTINEL")
-            .arg("FAILOVER")
-            .arg(master_name)
-            .query(&mut self.connection())
-            .expect("SENTINEL FAILOVER");
         let deadline = Instant::now() + Duration::from_secs(30);
+        // A replica the sentinel has just found is not yet one it will promote (`NOGOODSLAVE`
+        // until it has heard from it recently enough): ask again until it is.
+        loop {
+            match redis::cmd("SENTINEL")
+                .arg("FAILOVER")
+                .arg(master_name)
+                .query::<()>(&mut self.connection())
+            {
+                Ok(()) => break,
+                Err(error) if error.to_string().contains("NOGOODSLAVE") => {
+                    assert!(Instant::now() < deadline, "SENTINEL FAILOVER: {error}");
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+                Err(error) => panic!("SENTINEL FAILOVER: {error}"),
+            }
+        }
         loop {
             let (_, port): (String, String) = redis::cmd("SENTINEL")
                 .arg("GET-MASTER-ADDR-BY-NAME")
