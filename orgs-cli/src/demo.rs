@@ -2,14 +2,13 @@
 
 use std::time::{Duration, Instant};
 
-use cache::{BackendKind, Cache};
 use notify_stub::{StubConfig, StubServer};
-use orgs_client::models::{Organisation, OrganisationService, User};
-use orgs_client::{ApiClient, Error, OrganisationsClient};
+use orgs_client::{ApiClient, OrganisationsClient};
 use serde::Serialize;
 use uuid::Uuid;
 
 use crate::Failure;
+use crate::page::{self, Page};
 use crate::progress::Progress;
 
 /// Prefix of every key the demo writes, so that it never touches anyone else's.
@@ -27,54 +26,6 @@ pub(crate) struct DemoArgs {
     /// Print the results as JSON on standard output instead of a table.
     #[arg(long)]
     json: bool,
-}
-
-/// The page: three sequential API calls, each of which may go through the cache.
-struct Page {
-    client: OrganisationsClient,
-    cache: Cache,
-}
-
-impl Page {
-    #[cache::set("organisation-{org_id}", cache = self.cache)]
-    async fn organisation(&self, org_id: Uuid) -> Result<Organisation, Error> {
-        self.client.get_organisation(org_id).await
-    }
-
-    #[cache::set("organisation-{org_id}-services", cache = self.cache)]
-    async fn services(&self, org_id: Uuid) -> Result<Vec<OrganisationService>, Error> {
-        self.client.get_organisation_services(org_id).await
-    }
-
-    #[cache::set("organisation-{org_id}-users", cache = self.cache)]
-    async fn users(&self, org_id: Uuid) -> Result<Vec<User>, Error> {
-        self.client.get_organisation_users(org_id).await
-    }
-
-    /// Renders the page, caching the first `cached` of its three calls; returns its size.
-    async fn render(&self, org_id: Uuid, cached: usize) -> Result<usize, Error> {
-        let organisation = if cached >= 1 {
-            self.organisation(org_id).await?
-        } else {
-            self.client.get_organisation(org_id).await?
-        };
-        let services = if cached >= 2 {
-            self.services(org_id).await?
-        } else {
-            self.client.get_organisation_services(org_id).await?
-        };
-        let users = if cached >= 3 {
-            self.users(org_id).await?
-        } else {
-            self.client.get_organisation_users(org_id).await?
-        };
-        let mut html = format!("<h1>{}</h1><ul>", organisation.name);
-        for service in &services {
-            html.push_str(&format!("<li>{}</li>", service.name));
-        }
-        html.push_str(&format!("</ul><p>{} team members</p>", users.len()));
-        Ok(html.len())
-    }
 }
 
 /// One column of the table.
@@ -106,8 +57,8 @@ pub(crate) async fn run(args: DemoArgs) -> Result<(), Failure> {
         StubServer::start(StubConfig::new(secret).latency(Duration::from_millis(args.api_latency)))
             .await?;
     let api = ApiClient::builder(stub.url()).secret(secret).build()?;
-    let cache = demo_cache()?;
-    let described = describe(&cache);
+    let cache = page::cache(KEY_PREFIX)?;
+    let described = page::describe(&cache);
     if !args.json {
         eprintln!(
             "orgs demo: stand-in API at {} ({} organisations); cache: {described}",
@@ -166,37 +117,6 @@ pub(crate) async fn run(args: DemoArgs) -> Result<(), Failure> {
         print_table(&report);
     }
     Ok(())
-}
-
-/// Redis when REDIS_URL is set (and not switched off), the in-process cache otherwise.
-fn demo_cache() -> Result<Cache, Failure> {
-    if redis_url_set() {
-        let cache = cache::CacheBuilder::from_env()?
-            .key_prefix(KEY_PREFIX)
-            .build()?;
-        if cache.backend_kind() == BackendKind::Redis {
-            return Ok(cache);
-        }
-    }
-    Ok(Cache::builder()
-        .in_memory()
-        .key_prefix(KEY_PREFIX)
-        .build()?)
-}
-
-/// Whether REDIS_URL is set (and not blank).
-fn redis_url_set() -> bool {
-    std::env::var("REDIS_URL").is_ok_and(|url| !url.trim().is_empty())
-}
-
-fn describe(cache: &Cache) -> String {
-    match cache.backend_kind() {
-        BackendKind::InMemory if redis_url_set() => {
-            "in-process (REDIS_ENABLED is off, so REDIS_URL is not used)".to_owned()
-        }
-        BackendKind::InMemory => "in-process (set REDIS_URL to use Redis)".to_owned(),
-        _ => cache.backend_description().to_owned(),
-    }
 }
 
 fn median(times: &mut [Duration]) -> Duration {
