@@ -1,6 +1,6 @@
 //! The `metrics` feature over a real Redis: calls counted and timed per function and outcome
-//! while Redis is up, down (errors) and skipped by the open circuit breaker; invalidations
-//! counted by outcome. Coalesced calls are checked in process by cache-runtime's own tests, where
+//! while Redis is up, hung (timeouts are errors) and skipped by the circuit breaker those
+//! timeouts opened; invalidations counted by outcome. Coalesced calls are checked in process by cache-runtime's own tests, where
 //! the order of concurrent calls is deterministic.
 //!
 //! Each test records into a recorder of its own (`metrics::with_local_recorder` around a
@@ -42,13 +42,11 @@ impl Client {
     }
 }
 
-/// A handle patient enough for a busy machine (a slow reply is not an error here), whose
-/// breaker opens after 2 failures and stays open for the rest of the test.
-fn handle(server: &RedisServer) -> Cache {
+/// A handle patient enough for a busy machine (a slow reply is not an error here).
+fn patient(server: &RedisServer) -> Cache {
     Cache::builder()
         .redis(server.url())
         .timeout(Duration::from_secs(2))
-        .circuit_breaker(2, Duration::from_secs(600))
         .build()
         .expect("a loopback URL is valid")
 }
@@ -100,13 +98,13 @@ fn durations(snapshot: &[Entry], function: &str, outcome: &str) -> usize {
 }
 
 #[test]
-fn outcomes_while_redis_is_up_down_and_skipped() {
-    const DOWN_CALLS: u64 = 6;
+fn outcomes_while_redis_is_up_hung_and_skipped() {
+    const HUNG_CALLS: u64 = 6;
     let recorder = DebuggingRecorder::new();
     let snapshotter = recorder.snapshotter();
-    let mut server = RedisServer::start();
+    let server = RedisServer::start();
     let client = Client {
-        cache: handle(&server),
+        cache: patient(&server),
         body_runs: AtomicUsize::new(0),
     };
     recorded(&recorder, async {
@@ -125,31 +123,43 @@ fn outcomes_while_redis_is_up_down_and_skipped() {
     assert_eq!(durations(&up, USER, "hit"), 1);
     assert_eq!(counter(&up, INVALIDATIONS, UPDATE, "ok"), 1, "{up:?}");
 
-    server.kill();
+    // Hung (`SIGSTOP`): a handle with a short timeout, and a breaker that opens after 2
+    // timeouts and stays open for the rest of the test.
+    server.pause();
+    let impatient = Client {
+        cache: Cache::builder()
+            .redis(server.url())
+            .timeout(Duration::from_millis(200))
+            .circuit_breaker(2, Duration::from_secs(600))
+            .build()
+            .expect("a loopback URL is valid"),
+        body_runs: AtomicUsize::new(0),
+    };
     recorded(&recorder, async {
-        for _ in 0..DOWN_CALLS {
-            assert_eq!(client.user(3).await, Ok("user 3".to_owned()));
+        for _ in 0..HUNG_CALLS {
+            assert_eq!(impatient.user(3).await, Ok("user 3".to_owned()));
         }
-        client.update(3).await.unwrap();
+        impatient.update(3).await.unwrap();
     });
-    let down = snapshotter.snapshot().into_vec();
-    let errors = counter(&down, CALLS, USER, "error");
-    let skipped = counter(&down, CALLS, USER, "skipped");
-    // The first calls fail (connection refused); once 2 failures have opened the breaker, the
-    // rest do not ask Redis at all.
-    assert!(errors >= 1, "errors while Redis is down: {down:?}");
-    assert!(skipped >= 1, "calls skipped by the open breaker: {down:?}");
-    assert_eq!(errors + skipped, DOWN_CALLS, "{down:?}");
-    assert_eq!(counter(&down, CALLS, USER, "hit"), 0);
-    assert_eq!(counter(&down, CALLS, USER, "miss"), 0);
+    server.resume();
+    let hung = snapshotter.snapshot().into_vec();
+    let errors = counter(&hung, CALLS, USER, "error");
+    let skipped = counter(&hung, CALLS, USER, "skipped");
+    // The first calls time out; once 2 timeouts have opened the breaker, the rest do not ask
+    // Redis at all.
+    assert!(errors >= 1, "timeouts while Redis is hung: {hung:?}");
+    assert!(skipped >= 1, "calls skipped by the open breaker: {hung:?}");
+    assert_eq!(errors + skipped, HUNG_CALLS, "{hung:?}");
+    assert_eq!(counter(&hung, CALLS, USER, "hit"), 0);
+    assert_eq!(counter(&hung, CALLS, USER, "miss"), 0);
     assert_eq!(
-        durations(&down, USER, "error") + durations(&down, USER, "skipped"),
-        DOWN_CALLS as usize
+        durations(&hung, USER, "error") + durations(&hung, USER, "skipped"),
+        HUNG_CALLS as usize
     );
     assert_eq!(
-        counter(&down, INVALIDATIONS, UPDATE, "skipped"),
+        counter(&hung, INVALIDATIONS, UPDATE, "skipped"),
         1,
-        "{down:?}"
+        "{hung:?}"
     );
 }
 
