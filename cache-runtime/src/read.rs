@@ -159,6 +159,7 @@ where
     result
 }
 
+/// The read itself, and how it was answered.
 async fn read<R, T, F>(
     cache: &Cache,
     key: String,
