@@ -129,9 +129,9 @@ impl Call {
         }
     }
 
-    /// The span to run the call in (a disabled one when no subscriber wants it).
-    pub(crate) fn span(&self) -> Span {
-        self.span.clone()
+    /// The span to run the call in, unless no subscriber wants it.
+    pub(crate) fn span(&self) -> Option<Span> {
+        (!self.span.is_disabled()).then(|| self.span.clone())
     }
 
     /// Records how a read ended: on the span and, with the `metrics` feature, in the metrics.

@@ -270,7 +270,7 @@ where
     F: Future<Output = R>,
 {
     let call = Call::invalidate(function, &keys, &patterns);
-    let span = call.span();
+    let span = call.span().unwrap_or_else(tracing::Span::none);
     async move {
         let guard = InvalidationGuard::new(cache, Work { keys, patterns });
         let result = body.await;
@@ -312,7 +312,7 @@ where
     F: Future<Output = R>,
 {
     let call = Call::invalidate(function, &keys, &patterns);
-    let span = call.span();
+    let span = call.span().unwrap_or_else(tracing::Span::none);
     async move {
         let work = Work { keys, patterns };
         if let Err(error) = cache.try_invalidate(&work).await {

@@ -152,9 +152,13 @@ where
     F: Future<Output = R>,
 {
     let call = Call::read(function, &key);
-    let (result, outcome) = read(cache, key, ttl, shape, sharing, body)
-        .instrument(call.span())
-        .await;
+    let read = read(cache, key, ttl, shape, sharing, body);
+    // No subscriber wants the span (the usual case in production, at `info`): no wrapper to
+    // enter and leave it on every poll.
+    let (result, outcome) = match call.span() {
+        Some(span) => read.instrument(span).await,
+        None => read.await,
+    };
     call.read_done(outcome);
     result
 }
