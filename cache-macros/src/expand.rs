@@ -136,10 +136,13 @@ fn try_expand(kind: Kind, args: TokenStream, function: &mut ItemFn) -> syn::Resu
     errors.finish()?;
     let returns = returns.unwrap_or(Returned::Inferred);
 
+    // `module::function`, a `&'static str` built at compile time, for spans and metrics.
+    let function_name = syn::ext::IdentExt::unraw(&name).to_string();
     let generated = Generated {
         krate,
         handle: Ident::new("__cache", Span::mixed_site()),
         handle_owned: Ident::new("__cache_owned", Span::mixed_site()),
+        function: quote!(::core::concat!(::core::module_path!(), "::", #function_name)),
     };
     let handle = generated.handle_statement(handle.as_ref());
     let block = &function.block;
@@ -305,6 +308,8 @@ struct Generated {
     krate: Path,
     handle: Ident,
     handle_owned: Ident,
+    /// The decorated function's name, `module::function`.
+    function: TokenStream,
 }
 
 impl Generated {
@@ -313,6 +318,7 @@ impl Generated {
             krate,
             handle,
             handle_owned,
+            ..
         } = self;
         match source {
             Some(expr) => quote_spanned! {expr.span()=>
@@ -353,7 +359,12 @@ impl Generated {
         returns: &Returned,
         block: &syn::Block,
     ) -> TokenStream {
-        let Generated { krate, handle, .. } = self;
+        let Generated {
+            krate,
+            handle,
+            function,
+            ..
+        } = self;
         let key_ident = Ident::new("__cache_key", Span::mixed_site());
         let key = self.key(key);
         let ttl = match ttl {
@@ -372,7 +383,7 @@ impl Generated {
         match returns {
             Returned::Result(_) => quote! {
                 let #key_ident = #key;
-                #krate::__private::read_through_result::<#ty, _>(#handle, #key_ident, #ttl, #sharing, async move #block).await
+                #krate::__private::read_through_result::<#ty, _>(#handle, #function, #key_ident, #ttl, #sharing, async move #block).await
             },
             // Not spelled `Result`, but it may be one under an alias (`ApiResult<T>`): let the
             // type decide (see `__private::Returns`), so an alias also caches only `Ok` values.
@@ -384,7 +395,7 @@ impl Generated {
                         use #krate::__private::{ViaPlain as _, ViaResult as _};
                         (&#krate::__private::Returns::<#ty>::new()).strategy()
                     };
-                    #strategy.read_through::<#ty, _>(#handle, #key_ident, #ttl, #sharing, async move #block).await
+                    #strategy.read_through::<#ty, _>(#handle, #function, #key_ident, #ttl, #sharing, async move #block).await
                 }
             }
         }
@@ -398,13 +409,18 @@ impl Generated {
         strict: bool,
         block: &syn::Block,
     ) -> TokenStream {
-        let Generated { krate, handle, .. } = self;
+        let Generated {
+            krate,
+            handle,
+            function,
+            ..
+        } = self;
         let keys_ident = Ident::new("__cache_keys", Span::mixed_site());
         let patterns_ident = Ident::new("__cache_patterns", Span::mixed_site());
         let keys = keys.iter().map(|key| self.key(key));
         let patterns = patterns.iter().map(|pattern| self.pattern(pattern));
         let ty = returns.turbofish();
-        let function = if strict {
+        let runtime = if strict {
             quote!(invalidate_strict)
         } else {
             quote!(invalidate)
@@ -412,7 +428,7 @@ impl Generated {
         quote! {
             let #keys_ident: ::std::vec::Vec<::std::string::String> = ::std::vec![#(#keys),*];
             let #patterns_ident: ::std::vec::Vec<::std::string::String> = ::std::vec![#(#patterns),*];
-            #krate::__private::#function::<#ty, _>(#handle, #keys_ident, #patterns_ident, async move #block).await
+            #krate::__private::#runtime::<#ty, _>(#handle, #function, #keys_ident, #patterns_ident, async move #block).await
         }
     }
 }

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 
 use crate::glob::glob_matches;
+use crate::observe::Invalidated;
 use crate::{Cache, Error};
 
 /// First delay before retrying a failed invalidation; it doubles up to [`MAX_BACKOFF`].
@@ -71,16 +72,26 @@ impl InvalidationGuard {
         }
     }
 
-    /// Invalidates now; a failure is handed to the background retry.
-    pub(crate) async fn run(mut self) {
-        let Some(work) = &self.work else { return };
+    /// Invalidates now; a failure is handed to the background retry. Says how this attempt went.
+    pub(crate) async fn run(mut self) -> Invalidated {
+        let Some(work) = &self.work else {
+            return Invalidated::Ok;
+        };
         let outcome = self.cache.try_invalidate(work).await;
         // Past the await: from here nothing can cancel us, so `Drop` must not run the work again.
-        let Some(work) = self.work.take() else { return };
+        let Some(work) = self.work.take() else {
+            return Invalidated::Ok;
+        };
         match outcome {
-            Ok(()) => {}
-            Err(error) if error.is_permanent() => self.cache.give_up(&work, &error, 1),
-            Err(error) => self.cache.retry_in_background(work, &error.to_string()),
+            Ok(()) => Invalidated::Ok,
+            Err(error) => {
+                if error.is_permanent() {
+                    self.cache.give_up(&work, &error, 1);
+                } else {
+                    self.cache.retry_in_background(work, &error.to_string());
+                }
+                Invalidated::of_error(&error)
+            }
         }
     }
 }

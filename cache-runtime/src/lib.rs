@@ -46,6 +46,11 @@
 //! `tracing`, counted in [`Stats`], and the call proceeds as a miss. After repeated failures a
 //! circuit breaker skips Redis for a cool-down, so an outage costs a few timeouts, not one per call.
 //!
+//! Observable: every annotated call runs in a `tracing` span (`cache.read` or
+//! `cache.invalidate`, at debug level) with its function, key and outcome; with the `metrics`
+//! feature, calls are counted and timed per function and outcome through the `metrics` facade
+//! (see the `metrics` module).
+//!
 //! Never stale: a miss takes a lease on its key, and the value is stored only if no invalidation
 //! came in between; concurrent misses of one key in a process run the body once; an invalidation
 //! survives its call being cancelled and is retried when it fails. `docs/RELIABILITY.md` in the
@@ -67,6 +72,9 @@ mod handle;
 mod invalidation;
 mod lease;
 mod log_limit;
+#[cfg(feature = "metrics")]
+pub mod metrics;
+mod observe;
 mod read;
 mod redact;
 mod redis_config;

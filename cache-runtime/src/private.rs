@@ -9,10 +9,12 @@ use std::time::Duration;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use tracing::Instrument;
 
 pub use crate::glob::GlobEscaped;
 pub use crate::global::global;
 use crate::invalidation::{InvalidationGuard, Work};
+use crate::observe::{Call, Invalidated};
 use crate::read::{Shape, ShareFns};
 use crate::{Cache, Error};
 
@@ -125,6 +127,7 @@ impl ResultStrategy {
     pub fn read_through<R, F>(
         self,
         cache: &Cache,
+        function: &'static str,
         key: String,
         ttl: Option<Duration>,
         sharing: Sharing<R>,
@@ -135,7 +138,7 @@ impl ResultStrategy {
         R::Ok: Cacheable,
         F: Future<Output = R>,
     {
-        read_through_result(cache, key, ttl, sharing, body)
+        read_through_result(cache, function, key, ttl, sharing, body)
     }
 }
 
@@ -147,6 +150,7 @@ impl PlainStrategy {
     pub fn read_through<T, F>(
         self,
         cache: &Cache,
+        function: &'static str,
         key: String,
         ttl: Option<Duration>,
         _sharing: Sharing<T>,
@@ -156,7 +160,7 @@ impl PlainStrategy {
         T: Cacheable,
         F: Future<Output = T>,
     {
-        read_through(cache, key, ttl, body)
+        read_through(cache, function, key, ttl, body)
     }
 }
 
@@ -212,7 +216,14 @@ fn build(prefix: &str, template: fmt::Arguments<'_>) -> String {
 }
 
 /// `#[cache::set]` on a function returning `T`: the cached value, or the body's (then stored).
-pub async fn read_through<T, F>(cache: &Cache, key: String, ttl: Option<Duration>, body: F) -> T
+/// `function` names the annotated function (`module::name`) in its span and metrics.
+pub async fn read_through<T, F>(
+    cache: &Cache,
+    function: &'static str,
+    key: String,
+    ttl: Option<Duration>,
+    body: F,
+) -> T
 where
     T: Cacheable,
     F: Future<Output = T>,
@@ -221,12 +232,13 @@ where
         value: |value: &T| Some(value),
         wrap: |value| value,
     };
-    crate::read::read_through(cache, key, ttl, shape, None, body).await
+    crate::read::read_through(cache, function, key, ttl, shape, None, body).await
 }
 
 /// `#[cache::set]` on a function returning `Result<T, E>`: only `Ok` values are stored.
 pub async fn read_through_result<R, F>(
     cache: &Cache,
+    function: &'static str,
     key: String,
     ttl: Option<Duration>,
     sharing: Sharing<R>,
@@ -241,20 +253,32 @@ where
         value: R::ok_value,
         wrap: R::from_ok,
     };
-    crate::read::read_through(cache, key, ttl, shape, sharing.0, body).await
+    crate::read::read_through(cache, function, key, ttl, shape, sharing.0, body).await
 }
 
 /// `#[cache::delete]` / `#[cache::delete_by_pattern]`: runs the body, then invalidates whatever it
 /// returned (a failed write may have partly applied). Once the body has started, the
 /// invalidation happens even if this future is dropped, and a failed one is retried.
-pub async fn invalidate<R, F>(cache: &Cache, keys: Vec<String>, patterns: Vec<String>, body: F) -> R
+pub async fn invalidate<R, F>(
+    cache: &Cache,
+    function: &'static str,
+    keys: Vec<String>,
+    patterns: Vec<String>,
+    body: F,
+) -> R
 where
     F: Future<Output = R>,
 {
-    let guard = InvalidationGuard::new(cache, Work { keys, patterns });
-    let result = body.await;
-    guard.run().await;
-    result
+    let call = Call::invalidate(function, &keys, &patterns);
+    let span = call.span().unwrap_or_else(tracing::Span::none);
+    async move {
+        let guard = InvalidationGuard::new(cache, Work { keys, patterns });
+        let result = body.await;
+        call.invalidate_done(guard.run().await);
+        result
+    }
+    .instrument(span)
+    .await
 }
 
 /// A return type that strict invalidation can fail with: `Result<T, E>` where `E: From<cache::Error>`.
@@ -278,6 +302,7 @@ impl<T, E: From<Error>> StrictResult for Result<T, E> {
 /// running the body if that fails: stale data is worse than a failed request.
 pub async fn invalidate_strict<R, F>(
     cache: &Cache,
+    function: &'static str,
     keys: Vec<String>,
     patterns: Vec<String>,
     body: F,
@@ -286,15 +311,22 @@ where
     R: StrictResult,
     F: Future<Output = R>,
 {
-    let work = Work { keys, patterns };
-    if let Err(error) = cache.try_invalidate(&work).await {
-        tracing::error!(keys = ?work.keys, patterns = ?work.patterns, %error, "strict invalidation failed before the write; the write was not attempted");
-        return R::from_cache_error(error);
+    let call = Call::invalidate(function, &keys, &patterns);
+    let span = call.span().unwrap_or_else(tracing::Span::none);
+    async move {
+        let work = Work { keys, patterns };
+        if let Err(error) = cache.try_invalidate(&work).await {
+            tracing::error!(keys = ?work.keys, patterns = ?work.patterns, %error, "strict invalidation failed before the write; the write was not attempted");
+            call.invalidate_done(Invalidated::of_error(&error));
+            return R::from_cache_error(error);
+        }
+        let guard = InvalidationGuard::new(cache, work);
+        let result = body.await;
+        call.invalidate_done(guard.run().await);
+        result
     }
-    let guard = InvalidationGuard::new(cache, work);
-    let result = body.await;
-    guard.run().await;
-    result
+    .instrument(span)
+    .await
 }
 
 #[cfg(test)]

@@ -7,12 +7,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::de::DeserializeOwned;
+use tracing::Instrument;
 
 use crate::backend::StoredBytes;
 use crate::breaker::is_outage;
 use crate::flight::{Landing, Role, follow};
 use crate::lease::{is_marker, new_marker};
 use crate::log_limit::warn_limited;
+use crate::observe::{Call, Outcome};
 use crate::{BreakerState, Cache, Error};
 
 /// First pause between polls of another reader's lease; it doubles up to [`MAX_POLL`].
@@ -130,11 +132,15 @@ struct Fetched<R> {
     /// followed it, so it must not be handed this value. `None` when the store could not say
     /// (unavailable, or leases off): then the value is shared as it is.
     confirmed_at: Option<Instant>,
+    /// How the call went, for its span and metrics.
+    outcome: Outcome,
 }
 
-/// `#[cache::set]`: the cached value, or the body's result (whose value is then stored).
+/// `#[cache::set]` on `function`: the cached value, or the body's result (whose value is then
+/// stored). The call runs in its span and reports its outcome.
 pub(crate) async fn read_through<R, T, F>(
     cache: &Cache,
+    function: &'static str,
     key: String,
     ttl: Option<Duration>,
     shape: Shape<R, T>,
@@ -145,18 +151,43 @@ where
     T: serde::Serialize + DeserializeOwned,
     F: Future<Output = R>,
 {
+    let call = Call::read(function, &key);
+    let read = read(cache, key, ttl, shape, sharing, body);
+    // No subscriber wants the span (the usual case in production, at `info`): no wrapper to
+    // enter and leave it on every poll.
+    let (result, outcome) = match call.span() {
+        Some(span) => read.instrument(span).await,
+        None => read.await,
+    };
+    call.read_done(outcome);
+    result
+}
+
+/// The read itself, and how it was answered.
+async fn read<R, T, F>(
+    cache: &Cache,
+    key: String,
+    ttl: Option<Duration>,
+    shape: Shape<R, T>,
+    sharing: Option<ShareFns<R>>,
+    body: F,
+) -> (R, Outcome)
+where
+    T: serde::Serialize + DeserializeOwned,
+    F: Future<Output = R>,
+{
     let inner = cache.inner();
     let counters = &inner.counters;
     if !cache.stores_anything() {
         counters.miss();
-        return body.await;
+        return (body.await, Outcome::Skipped);
     }
     // A value stored before a write whose invalidation is still being retried must not be
     // served, nor a fresh one stored that the retry would then delete for nothing. Most reads
     // are hits: a plain `GET` answers them, with no lease and no flight (the lease script costs
     // Redis a Lua call, about a fifth of a loopback hit).
     let first = if inner.pending.covers(&key) {
-        FirstLook::Skip
+        FirstLook::Skip(Outcome::Skipped)
     } else {
         match inner.backend.get(&key).await {
             Ok(Some(stored)) if is_marker(&stored) => FirstLook::NoValue,
@@ -164,7 +195,7 @@ where
                 Ok(value) => {
                     counters.hit();
                     tracing::debug!(key, "cache hit");
-                    return (shape.wrap)(value);
+                    return ((shape.wrap)(value), Outcome::Hit);
                 }
                 Err(source) => {
                     counters.error();
@@ -185,8 +216,7 @@ where
             Err(error) => {
                 // Redis is failing: one timeout per call is enough. Concurrent misses still share
                 // one body run, so an outage does not multiply the load on the API.
-                read_failed(cache, &key, &error);
-                FirstLook::Skip
+                FirstLook::Skip(read_failed(cache, &key, &error))
             }
         }
     };
@@ -211,7 +241,7 @@ where
                             ),
                         });
                     }
-                    return fetched.result;
+                    return (fetched.result, fetched.outcome);
                 }
                 Role::Follower(slot) => match follow(slot).await {
                     Some(Landing::Value(bytes, confirmed_at)) => {
@@ -224,7 +254,7 @@ where
                         // fetch it ourselves.
                         if let Ok(value) = serde_json::from_slice::<T>(&bytes) {
                             inner.counters.coalesced();
-                            return (shape.wrap)(value);
+                            return ((shape.wrap)(value), Outcome::Coalesced);
                         }
                         break;
                     }
@@ -232,7 +262,7 @@ where
                         if let Some(result) = sharing.as_ref().and_then(|fns| (fns.take)(&*shared))
                         {
                             inner.counters.coalesced();
-                            return result;
+                            return (result, Outcome::Coalesced);
                         }
                         break;
                     }
@@ -244,13 +274,15 @@ where
             }
         }
     }
-    fetch(cache, &key, ttl, &shape, first, body).await.result
+    let fetched = fetch(cache, &key, ttl, &shape, first, body).await;
+    (fetched.result, fetched.outcome)
 }
 
 /// What the plain `GET` that answers hits found instead.
 enum FirstLook {
-    /// Do not use the store for this read: it failed, or an invalidation of the key is pending.
-    Skip,
+    /// Do not use the store for this read: it failed, or an invalidation of the key is pending
+    /// (the outcome says which).
+    Skip(Outcome),
     /// Nothing, or a lease marker: the lease script tells which (and takes over a marker that
     /// would never expire).
     NoValue,
@@ -273,7 +305,13 @@ where
 {
     let inner = cache.inner();
     let counters = &inner.counters;
-    let fill = match find(cache, key, first).await {
+    // What the first look saw, unless this fetch hits after all.
+    let mut outcome = match &first {
+        FirstLook::Skip(outcome) => *outcome,
+        FirstLook::Corrupt(_) => Outcome::Error,
+        FirstLook::NoValue => Outcome::Miss,
+    };
+    let fill = match find(cache, key, first, &mut outcome).await {
         Found::Hit(value, bytes, asked_at) => {
             counters.hit();
             tracing::debug!(key, "cache hit");
@@ -282,6 +320,7 @@ where
                 bytes: Some(bytes),
                 invalidated: false,
                 confirmed_at: Some(asked_at),
+                outcome: Outcome::Hit,
             };
         }
         Found::Miss(fill) => {
@@ -296,6 +335,7 @@ where
             Ok(bytes) => Some(Arc::<[u8]>::from(bytes)),
             Err(source) => {
                 counters.error();
+                outcome = Outcome::Error;
                 let error = Error::Encode {
                     key: key.to_owned(),
                     source,
@@ -306,7 +346,7 @@ where
         },
         None => None,
     };
-    let stored = store(cache, key, ttl, fill, bytes.clone()).await;
+    let stored = store(cache, key, ttl, fill, bytes.clone(), &mut outcome).await;
     Fetched {
         result,
         bytes: bytes.map(StoredBytes::Shared),
@@ -315,6 +355,7 @@ where
             Stored::Filled(asked_at) => Some(asked_at),
             _ => None,
         },
+        outcome,
     }
 }
 
@@ -326,15 +367,17 @@ enum Found<'a, T> {
 
 /// The lookup half of [`fetch`], after the plain `GET` found no usable value: with leases, the
 /// script returns the value or leaves our lease in one atomic round trip (polling while another
-/// reader's lease is live); without them, a plain miss.
+/// reader's lease is live); without them, a plain miss. A failure or an undecodable value is
+/// noted in `outcome`.
 async fn find<'a, T: DeserializeOwned>(
     cache: &'a Cache,
     key: &'a str,
     first: FirstLook,
+    outcome: &mut Outcome,
 ) -> Found<'a, T> {
     let inner = cache.inner();
     let settings = &inner.settings;
-    if let FirstLook::Skip = first {
+    if let FirstLook::Skip(_) = first {
         return Found::Miss(Fill::No);
     }
     if !settings.leases {
@@ -347,7 +390,7 @@ async fn find<'a, T: DeserializeOwned>(
     let mut waited = false;
     let mut corrupt = match first {
         FirstLook::Corrupt(stored) => Some(stored),
-        FirstLook::Skip | FirstLook::NoValue => None,
+        FirstLook::Skip(_) | FirstLook::NoValue => None,
     };
     let mut hold = LeaseHold::new(cache, key);
     loop {
@@ -370,7 +413,7 @@ async fn find<'a, T: DeserializeOwned>(
                 if !is_outage(&error) {
                     hold.disarm();
                 }
-                read_failed(cache, key, &error);
+                *outcome = outcome.worst(read_failed(cache, key, &error));
                 return Found::Miss(Fill::No);
             }
         };
@@ -395,6 +438,7 @@ async fn find<'a, T: DeserializeOwned>(
             Ok(value) => return Found::Hit(value, stored, asked_at),
             Err(source) => {
                 inner.counters.error();
+                *outcome = Outcome::Error;
                 let error = Error::Decode {
                     key: key.to_owned(),
                     source,
@@ -423,7 +467,9 @@ async fn find<'a, T: DeserializeOwned>(
     }
 }
 
-fn read_failed(cache: &Cache, key: &str, error: &Error) {
+/// Counts and logs a failed lookup; the call's outcome is then `skipped` (breaker open) or
+/// `error`.
+fn read_failed(cache: &Cache, key: &str, error: &Error) -> Outcome {
     cache.inner().counters.error();
     match error {
         Error::Unavailable { .. } => {
@@ -436,6 +482,7 @@ fn read_failed(cache: &Cache, key: &str, error: &Error) {
             "cache read failed; treating it as a miss"
         ),
     }
+    Outcome::of_error(error)
 }
 
 /// What became of a fetched value.
@@ -449,13 +496,15 @@ enum Stored {
     Other,
 }
 
-/// The store half of [`fetch`]: fills under our lease, or gives the lease back.
+/// The store half of [`fetch`]: fills under our lease, or gives the lease back. A failure is
+/// noted in `outcome`.
 async fn store(
     cache: &Cache,
     key: &str,
     ttl: Option<Duration>,
     fill: Fill<'_>,
     bytes: Option<Arc<[u8]>>,
+    outcome: &mut Outcome,
 ) -> Stored {
     let inner = cache.inner();
     let counters = &inner.counters;
@@ -463,11 +512,10 @@ async fn store(
     let mut stored = Stored::Other;
     // On an error, `hold` stays armed: our marker may still be there, and is released in the
     // background.
-    let outcome = match (fill, bytes) {
+    let written = match (fill, bytes) {
         (Fill::Leased(mut hold), Some(bytes)) => {
             let asked_at = Instant::now();
-            let outcome = inner.backend.fill(key, hold.marker(), bytes, ttl).await;
-            match outcome {
+            match inner.backend.fill(key, hold.marker(), bytes, ttl).await {
                 Ok(true) => {
                     hold.disarm();
                     counters.set();
@@ -488,11 +536,11 @@ async fn store(
             }
         }
         (Fill::Leased(mut hold), None) => {
-            let outcome = inner.backend.release(key, hold.marker()).await;
-            if outcome.is_ok() {
+            let released = inner.backend.release(key, hold.marker()).await;
+            if released.is_ok() {
                 hold.disarm();
             }
-            outcome.map(drop)
+            released.map(drop)
         }
         (Fill::Plain, Some(bytes)) => inner
             .backend
@@ -501,8 +549,9 @@ async fn store(
             .map(|()| counters.set()),
         (Fill::Plain | Fill::No, _) => Ok(()),
     };
-    if let Err(error) = outcome {
+    if let Err(error) = written {
         counters.error();
+        *outcome = outcome.worst(Outcome::of_error(&error));
         match error {
             Error::Unavailable { .. } => {
                 tracing::debug!(key, %error, "cache skipped; value not cached")

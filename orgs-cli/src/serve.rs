@@ -5,9 +5,14 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use notify_stub::{StubConfig, StubServer};
+use orgs_client::{ApiClient, OrganisationsClient};
 
-use crate::Failure;
 use crate::output::note;
+use crate::page::{self, Page};
+use crate::{Failure, metrics_http};
+
+/// Prefix of the keys the page served with `--metrics` writes.
+const KEY_PREFIX: &str = "orgs-serve:";
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct ServeArgs {
@@ -34,15 +39,21 @@ pub(crate) struct ServeArgs {
     /// Milliseconds to wait before each answer, standing in for network distance.
     #[arg(long, default_value_t = 0, value_name = "MS")]
     latency: u64,
+    /// Also listen on ADDR for Prometheus scrapes of the cache's metrics (/metrics), and serve
+    /// the demo's page there (/page/ORG_ID): its three API calls go through the cache, so its
+    /// renders are what the metrics count (the API itself caches nothing). The cache is Redis
+    /// when REDIS_URL is set, in-process otherwise; its keys are prefixed with `orgs-serve:`.
+    #[arg(long, value_name = "ADDR")]
+    metrics: Option<SocketAddr>,
 }
 
 pub(crate) async fn run(args: ServeArgs) -> Result<(), Failure> {
-    let mut config = StubConfig::new(args.admin_secret)
-        .admin_client_id(args.admin_client_id)
+    let mut config = StubConfig::new(args.admin_secret.clone())
+        .admin_client_id(args.admin_client_id.clone())
         .listen(args.listen)
         .latency(Duration::from_millis(args.latency))
         .proxy(!args.no_proxy);
-    if let Some(secret) = args.route_secret {
+    if let Some(secret) = args.route_secret.clone() {
         config = config.route_secret(secret);
     }
     if let Some(path) = args.database {
@@ -57,6 +68,25 @@ pub(crate) async fn run(args: ServeArgs) -> Result<(), Failure> {
         seed.services,
         seed.users
     ));
+    if let Some(addr) = args.metrics {
+        let mut api = ApiClient::builder(server.url())
+            .client_id(&args.admin_client_id)
+            .secret(&args.admin_secret);
+        if let Some(secret) = &args.route_secret {
+            api = api.route_secret(secret);
+        }
+        let cache = page::cache(KEY_PREFIX)?;
+        let described = page::describe(&cache);
+        let page = Page {
+            client: OrganisationsClient::new(api.build()?, cache.clone()),
+            cache,
+        };
+        let bound = metrics_http::start(addr, page).await?;
+        note(format_args!(
+            "orgs serve: metrics at http://{bound}/metrics; the cached page at http://{bound}/page/{} (cache: {described})",
+            seed.examples.organisation_id
+        ));
+    }
     server.serve_until_ctrl_c().await?;
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! A Redis Sentinel process on a free loopback port, monitoring one primary; killed on drop.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -77,21 +78,29 @@ impl SentinelServer {
             .expect("connect to the test sentinel")
     }
 
-    /// Waits until the sentinel knows a replica of `master_name` it could promote.
+    /// Waits until the sentinel knows a replica of `master_name` it could promote: one that is
+    /// up and whose link to the primary is up. (Known but still syncing, it is refused with
+    /// `NOGOODSLAVE`.)
     pub fn wait_for_replica(&self, master_name: &str) {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            let replicas: Vec<redis::Value> = redis::cmd("SENTINEL")
+            let replicas: Vec<HashMap<String, String>> = redis::cmd("SENTINEL")
                 .arg("REPLICAS")
                 .arg(master_name)
                 .query(&mut self.connection())
                 .expect("SENTINEL REPLICAS");
-            if !replicas.is_empty() {
+            let promotable = |replica: &HashMap<String, String>| {
+                let field = |name: &str| replica.get(name).map_or("", String::as_str);
+                field("master-link-status") == "ok"
+                    && !field("flags").contains("down")
+                    && !field("flags").contains("disconnected")
+            };
+            if replicas.iter().any(promotable) {
                 return;
             }
             assert!(
                 Instant::now() < deadline,
-                "the sentinel never saw a replica"
+                "the sentinel never saw a replica it could promote"
             );
             std::thread::sleep(Duration::from_millis(50));
         }

@@ -11,4 +11,5 @@ mod help;
 mod organisations;
 mod pipes;
 mod secrets;
+mod serve;
 mod support;

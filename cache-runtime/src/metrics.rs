@@ -1,0 +1,84 @@
+//! Metrics of annotated calls, through the [`metrics`](https://docs.rs/metrics) facade, so any
+//! exporter (Prometheus, StatsD, OpenTelemetry...) can publish them. Only with the `metrics`
+//! feature.
+//!
+//! | name | kind | labels |
+//! |---|---|---|
+//! | [`CALLS`] `cache_calls_total` | counter | `function`, `outcome`: `hit`, `miss`, `coalesced`, `error`, `skipped` |
+//! | [`CALL_DURATION`] `cache_call_duration_seconds` | histogram | `function`, `outcome` |
+//! | [`INVALIDATIONS`] `cache_invalidations_total` | counter | `function`, `outcome`: `ok`, `error`, `skipped` |
+//!
+//! `function` is the annotated function's path, `module::function` (methods are named by their
+//! module, not their type). A call's duration includes its body when the body ran. A call whose
+//! future is dropped before it returns is not counted. Nothing is recorded until the
+//! application installs a recorder (an exporter); [`describe`] gives it the help texts and units.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let recorder = metrics_util::debugging::DebuggingRecorder::new();
+//! let snapshotter = recorder.snapshotter();
+//! metrics::set_global_recorder(recorder).unwrap();
+//! cache::metrics::describe();
+//!
+//! #[cache::set("greeting-{name}", cache = cache::Cache::in_memory())]
+//! async fn greeting(name: &str) -> String {
+//!     format!("Hello, {name}")
+//! }
+//! greeting("Ada").await;
+//!
+//! let calls = snapshotter.snapshot().into_vec().into_iter().filter(|(key, ..)| {
+//!     key.key().name() == cache::metrics::CALLS
+//!         && key.key().labels().any(|label| label.value() == "miss")
+//! });
+//! assert_eq!(calls.count(), 1);
+//! # }
+//! ```
+
+use std::time::Duration;
+
+use ::metrics::{Unit, counter, describe_counter, describe_histogram, histogram};
+
+use crate::observe::{Invalidated, Outcome};
+
+/// Counter of `#[cache::set]` calls, labelled `function` and `outcome`.
+pub const CALLS: &str = "cache_calls_total";
+/// Histogram of `#[cache::set]` call durations in seconds (the body included when it ran),
+/// labelled `function` and `outcome`.
+pub const CALL_DURATION: &str = "cache_call_duration_seconds";
+/// Counter of invalidations by `#[cache::delete]` and `#[cache::delete_by_pattern]` calls,
+/// labelled `function` and `outcome`.
+pub const INVALIDATIONS: &str = "cache_invalidations_total";
+
+/// Gives the installed recorder the metrics' help texts and units. Call it after installing
+/// the recorder (a description given to none is lost); calling it again does no harm.
+pub fn describe() {
+    describe_counter!(
+        CALLS,
+        Unit::Count,
+        "Calls of #[cache::set] functions, by function and outcome (hit, miss, coalesced, error, skipped)."
+    );
+    describe_histogram!(
+        CALL_DURATION,
+        Unit::Seconds,
+        "Duration of #[cache::set] calls, the body included when it ran, by function and outcome."
+    );
+    describe_counter!(
+        INVALIDATIONS,
+        Unit::Count,
+        "Invalidations by #[cache::delete] and #[cache::delete_by_pattern] calls, by function and outcome (ok, error, skipped)."
+    );
+}
+
+/// One `#[cache::set]` call.
+pub(crate) fn read(function: &'static str, outcome: Outcome, elapsed: Duration) {
+    let outcome = outcome.as_str();
+    counter!(CALLS, "function" => function, "outcome" => outcome).increment(1);
+    histogram!(CALL_DURATION, "function" => function, "outcome" => outcome)
+        .record(elapsed.as_secs_f64());
+}
+
+/// One invalidating call.
+pub(crate) fn invalidation(function: &'static str, outcome: Invalidated) {
+    counter!(INVALIDATIONS, "function" => function, "outcome" => outcome.as_str()).increment(1);
+}
