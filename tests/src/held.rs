@@ -52,30 +52,26 @@ impl Checker {
     /// What `key` holds now.
     pub async fn held(&self, key: &str) -> Held {
         match self {
-            Checker::Redis(client) => {
-                let mut connection = client
-                    .get_multiplexed_async_connection()
-                    .await
-                    .expect("connect to the test redis-server");
-                let bytes: Option<Vec<u8>> = redis::cmd("GET")
-                    .arg(key)
-                    .query_async(&mut connection)
-                    .await
-                    .expect("raw GET");
-                Held::classify(bytes)
-            }
-            Checker::Cluster(client) => {
-                let mut connection = client
-                    .get_async_connection()
-                    .await
-                    .expect("connect to the test cluster");
-                let bytes: Option<Vec<u8>> = redis::cmd("GET")
-                    .arg(key)
-                    .query_async(&mut connection)
-                    .await
-                    .expect("raw GET");
-                Held::classify(bytes)
-            }
+            Checker::Redis(client) => Held::classify(
+                raw_get(
+                    &mut client
+                        .get_multiplexed_async_connection()
+                        .await
+                        .expect("connect to the test redis-server"),
+                    key,
+                )
+                .await,
+            ),
+            Checker::Cluster(client) => Held::classify(
+                raw_get(
+                    &mut client
+                        .get_async_connection()
+                        .await
+                        .expect("connect to the test cluster"),
+                    key,
+                )
+                .await,
+            ),
             Checker::Memory(cache) => match cache.get::<Versioned>(key).await {
                 Ok(Some(value)) => Held::Value(value),
                 Ok(None) => match cache.ttl(key).await {
@@ -114,4 +110,13 @@ pub struct Quiescence {
     pub markers_left: Vec<String>,
     /// Values that are neither absent, a value nor a marker.
     pub garbage: Vec<String>,
+}
+
+/// A raw `GET` of `key`, bypassing every handle.
+async fn raw_get(connection: &mut impl redis::aio::ConnectionLike, key: &str) -> Option<Vec<u8>> {
+    redis::cmd("GET")
+        .arg(key)
+        .query_async(connection)
+        .await
+        .expect("raw GET")
 }

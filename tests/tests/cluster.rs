@@ -58,6 +58,15 @@ fn patient_handle(cluster: &RedisCluster) -> Cache {
         .expect("a valid cluster configuration")
 }
 
+/// Writes `value` under `key` straight to the cluster, as another application would.
+fn raw_set(raw: &mut redis::cluster::ClusterConnection, key: impl redis::ToRedisArgs, value: &str) {
+    let () = redis::cmd("SET")
+        .arg(key)
+        .arg(value)
+        .query(raw)
+        .expect("raw SET on the cluster");
+}
+
 fn raw_get(cluster: &RedisCluster, key: &str) -> Option<Vec<u8>> {
     redis::cmd("GET")
         .arg(key)
@@ -119,17 +128,9 @@ async fn pattern_deletes_reach_every_primary() {
     };
     let mut raw = cluster.connection();
     for id in 0..300 {
-        let () = redis::cmd("SET")
-            .arg(format!("item-{id}"))
-            .arg("{}")
-            .query(&mut raw)
-            .unwrap();
+        raw_set(&mut raw, format!("item-{id}"), "{}");
     }
-    let () = redis::cmd("SET")
-        .arg("organisations")
-        .arg("[]")
-        .query(&mut raw)
-        .unwrap();
+    raw_set(&mut raw, "organisations", "[]");
     assert_eq!(item_keys(&cluster).len(), 300);
 
     let listed = store.cache.keys_matching("item-*", 10_000).await.unwrap();
@@ -146,24 +147,12 @@ async fn pattern_deletes_reach_every_primary() {
     );
     // The explicit API counts what it deleted, on every primary.
     for id in 0..50 {
-        let () = redis::cmd("SET")
-            .arg(format!("item-{id}"))
-            .arg("{}")
-            .query(&mut raw)
-            .unwrap();
+        raw_set(&mut raw, format!("item-{id}"), "{}");
     }
     assert_eq!(store.cache.delete_matching("item-*").await.unwrap(), 50);
     // Glob characters in an argument are escaped: `[` matches itself only.
-    let () = redis::cmd("SET")
-        .arg("item-[x]")
-        .arg("{}")
-        .query(&mut raw)
-        .unwrap();
-    let () = redis::cmd("SET")
-        .arg("item-x")
-        .arg("{}")
-        .query(&mut raw)
-        .unwrap();
+    raw_set(&mut raw, "item-[x]", "{}");
+    raw_set(&mut raw, "item-x", "{}");
     assert_eq!(
         store.cache.delete_matching("item-\\[x\\]").await.unwrap(),
         1
@@ -379,11 +368,7 @@ async fn a_pattern_delete_during_a_slot_migration_misses_nothing() {
     };
     let mut raw = cluster.connection();
     for id in 0..3000 {
-        let () = redis::cmd("SET")
-            .arg(format!("item-{id}"))
-            .arg("{}")
-            .query(&mut raw)
-            .unwrap();
+        raw_set(&mut raw, format!("item-{id}"), "{}");
     }
     let from = cluster.primary_for("item-0");
     let to = *cluster
