@@ -25,6 +25,7 @@ pub(crate) fn token(issuer: &str, key: &EncodingKey, now: SystemTime) -> Result<
         iss: issuer.to_owned(),
         iat,
     };
+    crate::jwt_crypto::install_jwt_crypto();
     // The error never contains the key; its text is safe to keep.
     jsonwebtoken::encode(&Header::default(), &claims, key)
         .map_err(|error| Error::Token(error.to_string()))

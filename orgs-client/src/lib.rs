@@ -53,6 +53,7 @@ mod envelope;
 mod error;
 mod invites;
 mod jwt;
+mod jwt_crypto;
 pub mod models;
 mod organisations;
 mod secret;
@@ -63,6 +64,7 @@ pub use crate::api_key::{ApiKeyError, ServiceApiKey};
 pub use crate::config::{ApiClientBuilder, DEFAULT_CLIENT_ID, DEFAULT_TIMEOUT, USER_AGENT, vars};
 pub use crate::error::{Error, NO_RESPONSE_STATUS};
 pub use crate::invites::InvitesClient;
+pub use crate::jwt_crypto::install_jwt_crypto;
 pub use crate::models::{
     EmailBranding, Invite, InviteStatus, LetterBranding, NewOrganisation, Organisation,
     OrganisationService, OrganisationSummary, OrganisationType, OrganisationUpdate, ServiceUsage,

@@ -3,8 +3,8 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use notify_stub::{StubConfig, StubServer};
+use ring::hmac;
 use serde_json::{Value, json};
 
 pub const SECRET: &str = "admin-secret-for-tests";
@@ -19,7 +19,7 @@ pub fn now() -> i64 {
 /// A token as notifications-python-client makes one: HS256, `{iss, iat}`.
 pub fn token_with(iss: &str, secret: &str, iat_offset: i64) -> String {
     signed(
-        Algorithm::HS256,
+        "HS256",
         json!({"iss": iss, "iat": now() + iat_offset}),
         secret,
     )
@@ -29,16 +29,25 @@ pub fn admin_token() -> String {
     token_with("notify-admin", SECRET, 0)
 }
 
-pub fn signed(alg: Algorithm, claims: Value, secret: &str) -> String {
-    jsonwebtoken::encode(
-        &Header::new(alg),
-        &claims,
-        &EncodingKey::from_secret(secret.as_bytes()),
-    )
-    .unwrap()
+/// An HMAC-signed token, as PyJWT makes one: `alg` is `HS256`, `HS384` or `HS512`.
+pub fn signed(alg: &str, claims: Value, secret: &str) -> String {
+    let algorithm = match alg {
+        "HS256" => hmac::HMAC_SHA256,
+        "HS384" => hmac::HMAC_SHA384,
+        "HS512" => hmac::HMAC_SHA512,
+        other => panic!("no HMAC for {other}"),
+    };
+    let header = URL_SAFE_NO_PAD.encode(json!({"alg": alg, "typ": "JWT"}).to_string());
+    let claims = URL_SAFE_NO_PAD.encode(claims.to_string());
+    let message = format!("{header}.{claims}");
+    let tag = hmac::sign(
+        &hmac::Key::new(algorithm, secret.as_bytes()),
+        message.as_bytes(),
+    );
+    format!("{message}.{}", URL_SAFE_NO_PAD.encode(tag))
 }
 
-/// `alg: none`, unsigned: what jsonwebtoken refuses to produce, crafted by hand.
+/// `alg: none`, unsigned.
 pub fn unsigned(claims: Value) -> String {
     let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
     let claims = URL_SAFE_NO_PAD.encode(claims.to_string());

@@ -115,6 +115,7 @@ impl Target {
 
     /// A token as the client makes one, with these claims, signed with the configured secret.
     pub fn token(&self, claims: Value) -> String {
+        orgs_client::install_jwt_crypto();
         jsonwebtoken::encode(
             &Header::default(),
             &claims,
