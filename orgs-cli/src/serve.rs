@@ -77,10 +77,7 @@ pub(crate) async fn run(args: ServeArgs) -> Result<(), Failure> {
         }
         let cache = page::cache(KEY_PREFIX)?;
         let described = page::describe(&cache);
-        let page = Page {
-            client: OrganisationsClient::new(api.build()?, cache.clone()),
-            cache,
-        };
+        let page = Page::new(OrganisationsClient::new(api.build()?, cache));
         let bound = metrics_http::start(addr, page).await?;
         note(format_args!(
             "orgs serve: metrics at http://{bound}/metrics; the cached page at http://{bound}/page/{} (cache: {described})",

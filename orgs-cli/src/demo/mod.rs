@@ -1,7 +1,6 @@
 //! `orgs demo`: Notify's 2018 page experiment, replayed on the stand-in API with this client.
 
 mod chart;
-mod page;
 mod report;
 mod svg;
 
@@ -14,10 +13,10 @@ use cache::{BackendKind, Cache};
 use notify_stub::{StubConfig, StubServer};
 use orgs_client::{ApiClient, OrganisationsClient};
 
-use self::page::Page;
 use self::report::{Column, Report, column_names};
 use crate::Failure;
 use crate::output::{Output, note};
+use crate::page::Page;
 use crate::progress::Progress;
 
 /// Prefix of every key the demo writes, so that it never touches anyone else's.

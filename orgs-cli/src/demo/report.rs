@@ -5,7 +5,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::chart::{self, Bar};
-use super::page::{CALLS, CachedBy, Call};
+use crate::page::{CALLS, CachedBy, Call};
 use crate::table::Table;
 
 /// One column of the table: the page rendered with its first `cached_calls` calls cached.

@@ -125,8 +125,13 @@ fn metrics_count_the_cached_page_calls_by_function_and_outcome() {
     }
     let (status, text) = get(&served.metrics, "/metrics");
     assert_eq!(status, 200);
-    for function in ["organisation", "services", "users"] {
-        let labels = format!("{{function=\"orgs::page::{function}\"");
+    // The organisation's name is cached by orgs-client itself; the other two by the page.
+    for function in [
+        "orgs_client::organisations::get_organisation_name",
+        "orgs::page::services",
+        "orgs::page::users",
+    ] {
+        let labels = format!("{{function=\"{function}\"");
         assert_eq!(
             sample(
                 &text,
@@ -171,7 +176,7 @@ fn an_unknown_organisation_is_not_found_and_not_cached() {
     assert_eq!(
         sample(
             &text,
-            "cache_calls_total{function=\"orgs::page::organisation\",outcome=\"miss\"}"
+            "cache_calls_total{function=\"orgs_client::organisations::get_organisation_name\",outcome=\"miss\"}"
         ),
         Some(2.0),
         "an Err is never cached, so each render misses\n{text}"
