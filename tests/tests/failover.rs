@@ -31,21 +31,32 @@ impl Items {
     }
 }
 
-fn query<T: redis::FromRedisValue>(server: &RedisServer, args: &[&str]) -> T {
+fn try_query<T: redis::FromRedisValue>(
+    server: &RedisServer,
+    args: &[&str],
+) -> redis::RedisResult<T> {
     let mut command = redis::cmd(args[0]);
     for arg in &args[1..] {
         command.arg(*arg);
     }
-    command
-        .query(&mut server.connection())
-        .unwrap_or_else(|error| panic!("{args:?}: {error}"))
+    command.query(&mut server.connection())
+}
+
+fn query<T: redis::FromRedisValue>(server: &RedisServer, args: &[&str]) -> T {
+    try_query(server, args).unwrap_or_else(|error| panic!("{args:?}: {error}"))
+}
+
+/// `INFO replication` while a server may be reconfigured: Sentinel drops its normal clients
+/// (`CLIENT KILL TYPE normal`) when it turns it into a replica, so an error means "ask again".
+fn replication_info(server: &RedisServer) -> String {
+    try_query(server, &["INFO", "replication"]).unwrap_or_else(|error| format!("(error: {error})"))
 }
 
 /// Waits until `replica` reports its link to the primary up.
 fn wait_until_synced(replica: &RedisServer) {
     let deadline = Instant::now() + LIVENESS * 3;
     loop {
-        let info: String = query(replica, &["INFO", "replication"]);
+        let info = replication_info(replica);
         if info.contains("master_link_status:up") {
             return;
         }
@@ -81,7 +92,7 @@ fn primary_and_replica() -> (RedisServer, RedisServer) {
 fn wait_until_replica(server: &RedisServer) {
     let deadline = Instant::now() + LIVENESS * 6;
     loop {
-        let info: String = query(server, &["INFO", "replication"]);
+        let info = replication_info(server);
         if info.contains("role:slave") {
             return;
         }
