@@ -30,17 +30,16 @@ impl ClusterConnector {
 }
 
 /// A cluster client for `seeds`: the handle's timeouts bound every command, so the connection's
-/// own response timer is off; each node connection is bounded by `connect_timeout`.
+/// own response timers are off (no `response_timeout`: even a long one costs every command two
+/// timers, one for the request and one on the node's connection); each node connection is
+/// bounded by `connect_timeout`.
 pub(crate) fn client(
     seeds: Vec<redis::ConnectionInfo>,
     connect_timeout: Duration,
     tls: Option<redis::TlsMode>,
     certificates: Option<redis::TlsCertificates>,
 ) -> redis::RedisResult<ClusterClient> {
-    let mut builder = ClusterClient::builder(seeds)
-        .connection_timeout(connect_timeout)
-        // Long: the handle's own timeout is the bound callers see.
-        .response_timeout(Duration::from_secs(3600));
+    let mut builder = ClusterClient::builder(seeds).connection_timeout(connect_timeout);
     if let Some(tls) = tls {
         builder = builder.tls(tls);
     }
