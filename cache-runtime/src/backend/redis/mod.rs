@@ -125,7 +125,9 @@ impl RedisBackend {
             }
             Ok(Err(error)) => {
                 match classify(&error) {
-                    Fault::Lost => self.link.reconnect(generation),
+                    Fault::Lost => {
+                        self.link.reconnect(generation);
+                    }
                     Fault::WrongNode => {
                         tracing::warn!(
                             address = self.link.address(),
