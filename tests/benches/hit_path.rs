@@ -6,6 +6,8 @@
 //! - `redis_hit_no_leases`: the same, with the handle built with `.leases(false)` (a plain `GET`).
 //! - `redis_cluster_hit`: the same method over a Redis Cluster (3 primaries, 3 replicas)
 //!   against the standalone hand-written baseline: what a cluster costs a hit.
+//! - `redis_cluster_hit_same_cluster`: the same method against a hand-written `GET` on the same
+//!   cluster through redis-rs's async `ClusterConnection`: the toolkit's own cost on a cluster.
 //! - `redis_tls_hit`: the same over TLS (`rediss://`, a CA made for the run) against a
 //!   hand-written TLS baseline (`redis::Client::build_with_tls` + `GET` + `from_slice`).
 //! - `memory_hit`: the same method over `Cache::in_memory()` against a plain
@@ -32,7 +34,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use cache_tests::{RedisCluster, RedisServer, TestCerts};
 use criterion::Criterion;
-use redis::aio::MultiplexedConnection;
+use redis::aio::{ConnectionLike, MultiplexedConnection};
+use redis::cluster_async::ClusterConnection;
 use serde::{Deserialize, Serialize};
 use tokio::runtime::Runtime;
 
@@ -297,6 +300,7 @@ struct Fixture {
     redis_tls_baseline: MultiplexedConnection,
     _cluster: RedisCluster,
     redis_cluster_client: Organisations,
+    redis_cluster_baseline: ClusterConnection,
     memory_client: Organisations,
     memory_baseline: moka::sync::Cache<String, Arc<[u8]>>,
     key_cache: cache::Cache,
@@ -393,9 +397,14 @@ impl Fixture {
             .get_multiplexed_async_connection()
             .await
             .expect("connect the TLS baseline");
-            (manager, tls)
+            let cluster_connection = redis::cluster::ClusterClient::new(cluster.seed_urls())
+                .expect("loopback seeds parse")
+                .get_async_connection()
+                .await
+                .expect("connect the cluster baseline");
+            (manager, tls, cluster_connection)
         });
-        let (redis_baseline, redis_tls_baseline) = redis_baseline;
+        let (redis_baseline, redis_tls_baseline, redis_cluster_baseline) = redis_baseline;
         redis_client.check_all_hits("redis setup");
         redis_plain_client.check_all_hits("redis (no leases) setup");
         redis_tls_client.check_all_hits("redis TLS setup");
@@ -414,6 +423,7 @@ impl Fixture {
             redis_tls_baseline,
             _cluster: cluster,
             redis_cluster_client,
+            redis_cluster_baseline,
             memory_client,
             memory_baseline,
             key_cache: cache::Cache::in_memory(),
@@ -421,7 +431,7 @@ impl Fixture {
     }
 }
 
-async fn baseline_redis_hit(mut connection: MultiplexedConnection, id: Uuid) -> Organisation {
+async fn baseline_redis_hit(mut connection: impl ConnectionLike, id: Uuid) -> Organisation {
     let key = format!("organisation-{id}");
     let bytes: Option<Vec<u8>> = redis::cmd("GET")
         .arg(&key)
@@ -487,9 +497,20 @@ fn print_allocations(fixture: &Fixture) {
     println!("  redis_hit  annotated:              {redis_annotated} per hit");
     println!("  redis_hit  annotated, no leases:   {redis_plain} per hit");
     println!("  redis_hit  baseline:               {redis_base} per hit");
+    let cluster_client = &fixture.redis_cluster_client;
+    let cluster_connection = &fixture.redis_cluster_baseline;
+    let (cluster_annotated, cluster_base) = fixture.runtime.block_on(async {
+        let annotated = count_async(|| cluster_client.get(black_box(id))).await;
+        let baseline =
+            count_async(|| baseline_redis_hit(cluster_connection.clone(), black_box(id))).await;
+        (annotated, baseline)
+    });
+    println!("  redis_cluster_hit annotated:       {cluster_annotated} per hit");
+    println!("  redis_cluster_hit baseline:        {cluster_base} per hit (same cluster)");
     println!();
     memory_client.check_all_hits("memory allocation count");
     redis_client.check_all_hits("redis allocation count");
+    cluster_client.check_all_hits("redis cluster allocation count");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -552,7 +573,7 @@ async fn paired<A, B, FA: Future<Output = A>, FB: Future<Output = B>>(
     }
 }
 
-fn measure_paired(fixture: &Fixture) -> [(&'static str, Paired); 6] {
+fn measure_paired(fixture: &Fixture) -> [(&'static str, Paired); 7] {
     let redis_client = &fixture.redis_client;
     let plain_client = &fixture.redis_plain_client;
     let connection = &fixture.redis_baseline;
@@ -561,7 +582,8 @@ fn measure_paired(fixture: &Fixture) -> [(&'static str, Paired); 6] {
     let tls_client = &fixture.redis_tls_client;
     let tls_connection = &fixture.redis_tls_baseline;
     let cluster_client = &fixture.redis_cluster_client;
-    let (redis, plain, tls, cluster, memory, key) = fixture.runtime.block_on(async {
+    let cluster_connection = &fixture.redis_cluster_baseline;
+    let (redis, plain, tls, cluster, same_cluster, memory, key) = fixture.runtime.block_on(async {
         let redis = paired(
             200,
             || redis_client.get(black_box(ORG_ID)),
@@ -586,6 +608,12 @@ fn measure_paired(fixture: &Fixture) -> [(&'static str, Paired); 6] {
             || baseline_redis_hit(connection.clone(), black_box(ORG_ID)),
         )
         .await;
+        let same_cluster = paired(
+            200,
+            || cluster_client.get(black_box(ORG_ID)),
+            || baseline_redis_hit(cluster_connection.clone(), black_box(ORG_ID)),
+        )
+        .await;
         let memory = paired(
             2_000,
             || memory_client.get(black_box(ORG_ID)),
@@ -599,7 +627,7 @@ fn measure_paired(fixture: &Fixture) -> [(&'static str, Paired); 6] {
             || async { baseline_key(black_box(ORG_ID)) },
         )
         .await;
-        (redis, plain, tls, cluster, memory, key)
+        (redis, plain, tls, cluster, same_cluster, memory, key)
     });
     cluster_client.check_all_hits("redis cluster paired timing");
     tls_client.check_all_hits("redis TLS paired timing");
@@ -611,6 +639,7 @@ fn measure_paired(fixture: &Fixture) -> [(&'static str, Paired); 6] {
         ("redis_hit_no_leases", plain),
         ("redis_tls_hit", tls),
         ("redis_cluster_hit", cluster),
+        ("redis_cluster_hit_same_cluster", same_cluster),
         ("memory_hit", memory),
         ("key", key),
     ]
@@ -620,12 +649,12 @@ fn measure_paired(fixture: &Fixture) -> [(&'static str, Paired); 6] {
 // Criterion groups
 
 /// A Redis group: `client`'s annotated method against the hand-written `GET` on `connection`.
-fn redis_group(
+fn redis_group<C: ConnectionLike + Clone>(
     c: &mut Criterion,
     fixture: &Fixture,
     name: &str,
     client: &Organisations,
-    connection: &MultiplexedConnection,
+    connection: &C,
 ) {
     let mut group = c.benchmark_group(name);
     group.bench_function("annotated", |b| {
@@ -768,6 +797,7 @@ fn print_summary(dir: &Path, since: SystemTime) {
         "redis_hit_no_leases",
         "redis_tls_hit",
         "redis_cluster_hit",
+        "redis_cluster_hit_same_cluster",
         "memory_hit",
         "key",
     ] {
@@ -850,6 +880,14 @@ fn main() {
     ] {
         redis_group(&mut criterion, &fixture, name, client, baseline);
     }
+    // Against a hand-written GET on the same cluster: the toolkit's own cost there.
+    redis_group(
+        &mut criterion,
+        &fixture,
+        "redis_cluster_hit_same_cluster",
+        &fixture.redis_cluster_client,
+        &fixture.redis_cluster_baseline,
+    );
     memory_hit(&mut criterion, &fixture);
     key(&mut criterion, &fixture);
     // `cargo bench` passes `--bench`; `cargo test --benches` (a quick, unoptimised check) does not.

@@ -1,15 +1,18 @@
 //! A Redis Cluster of real `redis-server` processes on free loopback ports: 3 primaries and 3
 //! replicas made with `redis-cli --cluster create … --cluster-replicas 1`, stopped on drop
 //! (each node is a [`RedisServer`]), with the moves a test needs: kill a primary, a manual
-//! `CLUSTER FAILOVER`, and a slot migration (`redis-cli --cluster reshard`).
+//! `CLUSTER FAILOVER`, and a slot migration (`redis-cli --cluster reshard`); one slot moved by
+//! hand, step by step, is in [`slots`].
+
+mod slots;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::RedisServer;
 use crate::server::free_port;
+use crate::{RedisServer, TestCerts};
 
 /// Bound on waiting for the cluster to agree on its state.
 const SETTLE: Duration = Duration::from_secs(60);
@@ -18,6 +21,8 @@ const SETTLE: Duration = Duration::from_secs(60);
 pub struct RedisCluster {
     nodes: Vec<RedisServer>,
     dir: PathBuf,
+    /// The CA to trust, for a cluster started with TLS.
+    ca_cert: Option<PathBuf>,
 }
 
 /// A node's role and the slots it serves, from `CLUSTER NODES`.
@@ -41,6 +46,17 @@ impl RedisCluster {
     /// Starts 6 nodes, makes them a cluster of 3 primaries with a replica each, and waits
     /// until every node reports `cluster_state:ok`.
     pub fn start() -> RedisCluster {
+        RedisCluster::start_nodes(None)
+    }
+
+    /// [`start`](Self::start) with TLS everywhere: clients (with `certs`' server certificate,
+    /// no client certificate asked), the cluster bus and replication. Each node also keeps a
+    /// plain port, for the test's own inspection; a TLS client is told the TLS ports.
+    pub fn start_tls(certs: &TestCerts) -> RedisCluster {
+        RedisCluster::start_nodes(Some(certs))
+    }
+
+    fn start_nodes(tls: Option<&TestCerts>) -> RedisCluster {
         let dir = std::env::temp_dir().join(format!(
             "cache-tests-cluster-{}-{}",
             std::process::id(),
@@ -52,7 +68,7 @@ impl RedisCluster {
                 let bus = free_port().to_string();
                 let config = dir.join(format!("nodes-{index}-{bus}.conf"));
                 let dir = dir.to_string_lossy().into_owned();
-                RedisServer::start_with(&[
+                let args = [
                     "--cluster-enabled",
                     "yes",
                     "--cluster-config-file",
@@ -65,13 +81,32 @@ impl RedisCluster {
                     &dir,
                     "--repl-diskless-sync-delay",
                     "0",
-                ])
+                ];
+                match tls {
+                    Some(certs) => RedisServer::start_tls_with(
+                        certs,
+                        false,
+                        &[
+                            &args[..],
+                            &["--tls-cluster", "yes", "--tls-replication", "yes"],
+                        ]
+                        .concat(),
+                    ),
+                    None => RedisServer::start_with(&args),
+                }
             })
             .collect();
         let mut create = Command::new("redis-cli");
+        if let Some(certs) = tls {
+            create.arg("--tls").arg("--cacert").arg(&certs.ca_cert);
+        }
         create.arg("--cluster").arg("create");
         for node in &nodes {
-            create.arg(format!("127.0.0.1:{}", node.port()));
+            let port = match tls {
+                Some(_) => tls_port(node),
+                None => node.port(),
+            };
+            create.arg(format!("127.0.0.1:{port}"));
         }
         let output = create
             .args(["--cluster-replicas", "1", "--cluster-yes"])
@@ -83,20 +118,33 @@ impl RedisCluster {
             String::from_utf8_lossy(&output.stdout),
             String::from_utf8_lossy(&output.stderr)
         );
-        let cluster = RedisCluster { nodes, dir };
+        let cluster = RedisCluster {
+            nodes,
+            dir,
+            ca_cert: tls.map(|certs| certs.ca_cert.clone()),
+        };
         cluster.wait_until_ok();
         cluster.wait_for_roles();
         cluster
     }
 
-    /// The seed URLs (every node).
+    /// The seed URLs (every node, plain ports).
     pub fn seed_urls(&self) -> Vec<String> {
         self.nodes.iter().map(RedisServer::url).collect()
     }
 
-    /// How the code under test reaches the cluster.
+    /// The `rediss://` seed URLs, for a cluster started with [`start_tls`](Self::start_tls).
+    pub fn tls_seed_urls(&self) -> Vec<String> {
+        self.nodes.iter().map(RedisServer::tls_url).collect()
+    }
+
+    /// How the code under test reaches the cluster: over TLS (trusting the test CA) when it
+    /// was started with TLS, plainly otherwise.
     pub fn cache_config(&self) -> cache::RedisConfig {
-        cache::RedisConfig::cluster(self.seed_urls())
+        match &self.ca_cert {
+            Some(ca) => cache::RedisConfig::cluster(self.tls_seed_urls()).tls_ca_file(ca),
+            None => cache::RedisConfig::cluster(self.seed_urls()),
+        }
     }
 
     /// The nodes, in start order.
@@ -108,6 +156,14 @@ impl RedisCluster {
     pub fn node_mut(&mut self, port: u16) -> &mut RedisServer {
         self.nodes
             .iter_mut()
+            .find(|node| node.port() == port)
+            .expect("a node of this cluster")
+    }
+
+    /// The node listening on `port`.
+    fn node_on(&self, port: u16) -> &RedisServer {
+        self.nodes
+            .iter()
             .find(|node| node.port() == port)
             .expect("a node of this cluster")
     }
@@ -348,6 +404,15 @@ impl Drop for RedisCluster {
         self.nodes.clear();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// A TLS node's TLS port.
+fn tls_port(node: &RedisServer) -> u16 {
+    node.tls_url()
+        .rsplit(':')
+        .next()
+        .and_then(|port| port.parse().ok())
+        .expect("a rediss:// URL ends with its port")
 }
 
 /// `[start, end, [host, port, id], replicas…]` cut to its first three items.

@@ -50,10 +50,15 @@ impl RedisServer {
     /// Starts a server that also listens for TLS with `certs`' server certificate. With
     /// `client_certs`, TLS clients must present a certificate signed by the same CA.
     pub fn start_tls(certs: &TestCerts, client_certs: bool) -> RedisServer {
+        RedisServer::start_tls_with(certs, client_certs, &[])
+    }
+
+    /// [`start_tls`](Self::start_tls) with extra configuration arguments.
+    pub fn start_tls_with(certs: &TestCerts, client_certs: bool, extra: &[&str]) -> RedisServer {
         let mut last_error = String::new();
         for _ in 0..10 {
             let tls_port = free_port();
-            let args = vec![
+            let mut args = vec![
                 "--tls-port".into(),
                 tls_port.to_string(),
                 "--tls-cert-file".into(),
@@ -65,6 +70,7 @@ impl RedisServer {
                 "--tls-auth-clients".into(),
                 if client_certs { "yes" } else { "no" }.into(),
             ];
+            args.extend(extra.iter().map(|arg| arg.to_string()));
             let port = free_port();
             let dir = private_dir();
             match spawn(port, &dir, &args) {

@@ -25,6 +25,16 @@ pub(crate) enum Node {
 /// moved meanwhile. Empty for a single server.
 pub(crate) type SlotMap = Vec<(u16, u16, String, u16)>;
 
+/// What a scan needs to know of the cluster at one moment.
+pub(crate) struct Topology {
+    /// Every primary, each once.
+    pub(crate) primaries: Vec<Node>,
+    pub(crate) slots: SlotMap,
+    /// The nodes receiving a slot still being migrated: a key may reach one of them after it
+    /// was scanned, while the slot map stays the same.
+    pub(crate) receiving: Vec<Node>,
+}
+
 impl ConnectionLike for AnyConnection {
     fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
         match self {
@@ -58,10 +68,15 @@ impl ConnectionLike for AnyConnection {
 }
 
 impl AnyConnection {
-    /// The primaries to scan, and the slot map they were read from (empty for one server).
-    pub(crate) async fn primaries(&mut self) -> RedisResult<(Vec<Node>, SlotMap)> {
+    /// The primaries to scan, the slot map, and the nodes receiving a slot now (for one
+    /// server: itself, and nothing else).
+    pub(crate) async fn topology(&mut self) -> RedisResult<Topology> {
         let AnyConnection::Cluster(connection) = self else {
-            return Ok((vec![Node::This], SlotMap::new()));
+            return Ok(Topology {
+                primaries: vec![Node::This],
+                slots: SlotMap::new(),
+                receiving: Vec::new(),
+            });
         };
         let slots: Vec<Value> = redis::from_redis_value(
             connection
@@ -99,7 +114,27 @@ impl AnyConnection {
             .collect();
         primaries.sort();
         primaries.dedup();
-        Ok((primaries, map))
+        // Each primary shows only its own open slots; ask them all at once.
+        let asked = primaries.iter().map(|node| {
+            let mut connection = AnyConnection::Cluster(connection.clone());
+            async move {
+                let nodes: String = connection
+                    .query_on(node, redis::cmd("CLUSTER").arg("NODES"))
+                    .await?;
+                RedisResult::Ok(super::cluster::migration_targets(&nodes, node))
+            }
+        });
+        let mut receiving = Vec::new();
+        for targets in futures_util::future::join_all(asked).await {
+            receiving.extend(targets?);
+        }
+        receiving.sort();
+        receiving.dedup();
+        Ok(Topology {
+            primaries,
+            slots: map,
+            receiving,
+        })
     }
 
     /// One command per key (`name key`), each with its own reply, in one round trip: a

@@ -137,12 +137,15 @@ impl<C: Connect> Link<C> {
 
     /// Drops connection `generation` (if it is still the current one) so that the next call
     /// connects again, resolving the host name again: after a lost connection, or a node that
-    /// stopped being the primary.
-    pub(crate) fn reconnect(&self, generation: u64) {
+    /// stopped being the primary. Returns whether it did.
+    pub(crate) fn reconnect(&self, generation: u64) -> bool {
         let mut slot = self.slot();
-        if matches!(&*slot, Slot::Ready { generation: current, .. } if *current == generation) {
+        let current =
+            matches!(&*slot, Slot::Ready { generation: current, .. } if *current == generation);
+        if current {
             *slot = Slot::Idle { failure: None };
         }
+        current
     }
 
     /// A command on connection `generation` got no answer in time. After a few in a row the
@@ -152,11 +155,14 @@ impl<C: Connect> Link<C> {
         use std::sync::atomic::Ordering::Relaxed;
         if self.timeouts.fetch_add(1, Relaxed) + 1 >= TIMEOUTS_BEFORE_RECONNECT {
             self.timeouts.store(0, Relaxed);
-            tracing::warn!(
-                address = self.address(),
-                "no answer from Redis {TIMEOUTS_BEFORE_RECONNECT} times in a row; making a new connection"
-            );
-            self.reconnect(generation);
+            // Said once per connection: when a node dies, every caller waiting on it times out
+            // at once, and all but the first are about a connection already dropped.
+            if self.reconnect(generation) {
+                tracing::warn!(
+                    address = self.address(),
+                    "no answer from Redis {TIMEOUTS_BEFORE_RECONNECT} times in a row; making a new connection"
+                );
+            }
         }
     }
 

@@ -23,7 +23,7 @@ pub(crate) use self::fault::{describe_connect_error, is_lost, is_permanent_reply
 pub(crate) use self::sentinel::SentinelConnector;
 pub(crate) use self::standalone::{Connector, Standalone};
 
-use self::connection::{Node, SlotMap};
+use self::connection::{Node, SlotMap, Topology};
 use self::fault::{Fault, classify};
 use self::link::{Connect, Link};
 use self::scripts::{FILL, LOOKUP_OR_LEASE, RELEASE};
@@ -51,14 +51,33 @@ type Connection = <Connector as Connect>::Connection;
 
 /// Where a scan over every primary has got to.
 struct Scan {
+    /// The nodes this phase scans: every primary, or (catching up) the receiving nodes.
     nodes: Vec<Node>,
     /// The slot map when this pass began (empty for one server).
     slots: SlotMap,
+    /// The nodes that were receiving a slot when this pass began.
+    receiving: Vec<Node>,
     /// Index in `nodes` of the node being scanned.
     node: usize,
     cursor: u64,
-    /// 1 for the first pass over the nodes.
+    /// 1 for the first pass over the primaries.
     pass: usize,
+    /// Whether this phase scans the receiving nodes again, after a pass over every primary.
+    catching_up: bool,
+}
+
+impl Scan {
+    fn new(topology: Topology, pass: usize) -> Scan {
+        Scan {
+            nodes: topology.primaries,
+            slots: topology.slots,
+            receiving: topology.receiving,
+            node: 0,
+            cursor: 0,
+            pass,
+            catching_up: false,
+        }
+    }
 }
 
 impl RedisBackend {
@@ -106,7 +125,9 @@ impl RedisBackend {
             }
             Ok(Err(error)) => {
                 match classify(&error) {
-                    Fault::Lost => self.link.reconnect(generation),
+                    Fault::Lost => {
+                        self.link.reconnect(generation);
+                    }
                     Fault::WrongNode => {
                         tracing::warn!(
                             address = self.link.address(),
@@ -333,22 +354,21 @@ impl RedisBackend {
     }
 
     async fn scan_start(&self) -> Result<Scan, Error> {
-        let (nodes, slots) = self
-            .query(|mut connection| async move { connection.primaries().await })
-            .await?;
-        Ok(Scan {
-            nodes,
-            slots,
-            node: 0,
-            cursor: 0,
-            pass: 1,
-        })
+        Ok(Scan::new(self.topology().await?, 1))
+    }
+
+    async fn topology(&self) -> Result<Topology, Error> {
+        self.query(|mut connection| async move { connection.topology().await })
+            .await
     }
 
     /// The next batch of keys matching `pattern`, or `None` when every primary has been
-    /// scanned. On a cluster every primary is visited (redis-rs would send `SCAN` to one node),
-    /// and a scan during which slots moved is done again, since keys may have moved behind its
-    /// cursor; if they keep moving it fails rather than pass for complete.
+    /// scanned. On a cluster every primary is visited (redis-rs would send `SCAN` to one node).
+    /// Keys can move behind the cursor: a pass during which the slot map changed is done again
+    /// (if it keeps changing the scan fails rather than pass for complete), and the nodes
+    /// receiving a slot still being migrated, at the start or the end of the pass, are scanned
+    /// once more after it (a key moves to its new node before it leaves the old one, so a key
+    /// missed on both is on the new node by then).
     async fn scan_next(
         &self,
         scan: &mut Scan,
@@ -359,20 +379,35 @@ impl RedisBackend {
                 if scan.slots.is_empty() {
                     return Ok(None);
                 }
-                let next = self.scan_start().await?;
-                if next.slots == scan.slots {
+                let now = self.topology().await?;
+                if now.slots != scan.slots {
+                    if scan.pass == SCAN_PASSES {
+                        return Err(Error::ScanIncomplete {
+                            pattern: pattern.to_owned(),
+                        });
+                    }
+                    tracing::info!(pattern, "cluster slots moved during a scan; scanning again");
+                    *scan = Scan::new(now, scan.pass + 1);
+                    continue;
+                }
+                if scan.catching_up {
                     return Ok(None);
                 }
-                if scan.pass == SCAN_PASSES {
-                    return Err(Error::ScanIncomplete {
-                        pattern: pattern.to_owned(),
-                    });
+                let mut receiving = std::mem::take(&mut scan.receiving);
+                receiving.extend(now.receiving);
+                receiving.sort();
+                receiving.dedup();
+                if receiving.is_empty() {
+                    return Ok(None);
                 }
-                tracing::info!(pattern, "cluster slots moved during a scan; scanning again");
-                *scan = Scan {
-                    pass: scan.pass + 1,
-                    ..next
-                };
+                tracing::info!(
+                    pattern,
+                    "cluster slots migrating during a scan; scanning their new nodes again"
+                );
+                scan.nodes = receiving;
+                scan.node = 0;
+                scan.cursor = 0;
+                scan.catching_up = true;
                 continue;
             };
             let cursor = scan.cursor;
