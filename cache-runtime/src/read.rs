@@ -12,7 +12,7 @@ use tracing::Instrument;
 use crate::backend::StoredBytes;
 use crate::breaker::is_outage;
 use crate::flight::{Landing, Role, follow};
-use crate::lease::{is_marker, new_marker};
+use crate::lease::{is_marker, new_token};
 use crate::log_limit::warn_limited;
 use crate::observe::{Call, Outcome};
 use crate::{BreakerState, Cache, Error};
@@ -62,7 +62,7 @@ impl<'a> LeaseHold<'a> {
         LeaseHold {
             cache,
             key,
-            marker: new_marker(),
+            marker: new_token(),
             armed: false,
         }
     }
