@@ -145,7 +145,8 @@ pub(crate) fn reads_as_uuid(text: &str) -> bool {
 /// let codes = Codes { cache: Cache::in_memory() };
 /// let code = "6CE466D0-1B7C-4C2C-9C47-7A1B8A2C3D4E".to_owned();
 /// codes.lookup(Verbatim(code.clone())).await;
-/// assert!(codes.cache.ttl(&format!("code-{code}")).await.unwrap().exists());
+/// let ttl = codes.cache.ttl(&format!("code-{code}")).await.unwrap();
+/// assert!(!matches!(ttl, cache::KeyTtl::Missing), "stored under the upper-case key");
 /// # });
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]

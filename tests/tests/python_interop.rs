@@ -357,3 +357,79 @@ async fn without_leases_the_mixed_run_can_leave_a_rust_fill_stale() {
         "10 rounds without leases left no key stale by a Rust fill"
     );
 }
+
+/// Services keyed by a string id, as Notify's admin app keys them.
+struct Services {
+    cache: Cache,
+    calls: AtomicUsize,
+}
+
+impl Services {
+    #[cache::set("service-{service_id}", cache = self.cache)]
+    async fn service(&self, service_id: String) -> Value {
+        self.calls.fetch_add(1, SeqCst);
+        json!({"id": service_id.to_lowercase(), "by": "rust"})
+    }
+
+    #[cache::delete("service-{service_id}", cache = self.cache)]
+    async fn update(&self, service_id: &str) {}
+
+    #[cache::delete_by_pattern("service-{service_id}-template-*", cache = self.cache)]
+    async fn archive_templates(&self, service_id: &str) {}
+
+    #[cache::set("code-{code}", cache = self.cache)]
+    async fn code(&self, code: cache::Verbatim<String>) -> u32 {
+        code.0.len() as u32
+    }
+}
+
+const UPPER: &str = "6CE466D0-1B7C-4C2C-9C47-7A1B8A2C3D4E";
+const LOWER: &str = "6ce466d0-1b7c-4c2c-9c47-7a1b8a2c3d4e";
+
+/// Upper- and lower-case UUID strings name one key, whichever side builds it, reads, writes or
+/// deletes; `Verbatim` keeps an argument's case.
+#[tokio::test]
+async fn uuid_strings_in_either_case_name_one_key_on_both_sides() {
+    let server = RedisServer::start();
+    let python = NotifyPython::new(&server.url());
+    let services = Services {
+        cache: handle(&server),
+        calls: AtomicUsize::new(0),
+    };
+    let spec = |id: &str| format!("service-{{service_id}}?service_id={id}");
+    assert_eq!(python.key(&spec(UPPER)), format!("service-{LOWER}"));
+
+    // Python writes under an upper-case argument; Rust reads it under either case.
+    python.set(&spec(UPPER), r#"{"by": "python"}"#);
+    for id in [UPPER, LOWER] {
+        assert_eq!(
+            services.service(id.to_owned()).await,
+            json!({"by": "python"})
+        );
+    }
+    assert_eq!(services.calls.load(SeqCst), 0, "both were hits");
+
+    // Rust deletes with an upper-case argument: Python misses under either case.
+    services.update(UPPER).await;
+    assert_eq!(python.get(&spec(LOWER)), None);
+    assert_eq!(python.get(&spec(UPPER)), None);
+
+    // Rust fills with an upper-case argument; Python hits under either case.
+    services.service(UPPER.to_owned()).await;
+    for id in [UPPER, LOWER] {
+        assert_eq!(
+            python.get(&spec(id)),
+            Some(json!({"id": LOWER, "by": "rust"}))
+        );
+    }
+    assert!(!server.raw_exists(&format!("service-{UPPER}")));
+
+    // Pattern deletes follow the same rule.
+    python.set(&format!("service-{LOWER}-template-a"), "1");
+    services.archive_templates(UPPER).await;
+    assert_eq!(python.get(&format!("service-{LOWER}-template-a")), None);
+
+    // Opted out: the key keeps the argument's case.
+    services.code(cache::Verbatim(UPPER.to_owned())).await;
+    assert!(server.raw_exists(&format!("code-{UPPER}")));
+}
