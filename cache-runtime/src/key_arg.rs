@@ -92,8 +92,14 @@ pub struct UuidLower<'a>(pub &'a str);
 impl fmt::Display for UuidLower<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let text = self.0;
-        // Most strings have no upper-case letter, and then nothing changes: one scan, no copy.
-        if !text.bytes().any(|b| b.is_ascii_uppercase()) || !reads_as_uuid(text) {
+        // Nothing changes for a string too short for a UUID or with no upper-case letter (most
+        // strings): a length check, or one branch-free scan, and no copy.
+        if text.len() < 32
+            || !text
+                .bytes()
+                .fold(false, |upper, b| upper | b.is_ascii_uppercase())
+            || !reads_as_uuid(text)
+        {
             return f.write_str(text);
         }
         // A UUID form is all ASCII: lower-case it in stack-sized pieces.
