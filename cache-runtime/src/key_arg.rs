@@ -199,6 +199,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::needless_borrow)] // written as generated code writes it
     fn method_resolution_picks_the_rule_for_strings_only() {
         use super::{KeyDisplay as _, KeyStr as _};
         let upper = String::from("6CE466D0-1B7C-4C2C-9C47-7A1B8A2C3D4E");
