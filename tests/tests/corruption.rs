@@ -228,7 +228,8 @@ async fn redis_a_persistent_foreign_lease_is_taken_over() {
         assert_recovered(&fx, &client, id, "a persistent or old-format marker").await;
         let elapsed = started.elapsed();
         println!(
-            "corruption: a foreign marker {marker:?} ({px:?} ms) was replaced in {elapsed:.2?}"
+            "corruption: a foreign marker {:?} ({px:?} ms) was replaced in {elapsed:.2?}",
+            String::from_utf8_lossy(marker)
         );
         assert_ttl_about_an_hour(&fx, &key).await;
     }
