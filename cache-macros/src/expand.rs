@@ -334,16 +334,32 @@ impl Generated {
     fn key(&self, key: &ResolvedKey) -> TokenStream {
         let Generated { krate, handle, .. } = self;
         let ResolvedKey { format, values } = key;
+        let values = values.iter().map(|value| self.key_part(value));
         quote!(#krate::__private::key(#handle, ::core::format_args!(#format #(, #values)*)))
+    }
+
+    /// One placeholder's value as it goes into a key: a string that reads as a UUID
+    /// lower-case (Notify's rule), anything else by its `Display` (see `__private::KeyArg`).
+    /// Spanned at the value, so that one that is not `Display` is reported where it is written.
+    fn key_part(&self, value: &TokenStream) -> TokenStream {
+        let krate = &self.krate;
+        quote_spanned! {value.span()=>
+            {
+                #[allow(unused_imports)]
+                use #krate::__private::{KeyDisplay as _, KeyStr as _};
+                (&#krate::__private::KeyArg(&#value)).key_part()
+            }
+        }
     }
 
     fn pattern(&self, pattern: &ResolvedKey) -> TokenStream {
         let Generated { krate, handle, .. } = self;
         let ResolvedKey { format, values } = pattern;
         // Spanned at each value, so that one that is not `Display` is reported where it is written.
-        let values = values.iter().map(
-            |value| quote_spanned!(value.span()=> #krate::__private::GlobEscaped::new(&#value)),
-        );
+        let values = values.iter().map(|value| {
+            let part = self.key_part(value);
+            quote_spanned!(value.span()=> #krate::__private::GlobEscaped::new(&#part))
+        });
         quote! {
             #krate::__private::pattern(
                 #handle,

@@ -70,6 +70,7 @@ mod glob;
 mod global;
 mod handle;
 mod invalidation;
+mod key_arg;
 mod lease;
 mod log_limit;
 #[cfg(feature = "metrics")]
@@ -80,6 +81,7 @@ mod redact;
 mod redis_config;
 mod settings;
 mod stats;
+mod this_call;
 
 #[doc(hidden)]
 #[path = "private.rs"]
@@ -92,6 +94,7 @@ pub use crate::error::Error;
 pub use crate::global::{global, install};
 pub use crate::handle::{Cache, KeyTtl};
 pub use crate::invalidation::Invalidation;
+pub use crate::key_arg::Verbatim;
 pub use crate::redis_config::RedisConfig;
 pub use crate::settings::{
     DEFAULT_BREAKER_COOL_DOWN, DEFAULT_BREAKER_THRESHOLD, DEFAULT_CONNECT_TIMEOUT,
@@ -99,6 +102,7 @@ pub use crate::settings::{
     DEFAULT_TTL,
 };
 pub use crate::stats::Stats;
+pub use crate::this_call::{ThisCall, this_call};
 
 /// Reads through the cache: `#[cache::set("key-template", ttl = "...", cache = ...)]`.
 ///

@@ -14,6 +14,7 @@ use tracing::Instrument;
 pub use crate::glob::GlobEscaped;
 pub use crate::global::global;
 use crate::invalidation::{InvalidationGuard, Work};
+pub use crate::key_arg::{AsKeyStr, KeyArg, KeyDisplay, KeyStr, UuidLower};
 use crate::observe::{Call, Invalidated};
 use crate::read::{Shape, ShareFns};
 use crate::{Cache, Error};

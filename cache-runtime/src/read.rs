@@ -12,9 +12,10 @@ use tracing::Instrument;
 use crate::backend::StoredBytes;
 use crate::breaker::is_outage;
 use crate::flight::{Landing, Role, follow};
-use crate::lease::{is_marker, new_marker};
+use crate::lease::{is_marker, new_token};
 use crate::log_limit::warn_limited;
 use crate::observe::{Call, Outcome};
+use crate::this_call::CallScope;
 use crate::{BreakerState, Cache, Error};
 
 /// First pause between polls of another reader's lease; it doubles up to [`MAX_POLL`].
@@ -62,7 +63,7 @@ impl<'a> LeaseHold<'a> {
         LeaseHold {
             cache,
             key,
-            marker: new_marker(),
+            marker: new_token(),
             armed: false,
         }
     }
@@ -329,7 +330,11 @@ where
             fill
         }
     };
-    let result = body.await;
+    // The body may decide how its result is stored (`cache::this_call()`).
+    let mut scope = CallScope::default();
+    let result = scope.run(body).await;
+    let decision = scope.decision();
+    let ttl = decision.ttl.or(ttl);
     let bytes = match (shape.value)(&result) {
         Some(value) => match serde_json::to_vec(value) {
             Ok(bytes) => Some(Arc::<[u8]>::from(bytes)),
@@ -346,7 +351,8 @@ where
         },
         None => None,
     };
-    let stored = store(cache, key, ttl, fill, bytes.clone(), &mut outcome).await;
+    let keep = bytes.clone().filter(|_| !decision.skip);
+    let stored = store(cache, key, ttl, fill, keep, &mut outcome).await;
     Fetched {
         result,
         bytes: bytes.map(StoredBytes::Shared),

@@ -449,7 +449,11 @@ fn baseline_memory_hit(store: &moka::sync::Cache<String, Arc<[u8]>>, id: Uuid) -
     decode(&bytes)
 }
 
+/// What generated code writes: each argument through `KeyArg` (Notify's UUID rule for strings).
 fn annotated_key(cache: &cache::Cache, id: Uuid) -> String {
+    #[allow(unused_imports)]
+    use cache::__private::{KeyDisplay as _, KeyStr as _};
+    let id = (&cache::__private::KeyArg(&id)).key_part();
     cache::__private::key(cache, format_args!("service-{}-templates", id))
 }
 

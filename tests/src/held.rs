@@ -6,8 +6,9 @@ use cache::{Cache, KeyTtl};
 
 use crate::{Truth, Versioned};
 
-/// The prefix of a lease marker, as the runtime writes it.
-const MARKER_PREFIX: &[u8] = b"!cache-lease:";
+/// The prefix of a lease marker as earlier versions of the runtime wrote it; the current one
+/// leaves the empty string.
+const OLD_MARKER_PREFIX: &[u8] = b"!cache-lease:";
 
 /// What a key holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,8 +28,11 @@ impl Held {
     pub fn classify(bytes: Option<Vec<u8>>) -> Held {
         match bytes {
             None => Held::Absent,
-            Some(bytes) if bytes.starts_with(MARKER_PREFIX) => {
-                Held::Marker(String::from_utf8_lossy(&bytes).into_owned())
+            Some(bytes) if bytes.is_empty() || bytes.starts_with(OLD_MARKER_PREFIX) => {
+                Held::Marker(format!(
+                    "lease marker {:?}",
+                    String::from_utf8_lossy(&bytes)
+                ))
             }
             Some(bytes) => serde_json::from_slice(&bytes)
                 .map(Held::Value)

@@ -1,6 +1,7 @@
 //! Corrupt and foreign contents under a key: garbage bytes, truncated JSON, JSON of the wrong
-//! shape, another client's lease marker (expiring, and persistent as a raw
-//! `SET key "!cache-lease:deadbeef"` would leave it). Each is recovered: the call returns the
+//! shape, another client's lease marker (the empty string; expiring, and persistent as a raw
+//! `SET key ""` would leave it), a marker of the previous format (`!cache-lease:<hex>`, left by
+//! an instance not yet upgraded). Each is recovered: the call returns the
 //! body's value, and afterwards the key holds the right value (for a live foreign lease: once it
 //! has expired, on the next read). A lease marker is never handed to a caller as a value.
 //!
@@ -140,10 +141,9 @@ async fn in_process_wrong_shapes_are_recovered() {
 async fn redis_garbage_and_truncated_json_are_recovered() {
     let fx = Fixture::new(Kind::Redis);
     let client = Client::new(fx.cache.clone());
-    let bad: [(&str, &[u8]); 6] = [
+    let bad: [(&str, &[u8]); 5] = [
         ("garbage", b"\xff\xfe\x00garbage"),
         ("a Python pickle", b"\x80\x04\x95pickle"),
-        ("empty", b""),
         ("truncated JSON", br#"{"id": 4, "name": "Trunc"#),
         (
             "JSON with trailing bytes",
@@ -158,6 +158,8 @@ async fn redis_garbage_and_truncated_json_are_recovered() {
     assert_eq!(fx.cache.stats().errors, bad.len() as u64);
 }
 
+/// An empty value is a lease marker, not garbage: see the lease tests below.
+///
 /// Another client's live lease (it expires): the call waits `lease_wait` for that fill, then
 /// returns the body's value without storing; once the marker has expired, the next read fills.
 ///
@@ -169,7 +171,7 @@ async fn redis_a_foreign_live_lease_is_waited_for_then_filled_after_it_expires()
     let lease_wait = Duration::from_millis(100);
     let fx = Fixture::with(Kind::Redis, |builder| builder.lease_wait(lease_wait));
     let client = Client::new(fx.cache.clone());
-    let marker = b"!cache-lease:deadbeefdeadbeefdeadbeefdeadbeef";
+    let marker = b"";
     plant(&fx, "organisation-1", marker, Some(60_000)).await;
 
     let started = Instant::now();
@@ -205,25 +207,37 @@ async fn redis_a_foreign_live_lease_is_waited_for_then_filled_after_it_expires()
     assert_recovered(&fx, &client, 1, "after the foreign lease expired").await;
 }
 
-/// A marker without expiry (`SET key "!cache-lease:deadbeef"` by hand, or a client that
-/// crashed between two commands of an older protocol) is taken over at once: no wait.
+/// A marker without expiry (`SET key ""` by hand, or a client that crashed between two
+/// commands of an older protocol), and any marker of the previous format, expiring or not, is
+/// taken over at once: no wait.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_a_persistent_foreign_lease_is_taken_over() {
     let fx = Fixture::with(Kind::Redis, |builder| {
         builder.lease_wait(Duration::from_secs(3))
     });
     let client = Client::new(fx.cache.clone());
-    plant(&fx, "organisation-1", b"!cache-lease:deadbeef", None).await;
-    let started = Instant::now();
-    assert_recovered(&fx, &client, 1, "a persistent marker").await;
-    let elapsed = started.elapsed();
-    println!("corruption: a persistent foreign marker was replaced in {elapsed:.2?}");
+    let markers: [(&[u8], Option<u64>); 3] = [
+        (b"", None),
+        (b"!cache-lease:deadbeef", None),
+        (b"!cache-lease:deadbeef", Some(60_000)),
+    ];
+    for (id, (marker, px)) in (1..).zip(markers) {
+        let key = format!("organisation-{id}");
+        plant(&fx, &key, marker, px).await;
+        let started = Instant::now();
+        assert_recovered(&fx, &client, id, "a persistent or old-format marker").await;
+        let elapsed = started.elapsed();
+        println!(
+            "corruption: a foreign marker {:?} ({px:?} ms) was replaced in {elapsed:.2?}",
+            String::from_utf8_lossy(marker)
+        );
+        assert_ttl_about_an_hour(&fx, &key).await;
+    }
     assert_eq!(
         fx.cache.stats().lease_waits,
         0,
-        "no waiting on a marker that never expires"
+        "no waiting on a marker that never expires or that no current fill holds"
     );
-    assert_ttl_about_an_hour(&fx, "organisation-1").await;
 }
 
 async fn assert_ttl_about_an_hour(fx: &Fixture, key: &str) {
@@ -242,12 +256,18 @@ async fn redis_a_marker_is_never_returned_as_a_value() {
         builder.lease_wait(Duration::from_millis(50))
     });
     let client = Client::new(fx.cache.clone());
-    for (id, px) in [(1, Some(60_000)), (2, None)] {
-        plant(&fx, &format!("anything-{id}"), b"!cache-lease:deadbeef", px).await;
+    let markers: [(&[u8], Option<u64>); 4] = [
+        (b"", Some(60_000)),
+        (b"", None),
+        (b"!cache-lease:deadbeef", Some(60_000)),
+        (b"!cache-lease:deadbeef", None),
+    ];
+    for (id, (marker, px)) in (1..).zip(markers) {
+        plant(&fx, &format!("anything-{id}"), marker, px).await;
         let value = live("a read", client.anything(id)).await;
         assert_eq!(value, serde_json::json!({ "id": id }), "the body's value");
     }
-    assert_eq!(client.calls.get(), 2);
+    assert_eq!(client.calls.get(), 4);
     // Without leases, a marker is a miss as well, and the value overwrites it.
     let without = Client::new(
         Cache::builder()
@@ -256,15 +276,15 @@ async fn redis_a_marker_is_never_returned_as_a_value() {
             .build()
             .unwrap(),
     );
-    plant(&fx, "anything-3", b"!cache-lease:deadbeef", Some(60_000)).await;
+    plant(&fx, "anything-5", b"", Some(60_000)).await;
     assert_eq!(
-        live("a read", without.anything(3)).await,
-        serde_json::json!({ "id": 3 })
+        live("a read", without.anything(5)).await,
+        serde_json::json!({ "id": 5 })
     );
     assert_eq!(without.calls.get(), 1);
     assert_eq!(
-        raw(&fx, "anything-3").as_deref(),
-        Some(&br#"{"id":3}"#[..]),
+        raw(&fx, "anything-5").as_deref(),
+        Some(&br#"{"id":5}"#[..]),
         "without leases the value replaces the marker"
     );
 }
@@ -272,7 +292,7 @@ async fn redis_a_marker_is_never_returned_as_a_value() {
 /// The explicit API on a key holding a lease marker (a fill in flight): the key has no value
 /// yet, so `get` says `Ok(None)`, as for an absent key, and counts no error.
 ///
-/// `Cache::get` checks for the marker prefix (`lease::is_marker`) before decoding, and counts
+/// `Cache::get` recognises a marker (`lease::is_marker`) before decoding, and counts
 /// a key holding a marker as a miss.
 async fn explicit_get_treats_a_lease_marker_as_absent(kind: Kind) {
     let fx = Fixture::with(kind, |builder| {

@@ -7,11 +7,14 @@ use moka::Expiry;
 use moka::ops::compute::Op;
 
 use crate::glob::glob_matches;
-use crate::lease::is_marker;
+use crate::lease::{MARKER, is_marker};
 
 #[derive(Clone)]
 struct Entry {
+    /// The value, or the lease marker while a fill is in flight.
     value: Arc<[u8]>,
+    /// The token of the lease in flight, if `value` is its marker.
+    lease: Option<Arc<[u8]>>,
     ttl: Duration,
     stored_at: Instant,
 }
@@ -59,6 +62,7 @@ impl MemoryBackend {
     pub(crate) fn set(&self, key: &str, value: Vec<u8>, ttl: Duration) {
         let entry = Entry {
             value: value.into(),
+            lease: None,
             ttl,
             stored_at: Instant::now(),
         };
@@ -91,7 +95,8 @@ impl MemoryBackend {
                     Op::Nop
                 }
                 _ => Op::Put(Entry {
-                    value: lease.into(),
+                    value: MARKER.into(),
+                    lease: Some(lease.into()),
                     ttl: lease_ttl,
                     stored_at: Instant::now(),
                 }),
@@ -105,10 +110,11 @@ impl MemoryBackend {
         self.entries
             .entry(key.to_owned())
             .and_compute_with(|current| match current {
-                Some(current) if &*current.value().value == lease => {
+                Some(current) if current.value().lease.as_deref() == Some(lease) => {
                     stored = true;
                     Op::Put(Entry {
                         value,
+                        lease: None,
                         ttl,
                         stored_at: Instant::now(),
                     })
@@ -124,7 +130,7 @@ impl MemoryBackend {
         self.entries
             .entry(key.to_owned())
             .and_compute_with(|current| match current {
-                Some(current) if &*current.value().value == lease => {
+                Some(current) if current.value().lease.as_deref() == Some(lease) => {
                     released = true;
                     Op::Remove
                 }

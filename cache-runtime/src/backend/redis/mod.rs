@@ -29,7 +29,7 @@ use self::link::{Connect, Link};
 use self::scripts::{FILL, LOOKUP_OR_LEASE, RELEASE};
 use crate::Error;
 use crate::breaker::{Breaker, is_outage};
-use crate::lease::MARKER_PREFIX;
+use crate::lease::{OLD_MARKER_PREFIX, token_key};
 
 /// How many keys one `SCAN` step asks for; each step's matches are unlinked in one command.
 const SCAN_COUNT: usize = 1000;
@@ -159,7 +159,8 @@ impl RedisBackend {
     }
 
     /// The value under `key`, or another reader's lease marker; `None` when there was neither
-    /// (or only `replace`), in which case `lease` (a marker) now holds the key for `lease_ttl`.
+    /// (or only `replace`), in which case the caller's lease (token `lease`) now holds the key
+    /// for `lease_ttl`.
     pub(crate) async fn lookup_or_lease(
         &self,
         key: &str,
@@ -173,15 +174,18 @@ impl RedisBackend {
         let millis = u64::try_from(lease_ttl.as_millis())
             .unwrap_or(u64::MAX)
             .max(1);
+        let token_key = token_key(key);
+        let token_key = &token_key;
         let found = self
             .query(|mut connection| async move {
                 LOOKUP_OR_LEASE
                     .key(key)
+                    .key(token_key)
                     .arg(lease)
                     .arg(millis)
                     .arg(if replace.is_some() { "1" } else { "0" })
                     .arg(replace.unwrap_or_default())
-                    .arg(MARKER_PREFIX)
+                    .arg(OLD_MARKER_PREFIX)
                     .invoke_async(&mut connection)
                     .await
             })
@@ -222,8 +226,11 @@ impl RedisBackend {
             return self.set(key, value, ttl).await.map(|()| true);
         }
         let seconds = ttl.as_secs().max(1);
+        let token_key = token_key(key);
+        let token_key = &token_key;
         self.query(|mut connection| async move {
             FILL.key(key)
+                .key(token_key)
                 .arg(lease)
                 .arg(value)
                 .arg(seconds)
@@ -502,6 +509,7 @@ async fn release(
 ) -> redis::RedisResult<bool> {
     RELEASE
         .key(key)
+        .key(token_key(key))
         .arg(lease)
         .invoke_async(&mut connection)
         .await
