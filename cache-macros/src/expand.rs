@@ -9,6 +9,7 @@ use syn::spanned::Spanned;
 use syn::{Attribute, Expr, Ident, ItemFn, Path, ReturnType, Type};
 
 use crate::attr::{Args, Errors, Kind, whole_span};
+use crate::shape::Shape;
 use crate::signature::Arguments;
 use crate::valid::{ResolvedKey, resolve};
 
@@ -38,7 +39,7 @@ fn not_a_function(kind: Kind, item: &TokenStream) -> TokenStream {
             kind.name()
         ),
         _ => format!(
-            "`#[cache::{}]` can only be applied to an `async fn`",
+            "`#[cache::{}]` can only be applied to a function (`async fn` or `fn`)",
             kind.name()
         ),
     };
@@ -56,7 +57,14 @@ fn try_expand(kind: Kind, args: TokenStream, function: &mut ItemFn) -> syn::Resu
     // Stacked attributes of ours are expanded together, so all their keys go in one round trip.
     let mut all: Vec<Args> = own.into_iter().collect();
     let mut kept = Vec::with_capacity(function.attrs.len());
+    // syn keeps a body's inner attributes (`#![allow(unused)]`) with the outer ones: they go back
+    // inside the body.
+    let mut inner = Vec::new();
     for attribute in std::mem::take(&mut function.attrs) {
+        if let syn::AttrStyle::Inner(_) = attribute.style {
+            inner.push(attribute);
+            continue;
+        }
         match sibling_kind(&attribute, &crate_name) {
             Some(kind) => {
                 let tokens = match &attribute.meta {
@@ -80,15 +88,24 @@ fn try_expand(kind: Kind, args: TokenStream, function: &mut ItemFn) -> syn::Resu
     function.attrs = kept;
 
     let name = function.sig.ident.clone();
-    if function.sig.asyncness.is_none() {
-        errors.push(syn::Error::new(
-            function.sig.fn_token.span,
-            format!(
-                "`#[cache::{}]` supports only `async fn`, and `{name}` is not async: write `async fn {name}` (blocking functions are not supported yet)",
-                kind.name()
-            ),
-        ));
-    }
+    let shape = Shape::of(function);
+    // What the caller gets: the return type, or the output of the future it returns.
+    let output = match &shape {
+        Shape::Returned(returned) => match &returned.output {
+            Some(output) => ReturnType::Type(Default::default(), Box::new(output.clone())),
+            None if kind == Kind::Set => {
+                errors.push(syn::Error::new(
+                function.sig.output.span(),
+                format!(
+                    "`#[cache::set]` on `{name}`: the function returns a future, but its return type does not name the future's `Output`; write `async fn {name}`, or return `impl Future<Output = T>`"
+                ),
+            ));
+                ReturnType::Default
+            }
+            None => function.sig.output.clone(),
+        },
+        _ => function.sig.output.clone(),
+    };
     let sets = all.iter().filter(|args| args.kind == Kind::Set).count();
     if sets > 0 && sets < all.len() {
         let other = all
@@ -130,11 +147,11 @@ fn try_expand(kind: Kind, args: TokenStream, function: &mut ItemFn) -> syn::Resu
 
     let set = all.iter().find(|args| args.kind == Kind::Set);
     let returns = match set {
-        Some(_) => errors.push_result(cached_return(&function.sig.output, &name)),
-        None => Some(Returned::of(&function.sig.output)),
+        Some(_) => errors.push_result(cached_return(&output, &name)),
+        None => Some(Returns::of(&output)),
     };
     errors.finish()?;
-    let returns = returns.unwrap_or(Returned::Inferred);
+    let returns = returns.unwrap_or(Returns::Inferred);
 
     // `module::function`, a `&'static str` built at compile time, for spans and metrics.
     let function_name = syn::ext::IdentExt::unraw(&name).to_string();
@@ -144,11 +161,21 @@ fn try_expand(kind: Kind, args: TokenStream, function: &mut ItemFn) -> syn::Resu
         handle_owned: Ident::new("__cache_owned", Span::mixed_site()),
         function: quote!(::core::concat!(::core::module_path!(), "::", #function_name)),
     };
-    let handle = generated.handle_statement(handle.as_ref());
+    let handle_statement = generated.handle_statement(handle.as_ref());
+    let blocking = matches!(shape, Shape::Blocking);
     let block = &function.block;
-    let body = match set {
+    let body = match &shape {
+        Shape::Async => quote!(async move #block),
+        Shape::Blocking => quote!(move || #block),
+        Shape::Returned(returned) => {
+            let block = &returned.block;
+            let capture = returned.capture.then(|| quote!(move));
+            quote!(async #capture #block)
+        }
+    };
+    let (prelude, call) = match set {
         Some(set) => match keys.first() {
-            Some(key) => generated.read_through(key, set.ttl, &returns, block),
+            Some(key) => generated.read_through(key, set.ttl, &returns, blocking, body),
             // Unreachable in practice (a `set` without a usable key has been reported above),
             // but a macro must answer with an error, never a panic.
             None => {
@@ -160,7 +187,30 @@ fn try_expand(kind: Kind, args: TokenStream, function: &mut ItemFn) -> syn::Resu
         },
         None => {
             let strict = all.iter().any(|args| args.strict.is_some());
-            generated.invalidate(&keys, &patterns, &returns, strict, block)
+            generated.invalidate(&keys, &patterns, &returns, strict, blocking, body)
+        }
+    };
+    let body = match &shape {
+        Shape::Async | Shape::Blocking => quote!(#handle_statement #prelude #call),
+        Shape::Returned(returned) => {
+            // The key is built now, from the arguments; the call runs inside the returned
+            // future, which owns what it uses.
+            let rebind = handle.as_ref().map(|_| {
+                let Generated {
+                    handle,
+                    handle_owned,
+                    ..
+                } = &generated;
+                quote!(let #handle = &#handle_owned;)
+            });
+            let before = &returned.before;
+            let future = quote!(async move { #rebind #call });
+            let future = if returned.pinned {
+                quote!(::std::boxed::Box::pin(#future))
+            } else {
+                future
+            };
+            quote!(#handle_statement #prelude #(#before)* #future)
         }
     };
     let ItemFn {
@@ -169,7 +219,7 @@ fn try_expand(kind: Kind, args: TokenStream, function: &mut ItemFn) -> syn::Resu
     Ok(quote! {
         #(#attrs)*
         #vis #sig {
-            #handle
+            #(#inner)*
             #body
         }
     })
@@ -210,7 +260,7 @@ fn handle_source(all: &[Args], errors: &mut Errors) -> Option<Expr> {
 }
 
 /// What the function returns, as far as the generated call needs to name it.
-enum Returned {
+enum Returns {
     /// `std::result::Result`-like: only `Ok` values are cached.
     Result(Type),
     /// Any other nameable type, `()` included.
@@ -219,27 +269,27 @@ enum Returned {
     Inferred,
 }
 
-impl Returned {
-    fn of(output: &ReturnType) -> Returned {
+impl Returns {
+    fn of(output: &ReturnType) -> Returns {
         match output {
-            ReturnType::Default => Returned::Plain(quote!(())),
-            ReturnType::Type(_, ty) if contains_impl_trait(ty) => Returned::Inferred,
-            ReturnType::Type(_, ty) if is_named_result(ty) => Returned::Result((**ty).clone()),
-            ReturnType::Type(_, ty) => Returned::Plain(ty.to_token_stream()),
+            ReturnType::Default => Returns::Plain(quote!(())),
+            ReturnType::Type(_, ty) if contains_impl_trait(ty) => Returns::Inferred,
+            ReturnType::Type(_, ty) if is_named_result(ty) => Returns::Result((**ty).clone()),
+            ReturnType::Type(_, ty) => Returns::Plain(ty.to_token_stream()),
         }
     }
 
     fn turbofish(&self) -> TokenStream {
         match self {
-            Returned::Result(ty) => ty.to_token_stream(),
-            Returned::Plain(ty) => ty.clone(),
-            Returned::Inferred => quote!(_),
+            Returns::Result(ty) => ty.to_token_stream(),
+            Returns::Plain(ty) => ty.clone(),
+            Returns::Inferred => quote!(_),
         }
     }
 }
 
 /// The return type of a `set` function: something to cache, and nameable.
-fn cached_return(output: &ReturnType, name: &Ident) -> syn::Result<Returned> {
+fn cached_return(output: &ReturnType, name: &Ident) -> syn::Result<Returns> {
     let nothing = match output {
         ReturnType::Default => true,
         ReturnType::Type(_, ty) => matches!(&**ty, Type::Tuple(tuple) if tuple.elems.is_empty()),
@@ -256,8 +306,8 @@ fn cached_return(output: &ReturnType, name: &Ident) -> syn::Result<Returned> {
             ),
         ));
     }
-    match Returned::of(output) {
-        Returned::Inferred => Err(syn::Error::new(
+    match Returns::of(output) {
+        Returns::Inferred => Err(syn::Error::new(
             match output {
                 ReturnType::Type(_, ty) => impl_trait_span(ty).unwrap_or_else(|| ty.span()),
                 ReturnType::Default => output.span(),
@@ -352,13 +402,15 @@ impl Generated {
         }
     }
 
+    /// The statements before the call, and the call of the runtime with `body`.
     fn read_through(
         &self,
         key: &ResolvedKey,
         ttl: Option<u64>,
-        returns: &Returned,
-        block: &syn::Block,
-    ) -> TokenStream {
+        returns: &Returns,
+        blocking: bool,
+        body: TokenStream,
+    ) -> (TokenStream, TokenStream) {
         let Generated {
             krate,
             handle,
@@ -380,23 +432,33 @@ impl Generated {
                 (&#krate::__private::Returns::<#ty>::new()).sharing()
             }
         };
-        match returns {
-            Returned::Result(_) => quote! {
-                let #key_ident = #key;
-                #krate::__private::read_through_result::<#ty, _>(#handle, #function, #key_ident, #ttl, #sharing, async move #block).await
-            },
+        let arguments = quote!((#handle, #function, #key_ident, #ttl, #sharing, #body));
+        match (returns, blocking) {
+            (Returns::Result(_), false) => (
+                quote!(let #key_ident = #key;),
+                quote!(#krate::__private::read_through_result::<#ty, _> #arguments .await),
+            ),
+            (Returns::Result(_), true) => (
+                quote!(let #key_ident = #key;),
+                quote!(#krate::__private::ResultStrategy.read_through_blocking::<#ty, _> #arguments),
+            ),
             // Not spelled `Result`, but it may be one under an alias (`ApiResult<T>`): let the
             // type decide (see `__private::Returns`), so an alias also caches only `Ok` values.
             _ => {
                 let strategy = Ident::new("__cache_strategy", Span::mixed_site());
-                quote! {
+                let prelude = quote! {
                     let #key_ident = #key;
                     let #strategy = {
                         use #krate::__private::{ViaPlain as _, ViaResult as _};
                         (&#krate::__private::Returns::<#ty>::new()).strategy()
                     };
-                    #strategy.read_through::<#ty, _>(#handle, #function, #key_ident, #ttl, #sharing, async move #block).await
-                }
+                };
+                let call = if blocking {
+                    quote!(#strategy.read_through_blocking::<#ty, _> #arguments)
+                } else {
+                    quote!(#strategy.read_through::<#ty, _> #arguments .await)
+                };
+                (prelude, call)
             }
         }
     }
@@ -405,10 +467,11 @@ impl Generated {
         &self,
         keys: &[ResolvedKey],
         patterns: &[ResolvedKey],
-        returns: &Returned,
+        returns: &Returns,
         strict: bool,
-        block: &syn::Block,
-    ) -> TokenStream {
+        blocking: bool,
+        body: TokenStream,
+    ) -> (TokenStream, TokenStream) {
         let Generated {
             krate,
             handle,
@@ -420,15 +483,21 @@ impl Generated {
         let keys = keys.iter().map(|key| self.key(key));
         let patterns = patterns.iter().map(|pattern| self.pattern(pattern));
         let ty = returns.turbofish();
-        let runtime = if strict {
-            quote!(invalidate_strict)
-        } else {
-            quote!(invalidate)
+        let runtime = match (strict, blocking) {
+            (false, false) => quote!(invalidate),
+            (true, false) => quote!(invalidate_strict),
+            (false, true) => quote!(invalidate_blocking),
+            (true, true) => quote!(invalidate_strict_blocking),
         };
-        quote! {
-            let #keys_ident: ::std::vec::Vec<::std::string::String> = ::std::vec![#(#keys),*];
-            let #patterns_ident: ::std::vec::Vec<::std::string::String> = ::std::vec![#(#patterns),*];
-            #krate::__private::#runtime::<#ty, _>(#handle, #function, #keys_ident, #patterns_ident, async move #block).await
-        }
+        let wait = (!blocking).then(|| quote!(.await));
+        (
+            quote! {
+                let #keys_ident: ::std::vec::Vec<::std::string::String> = ::std::vec![#(#keys),*];
+                let #patterns_ident: ::std::vec::Vec<::std::string::String> = ::std::vec![#(#patterns),*];
+            },
+            quote! {
+                #krate::__private::#runtime::<#ty, _>(#handle, #function, #keys_ident, #patterns_ident, #body) #wait
+            },
+        )
     }
 }

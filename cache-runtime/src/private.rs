@@ -15,7 +15,7 @@ pub use crate::glob::GlobEscaped;
 pub use crate::global::global;
 use crate::invalidation::{InvalidationGuard, Work};
 use crate::observe::{Call, Invalidated};
-use crate::read::{Shape, ShareFns};
+use crate::read::{Follow, Shape, ShareFns};
 use crate::{Cache, Error};
 
 /// A type the cache can store and read back.
@@ -142,8 +142,55 @@ impl ResultStrategy {
     }
 }
 
+impl ResultStrategy {
+    /// The blocking form of [`read_through`](Self::read_through): `body` runs on this thread.
+    pub fn read_through_blocking<R, F>(
+        self,
+        cache: &Cache,
+        function: &'static str,
+        key: String,
+        ttl: Option<Duration>,
+        sharing: Sharing<R>,
+        body: F,
+    ) -> R
+    where
+        R: CachedResult,
+        R::Ok: Cacheable,
+        F: FnOnce() -> R,
+    {
+        let shape = Shape {
+            value: R::ok_value,
+            wrap: R::from_ok,
+        };
+        crate::blocking::read_through(cache, function, key, ttl, shape, sharing.0, body)
+    }
+}
+
 /// Caches the whole value: [`read_through`].
 pub struct PlainStrategy;
+
+impl PlainStrategy {
+    /// The blocking form of [`read_through`](Self::read_through): `body` runs on this thread.
+    pub fn read_through_blocking<T, F>(
+        self,
+        cache: &Cache,
+        function: &'static str,
+        key: String,
+        ttl: Option<Duration>,
+        _sharing: Sharing<T>,
+        body: F,
+    ) -> T
+    where
+        T: Cacheable,
+        F: FnOnce() -> T,
+    {
+        let shape = Shape {
+            value: |value: &T| Some(value),
+            wrap: |value| value,
+        };
+        crate::blocking::read_through(cache, function, key, ttl, shape, None, body)
+    }
+}
 
 impl PlainStrategy {
     /// See [`read_through`].
@@ -232,7 +279,7 @@ where
         value: |value: &T| Some(value),
         wrap: |value| value,
     };
-    crate::read::read_through(cache, function, key, ttl, shape, None, body).await
+    crate::read::read_through(cache, function, key, ttl, shape, None, Follow::Yes, body).await
 }
 
 /// `#[cache::set]` on a function returning `Result<T, E>`: only `Ok` values are stored.
@@ -253,7 +300,17 @@ where
         value: R::ok_value,
         wrap: R::from_ok,
     };
-    crate::read::read_through(cache, function, key, ttl, shape, sharing.0, body).await
+    crate::read::read_through(
+        cache,
+        function,
+        key,
+        ttl,
+        shape,
+        sharing.0,
+        Follow::Yes,
+        body,
+    )
+    .await
 }
 
 /// `#[cache::delete]` / `#[cache::delete_by_pattern]`: runs the body, then invalidates whatever it
@@ -279,6 +336,39 @@ where
     }
     .instrument(span)
     .await
+}
+
+/// The blocking form of [`invalidate`]: `body` runs on this thread.
+pub fn invalidate_blocking<R, F>(
+    cache: &Cache,
+    function: &'static str,
+    keys: Vec<String>,
+    patterns: Vec<String>,
+    body: F,
+) -> R
+where
+    F: FnOnce() -> R,
+{
+    crate::blocking::run(cache, body, |body| {
+        invalidate(cache, function, keys, patterns, async move { body() })
+    })
+}
+
+/// The blocking form of [`invalidate_strict`]: `body` runs on this thread.
+pub fn invalidate_strict_blocking<R, F>(
+    cache: &Cache,
+    function: &'static str,
+    keys: Vec<String>,
+    patterns: Vec<String>,
+    body: F,
+) -> R
+where
+    R: StrictResult,
+    F: FnOnce() -> R,
+{
+    crate::blocking::run(cache, body, |body| {
+        invalidate_strict(cache, function, keys, patterns, async move { body() })
+    })
 }
 
 /// A return type that strict invalidation can fail with: `Result<T, E>` where `E: From<cache::Error>`.
