@@ -6,7 +6,7 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{Attribute, Expr, Ident, ItemFn, Path, ReturnType, Type};
+use syn::{Attribute, Expr, Ident, ItemFn, LitStr, Path, ReturnType, Type};
 
 use crate::attr::{Args, Errors, Kind, whole_span};
 use crate::shape::Shape;
@@ -88,7 +88,17 @@ fn try_expand(kind: Kind, args: TokenStream, function: &mut ItemFn) -> syn::Resu
     function.attrs = kept;
 
     let name = function.sig.ident.clone();
-    let shape = Shape::of(function);
+    let mut shape = Shape::of(function);
+    if let Shape::Returned(returned) = &mut shape {
+        let templates: Vec<String> = all
+            .iter()
+            .flat_map(|args| &args.keys)
+            .map(LitStr::value)
+            .collect();
+        returned.allow_unused_rebindings(|name| {
+            templates.iter().any(|template| template.contains(name))
+        });
+    }
     // What the caller gets: the return type, or the output of the future it returns.
     let output = match &shape {
         Shape::Returned(returned) => match &returned.output {

@@ -2,7 +2,7 @@
 //! in its body (what `#[async_trait]` leaves, recognised as `tracing-attributes` does), or a
 //! blocking function.
 
-use syn::{Block, Expr, ExprAsync, ExprCall, GenericArgument, ItemFn, PathArguments, Stmt};
+use syn::{Block, Expr, ExprAsync, ExprCall, GenericArgument, ItemFn, Pat, PathArguments, Stmt};
 use syn::{ReturnType, Type, TypeParamBound};
 
 /// The decorated function's shape.
@@ -28,6 +28,31 @@ pub(crate) struct Returned {
     /// The future's `Output`, from the return type (`Pin<Box<dyn Future<Output = R> ...>>` or
     /// `impl Future<Output = R>`), if it names one.
     pub output: Option<Type>,
+}
+
+impl Returned {
+    /// `#[async_trait]` moves each argument into the future (`let id = id;`): one that only the
+    /// key uses (built outside the future) would be reported unused there. `used` says whether
+    /// a key template names it.
+    pub(crate) fn allow_unused_rebindings(&mut self, used: impl Fn(&str) -> bool) {
+        for statement in &mut self.block.stmts {
+            let Stmt::Local(local) = statement else {
+                continue;
+            };
+            let (Pat::Ident(binding), Some(init)) = (&local.pat, &local.init) else {
+                continue;
+            };
+            let Expr::Path(value) = &*init.expr else {
+                continue;
+            };
+            let name = binding.ident.to_string();
+            if value.path.is_ident(&binding.ident) && used(&name) {
+                local
+                    .attrs
+                    .push(syn::parse_quote!(#[allow(unused_variables)]));
+            }
+        }
+    }
 }
 
 impl Shape {
