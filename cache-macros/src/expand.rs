@@ -11,7 +11,7 @@ use syn::{Attribute, Expr, Ident, ItemFn, LitStr, Path, ReturnType, Type};
 use crate::attr::{Args, Errors, Kind, whole_span};
 use crate::shape::Shape;
 use crate::signature::Arguments;
-use crate::valid::{ResolvedKey, resolve};
+use crate::valid::{ResolvedKey, each_element, resolve};
 
 /// Expands one attribute. On error the function is emitted unchanged (minus our attributes) next
 /// to the errors, so the rest of the crate still type-checks and only our errors are reported.
@@ -39,15 +39,34 @@ fn not_a_function(kind: Kind, item: &TokenStream) -> TokenStream {
             kind.name()
         ),
         _ => format!(
-            "`#[cache::{}]` can only be applied to a function (`async fn` or `fn`)",
-            kind.name()
+            "`#[cache::{}]` can only be applied to a function (`async fn` or `fn`){}",
+            kind.name(),
+            item_name(item).map_or_else(String::new, |(what, name)| format!(
+                ", not to the {what} `{name}`"
+            )),
         ),
     };
     syn::Error::new(whole_span(item), message).to_compile_error()
 }
 
+/// What a non-function item is, and its name, for the message.
+fn item_name(item: &TokenStream) -> Option<(&'static str, String)> {
+    let (what, name) = match syn::parse2::<syn::Item>(item.clone()).ok()? {
+        syn::Item::Struct(item) => ("struct", item.ident),
+        syn::Item::Enum(item) => ("enum", item.ident),
+        syn::Item::Const(item) => ("constant", item.ident),
+        syn::Item::Static(item) => ("static", item.ident),
+        syn::Item::Trait(item) => ("trait", item.ident),
+        syn::Item::Mod(item) => ("module", item.ident),
+        syn::Item::Type(item) => ("type alias", item.ident),
+        syn::Item::Union(item) => ("union", item.ident),
+        _ => return None,
+    };
+    Some((what, name.to_string()))
+}
+
 fn try_expand(kind: Kind, args: TokenStream, function: &mut ItemFn) -> syn::Result<TokenStream> {
-    let mut errors = Errors::default();
+    let mut errors = Errors::on(&function.sig.ident);
     let own = Args::parse(kind, whole_span(&args), args, &mut errors);
     let crate_name = own
         .as_ref()
@@ -99,10 +118,14 @@ fn try_expand(kind: Kind, args: TokenStream, function: &mut ItemFn) -> syn::Resu
             templates.iter().any(|template| template.contains(name))
         });
     }
-    // What the caller gets: the return type, or the output of the future it returns.
+    // What the caller gets: the return type, or the output of the future it returns (`None`
+    // when that is not written, already reported).
     let output = match &shape {
         Shape::Returned(returned) => match &returned.output {
-            Some(output) => ReturnType::Type(Default::default(), Box::new(output.clone())),
+            Some(output) => Some(ReturnType::Type(
+                Default::default(),
+                Box::new(output.clone()),
+            )),
             None if kind == Kind::Set => {
                 errors.push(syn::Error::new(
                 function.sig.output.span(),
@@ -110,11 +133,11 @@ fn try_expand(kind: Kind, args: TokenStream, function: &mut ItemFn) -> syn::Resu
                     "`#[cache::set]` on `{name}`: the function returns a future, but its return type does not name the future's `Output`; write `async fn {name}`, or return `impl Future<Output = T>`"
                 ),
             ));
-                ReturnType::Default
+                None
             }
-            None => function.sig.output.clone(),
+            None => Some(function.sig.output.clone()),
         },
-        _ => function.sig.output.clone(),
+        _ => Some(function.sig.output.clone()),
     };
     let sets = all.iter().filter(|args| args.kind == Kind::Set).count();
     if sets > 0 && sets < all.len() {
@@ -157,8 +180,10 @@ fn try_expand(kind: Kind, args: TokenStream, function: &mut ItemFn) -> syn::Resu
 
     let set = all.iter().find(|args| args.kind == Kind::Set);
     let returns = match set {
-        Some(_) => errors.push_result(cached_return(&output, &name)),
-        None => Some(Returns::of(&output)),
+        Some(_) => output
+            .as_ref()
+            .and_then(|output| errors.push_result(cached_return(output, &name))),
+        None => output.as_ref().map(Returns::of),
     };
     errors.finish()?;
     let returns = returns.unwrap_or(Returns::Inferred);
@@ -172,6 +197,12 @@ fn try_expand(kind: Kind, args: TokenStream, function: &mut ItemFn) -> syn::Resu
         function: quote!(::core::concat!(::core::module_path!(), "::", #function_name)),
     };
     let handle_statement = generated.handle_statement(handle.as_ref());
+    // The runtime call is spanned at the return type: an error about the type (not cacheable,
+    // not a strict `Result`) is then one error, there, not one per generated token.
+    let returns_span = match &output {
+        Some(ReturnType::Type(_, ty)) => ty.span(),
+        _ => name.span(),
+    };
     let blocking = matches!(shape, Shape::Blocking);
     let block = &function.block;
     let body = match &shape {
@@ -185,7 +216,9 @@ fn try_expand(kind: Kind, args: TokenStream, function: &mut ItemFn) -> syn::Resu
     };
     let (prelude, call) = match set {
         Some(set) => match keys.first() {
-            Some(key) => generated.read_through(key, set.ttl, &returns, blocking, body),
+            Some(key) => {
+                generated.read_through(key, set.ttl, &returns, blocking, returns_span, body)
+            }
             // Unreachable in practice (a `set` without a usable key has been reported above),
             // but a macro must answer with an error, never a panic.
             None => {
@@ -197,7 +230,14 @@ fn try_expand(kind: Kind, args: TokenStream, function: &mut ItemFn) -> syn::Resu
         },
         None => {
             let strict = all.iter().any(|args| args.strict.is_some());
-            generated.invalidate(&keys, &patterns, &returns, strict, blocking, body)
+            generated.invalidate(
+                &keys,
+                &patterns,
+                &returns,
+                (strict, blocking),
+                returns_span,
+                body,
+            )
         }
     };
     let body = match &shape {
@@ -271,8 +311,6 @@ fn handle_source(all: &[Args], errors: &mut Errors) -> Option<Expr> {
 
 /// What the function returns, as far as the generated call needs to name it.
 enum Returns {
-    /// `std::result::Result`-like: only `Ok` values are cached.
-    Result(Type),
     /// Any other nameable type, `()` included.
     Plain(TokenStream),
     /// An `impl Trait` type, left to inference.
@@ -284,14 +322,12 @@ impl Returns {
         match output {
             ReturnType::Default => Returns::Plain(quote!(())),
             ReturnType::Type(_, ty) if contains_impl_trait(ty) => Returns::Inferred,
-            ReturnType::Type(_, ty) if is_named_result(ty) => Returns::Result((**ty).clone()),
             ReturnType::Type(_, ty) => Returns::Plain(ty.to_token_stream()),
         }
     }
 
     fn turbofish(&self) -> TokenStream {
         match self {
-            Returns::Result(ty) => ty.to_token_stream(),
             Returns::Plain(ty) => ty.clone(),
             Returns::Inferred => quote!(_),
         }
@@ -327,21 +363,6 @@ fn cached_return(output: &ReturnType, name: &Ident) -> syn::Result<Returns> {
             ),
         )),
         returns => Ok(returns),
-    }
-}
-
-fn is_named_result(ty: &Type) -> bool {
-    match ty {
-        Type::Paren(inner) => is_named_result(&inner.elem),
-        Type::Group(inner) => is_named_result(&inner.elem),
-        Type::Path(path) => {
-            path.qself.is_none()
-                && path.path.segments.last().is_some_and(|last| {
-                    last.ident == "Result"
-                        && matches!(last.arguments, syn::PathArguments::AngleBracketed(_))
-                })
-        }
-        _ => false,
     }
 }
 
@@ -393,13 +414,17 @@ impl Generated {
 
     fn key(&self, key: &ResolvedKey) -> TokenStream {
         let Generated { krate, handle, .. } = self;
-        let ResolvedKey { format, values } = key;
+        let ResolvedKey { format, values, .. } = key;
+        // Spanned at each value, so that one that is not `Display` is reported where it is written.
+        let values = values
+            .iter()
+            .map(|value| quote_spanned!(value.span()=> #krate::__private::key_part(&#value)));
         quote!(#krate::__private::key(#handle, ::core::format_args!(#format #(, #values)*)))
     }
 
     fn pattern(&self, pattern: &ResolvedKey) -> TokenStream {
         let Generated { krate, handle, .. } = self;
-        let ResolvedKey { format, values } = pattern;
+        let ResolvedKey { format, values, .. } = pattern;
         // Spanned at each value, so that one that is not `Display` is reported where it is written.
         let values = values.iter().map(
             |value| quote_spanned!(value.span()=> #krate::__private::GlobEscaped::new(&#value)),
@@ -419,6 +444,7 @@ impl Generated {
         ttl: Option<u64>,
         returns: &Returns,
         blocking: bool,
+        span: Span,
         body: TokenStream,
     ) -> (TokenStream, TokenStream) {
         let Generated {
@@ -443,34 +469,23 @@ impl Generated {
             }
         };
         let arguments = quote!((#handle, #function, #key_ident, #ttl, #sharing, #body));
-        match (returns, blocking) {
-            (Returns::Result(_), false) => (
-                quote!(let #key_ident = #key;),
-                quote!(#krate::__private::read_through_result::<#ty, _> #arguments .await),
-            ),
-            (Returns::Result(_), true) => (
-                quote!(let #key_ident = #key;),
-                quote!(#krate::__private::ResultStrategy.read_through_blocking::<#ty, _> #arguments),
-            ),
-            // Not spelled `Result`, but it may be one under an alias (`ApiResult<T>`): let the
-            // type decide (see `__private::Returns`), so an alias also caches only `Ok` values.
-            _ => {
-                let strategy = Ident::new("__cache_strategy", Span::mixed_site());
-                let prelude = quote! {
-                    let #key_ident = #key;
-                    let #strategy = {
-                        use #krate::__private::{ViaPlain as _, ViaResult as _};
-                        (&#krate::__private::Returns::<#ty>::new()).strategy()
-                    };
-                };
-                let call = if blocking {
-                    quote!(#strategy.read_through_blocking::<#ty, _> #arguments)
-                } else {
-                    quote!(#strategy.read_through::<#ty, _> #arguments .await)
-                };
-                (prelude, call)
-            }
-        }
+        // The type decides (see `__private::Returns`), not its name: `std::result::Result`
+        // under any alias (`io::Result<T>`, `ApiResult<T>`) caches only `Ok` values, and a type
+        // of the user's own called `Result` is cached whole, like any other type.
+        let strategy = Ident::new("__cache_strategy", Span::mixed_site());
+        let prelude = quote! {
+            let #key_ident = #key;
+            let #strategy = {
+                use #krate::__private::{ViaPlain as _, ViaResult as _};
+                (&#krate::__private::Returns::<#ty>::new()).strategy()
+            };
+        };
+        let call = if blocking {
+            quote_spanned!(span=> #strategy.read_through_blocking::<#ty, _> #arguments)
+        } else {
+            quote_spanned!(span=> #strategy.read_through::<#ty, _> #arguments .await)
+        };
+        (prelude, call)
     }
 
     fn invalidate(
@@ -478,8 +493,8 @@ impl Generated {
         keys: &[ResolvedKey],
         patterns: &[ResolvedKey],
         returns: &Returns,
-        strict: bool,
-        blocking: bool,
+        (strict, blocking): (bool, bool),
+        span: Span,
         body: TokenStream,
     ) -> (TokenStream, TokenStream) {
         let Generated {
@@ -490,8 +505,32 @@ impl Generated {
         } = self;
         let keys_ident = Ident::new("__cache_keys", Span::mixed_site());
         let patterns_ident = Ident::new("__cache_patterns", Span::mixed_site());
-        let keys = keys.iter().map(|key| self.key(key));
-        let patterns = patterns.iter().map(|pattern| self.pattern(pattern));
+        let fill = |target: &Ident,
+                    all: &[ResolvedKey],
+                    build: &dyn Fn(&ResolvedKey) -> TokenStream| {
+            let fixed = all.iter().filter(|key| key.each.is_none()).map(build);
+            let each = all.iter().filter_map(|key| {
+                let collection = key.each.as_ref()?;
+                let element = each_element();
+                let built = build(key);
+                let krate = &self.krate;
+                let parts =
+                    quote_spanned!(key.format.span()=> #krate::__private::key_parts(&#collection));
+                // One key per element of the collection, in the same round trip as the others.
+                Some(quote! {
+                    for #element in #parts {
+                        #target.push(#built);
+                    }
+                })
+            });
+            quote! {
+                #[allow(unused_mut)]
+                let mut #target: ::std::vec::Vec<::std::string::String> = ::std::vec![#(#fixed),*];
+                #(#each)*
+            }
+        };
+        let keys = fill(&keys_ident, keys, &|key| self.key(key));
+        let patterns = fill(&patterns_ident, patterns, &|pattern| self.pattern(pattern));
         let ty = returns.turbofish();
         let runtime = match (strict, blocking) {
             (false, false) => quote!(invalidate),
@@ -502,10 +541,10 @@ impl Generated {
         let wait = (!blocking).then(|| quote!(.await));
         (
             quote! {
-                let #keys_ident: ::std::vec::Vec<::std::string::String> = ::std::vec![#(#keys),*];
-                let #patterns_ident: ::std::vec::Vec<::std::string::String> = ::std::vec![#(#patterns),*];
+                #keys
+                #patterns
             },
-            quote! {
+            quote_spanned! {span=>
                 #krate::__private::#runtime::<#ty, _>(#handle, #function, #keys_ident, #patterns_ident, #body) #wait
             },
         )

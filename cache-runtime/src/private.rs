@@ -25,15 +25,96 @@ use crate::{Cache, Error};
     note = "add `#[derive(serde::Serialize, serde::Deserialize)]` to the type"
 )]
 pub trait Cacheable: Serialize + DeserializeOwned {}
+// Not recommended: a type missing both traits is then one error, in the words above.
+#[diagnostic::do_not_recommend]
 impl<T: Serialize + DeserializeOwned> Cacheable for T {}
 
-/// A `Result`-like return type: only its success value is cached.
+/// A value a key placeholder names: formatted with `Display`.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` is named `Result` but is not `std::result::Result`",
-    label = "`#[cache::set]` stores only the `Ok` value of a return type named `Result`",
-    note = "return `std::result::Result<T, E>` (or an alias of it) to cache only its `Ok` value",
-    note = "to cache a value of this type whole, write the return type under another name, e.g. `type Lookup<T> = Result<T>;`"
+    message = "`{Self}` cannot be part of a cache key: a placeholder's value is formatted with `std::fmt::Display`",
+    label = "not `Display`",
+    note = "implement `std::fmt::Display` for `{Self}`, or name one of its fields that is, e.g. `{{arg.id}}`"
 )]
+pub trait KeyPart: fmt::Display {}
+#[diagnostic::do_not_recommend]
+impl<T: fmt::Display + ?Sized> KeyPart for T {}
+
+/// A placeholder's value, checked once, as exactly that, where it is written (the result is
+/// `Display` whatever `T` is, so `format_args!` adds no second error).
+pub fn key_part<T: KeyPart>(value: &T) -> &dyn fmt::Display {
+    value
+}
+
+/// A collection a `{name[..]}` placeholder names: one key per element.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot make one key per element: `[..]` needs a collection of `Display` values",
+    label = "not a slice, `Vec`, array or set of `Display` values",
+    note = "name a collection argument, e.g. `{{service_ids[..]}}` with `service_ids: &[Uuid]`"
+)]
+pub trait KeyCollection {
+    /// The elements, to format.
+    fn key_parts(&self) -> Vec<&dyn fmt::Display>;
+}
+
+/// The elements of a `{name[..]}` collection, checked once, at the template.
+pub fn key_parts<C: KeyCollection + ?Sized>(collection: &C) -> Vec<&dyn fmt::Display> {
+    collection.key_parts()
+}
+
+macro_rules! key_collection {
+    ($($collection:ty => [$($generics:tt)*]),* $(,)?) => {$(
+        #[diagnostic::do_not_recommend]
+        impl<$($generics)*> KeyCollection for $collection {
+            fn key_parts(&self) -> Vec<&dyn fmt::Display> {
+                self.iter().map(|part| part as &dyn fmt::Display).collect()
+            }
+        }
+    )*};
+}
+
+key_collection! {
+    [T] => [T: KeyPart],
+    [T; N] => [T: KeyPart, const N: usize],
+    Vec<T> => [T: KeyPart],
+    std::collections::VecDeque<T> => [T: KeyPart],
+    std::collections::BTreeSet<T> => [T: KeyPart],
+    std::collections::HashSet<T, S> => [T: KeyPart, S],
+}
+
+#[diagnostic::do_not_recommend]
+impl<C: KeyCollection + ?Sized> KeyCollection for &C {
+    fn key_parts(&self) -> Vec<&dyn fmt::Display> {
+        (**self).key_parts()
+    }
+}
+
+/// What `cache = <expr>` may name: a [`Cache`], or anything that dereferences to one, however
+/// deeply (`Arc<Cache>`, `&Cache`, `LazyLock<Cache>`, `Arc<LazyLock<Cache>>`).
+#[diagnostic::on_unimplemented(
+    message = "`cache = ...` names a `{Self}`, not a cache handle",
+    label = "expected a `cache::Cache` (or an `Arc`, reference or `LazyLock` of one)",
+    note = "name the handle, e.g. `cache = self.cache` where the field is a `cache::Cache`"
+)]
+pub trait HandleSource {
+    /// The handle.
+    fn cache(&self) -> &Cache;
+}
+impl HandleSource for Cache {
+    fn cache(&self) -> &Cache {
+        self
+    }
+}
+#[diagnostic::do_not_recommend]
+impl<T: std::ops::Deref + ?Sized> HandleSource for T
+where
+    T::Target: HandleSource,
+{
+    fn cache(&self) -> &Cache {
+        (**self).cache()
+    }
+}
+
+/// `std::result::Result`, under any name: only its success value is cached.
 pub trait CachedResult: Sized {
     /// The success value, the part that is cached.
     type Ok;
@@ -213,8 +294,8 @@ impl PlainStrategy {
 
 /// Takes a handle by reference through any smart pointer (`&Cache`, `&Arc<Cache>`, `&LazyLock<Cache>`)
 /// and clones it, so the wrapped body may move `self`.
-pub fn handle(cache: &Cache) -> Cache {
-    cache.clone()
+pub fn handle<S: HandleSource + ?Sized>(source: &S) -> Cache {
+    source.cache().clone()
 }
 
 /// TTL given in the attribute, in whole seconds (checked at compile time).
@@ -382,6 +463,7 @@ pub trait StrictResult {
     fn from_cache_error(error: Error) -> Self;
 }
 
+#[diagnostic::do_not_recommend]
 impl<T, E: From<Error>> StrictResult for Result<T, E> {
     fn from_cache_error(error: Error) -> Self {
         Err(E::from(error))

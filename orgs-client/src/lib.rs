@@ -56,7 +56,6 @@ mod jwt;
 pub mod models;
 mod organisations;
 mod secret;
-mod service_keys;
 
 pub use crate::api_client::ApiClient;
 pub use crate::api_key::{ApiKeyError, ServiceApiKey};
