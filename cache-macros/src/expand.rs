@@ -6,11 +6,12 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{Attribute, Expr, Ident, ItemFn, Path, ReturnType, Type};
+use syn::{Attribute, Expr, Ident, ItemFn, LitStr, Path, ReturnType, Type};
 
 use crate::attr::{Args, Errors, Kind, whole_span};
+use crate::shape::Shape;
 use crate::signature::Arguments;
-use crate::valid::{ResolvedKey, resolve};
+use crate::valid::{ResolvedKey, each_element, resolve};
 
 /// Expands one attribute. On error the function is emitted unchanged (minus our attributes) next
 /// to the errors, so the rest of the crate still type-checks and only our errors are reported.
@@ -38,15 +39,34 @@ fn not_a_function(kind: Kind, item: &TokenStream) -> TokenStream {
             kind.name()
         ),
         _ => format!(
-            "`#[cache::{}]` can only be applied to an `async fn`",
-            kind.name()
+            "`#[cache::{}]` can only be applied to a function (`async fn` or `fn`){}",
+            kind.name(),
+            item_name(item).map_or_else(String::new, |(what, name)| format!(
+                ", not to the {what} `{name}`"
+            )),
         ),
     };
     syn::Error::new(whole_span(item), message).to_compile_error()
 }
 
+/// What a non-function item is, and its name, for the message.
+fn item_name(item: &TokenStream) -> Option<(&'static str, String)> {
+    let (what, name) = match syn::parse2::<syn::Item>(item.clone()).ok()? {
+        syn::Item::Struct(item) => ("struct", item.ident),
+        syn::Item::Enum(item) => ("enum", item.ident),
+        syn::Item::Const(item) => ("constant", item.ident),
+        syn::Item::Static(item) => ("static", item.ident),
+        syn::Item::Trait(item) => ("trait", item.ident),
+        syn::Item::Mod(item) => ("module", item.ident),
+        syn::Item::Type(item) => ("type alias", item.ident),
+        syn::Item::Union(item) => ("union", item.ident),
+        _ => return None,
+    };
+    Some((what, name.to_string()))
+}
+
 fn try_expand(kind: Kind, args: TokenStream, function: &mut ItemFn) -> syn::Result<TokenStream> {
-    let mut errors = Errors::default();
+    let mut errors = Errors::on(&function.sig.ident);
     let own = Args::parse(kind, whole_span(&args), args, &mut errors);
     let crate_name = own
         .as_ref()
@@ -56,7 +76,14 @@ fn try_expand(kind: Kind, args: TokenStream, function: &mut ItemFn) -> syn::Resu
     // Stacked attributes of ours are expanded together, so all their keys go in one round trip.
     let mut all: Vec<Args> = own.into_iter().collect();
     let mut kept = Vec::with_capacity(function.attrs.len());
+    // syn keeps a body's inner attributes (`#![allow(unused)]`) with the outer ones: they go back
+    // inside the body.
+    let mut inner = Vec::new();
     for attribute in std::mem::take(&mut function.attrs) {
+        if let syn::AttrStyle::Inner(_) = attribute.style {
+            inner.push(attribute);
+            continue;
+        }
         match sibling_kind(&attribute, &crate_name) {
             Some(kind) => {
                 let tokens = match &attribute.meta {
@@ -80,15 +107,38 @@ fn try_expand(kind: Kind, args: TokenStream, function: &mut ItemFn) -> syn::Resu
     function.attrs = kept;
 
     let name = function.sig.ident.clone();
-    if function.sig.asyncness.is_none() {
-        errors.push(syn::Error::new(
-            function.sig.fn_token.span,
-            format!(
-                "`#[cache::{}]` supports only `async fn`, and `{name}` is not async: write `async fn {name}` (blocking functions are not supported yet)",
-                kind.name()
-            ),
-        ));
+    let mut shape = Shape::of(function);
+    if let Shape::Returned(returned) = &mut shape {
+        let templates: Vec<String> = all
+            .iter()
+            .flat_map(|args| &args.keys)
+            .map(LitStr::value)
+            .collect();
+        returned.allow_unused_rebindings(|name| {
+            templates.iter().any(|template| template.contains(name))
+        });
     }
+    // What the caller gets: the return type, or the output of the future it returns (`None`
+    // when that is not written, already reported).
+    let output = match &shape {
+        Shape::Returned(returned) => match &returned.output {
+            Some(output) => Some(ReturnType::Type(
+                Default::default(),
+                Box::new(output.clone()),
+            )),
+            None if kind == Kind::Set => {
+                errors.push(syn::Error::new(
+                function.sig.output.span(),
+                format!(
+                    "`#[cache::set]` on `{name}`: the function returns a future, but its return type does not name the future's `Output`; write `async fn {name}`, or return `impl Future<Output = T>`"
+                ),
+            ));
+                None
+            }
+            None => Some(function.sig.output.clone()),
+        },
+        _ => Some(function.sig.output.clone()),
+    };
     let sets = all.iter().filter(|args| args.kind == Kind::Set).count();
     if sets > 0 && sets < all.len() {
         let other = all
@@ -130,11 +180,13 @@ fn try_expand(kind: Kind, args: TokenStream, function: &mut ItemFn) -> syn::Resu
 
     let set = all.iter().find(|args| args.kind == Kind::Set);
     let returns = match set {
-        Some(_) => errors.push_result(cached_return(&function.sig.output, &name)),
-        None => Some(Returned::of(&function.sig.output)),
+        Some(_) => output
+            .as_ref()
+            .and_then(|output| errors.push_result(cached_return(output, &name))),
+        None => output.as_ref().map(Returns::of),
     };
     errors.finish()?;
-    let returns = returns.unwrap_or(Returned::Inferred);
+    let returns = returns.unwrap_or(Returns::Inferred);
 
     // `module::function`, a `&'static str` built at compile time, for spans and metrics.
     let function_name = syn::ext::IdentExt::unraw(&name).to_string();
@@ -144,11 +196,29 @@ fn try_expand(kind: Kind, args: TokenStream, function: &mut ItemFn) -> syn::Resu
         handle_owned: Ident::new("__cache_owned", Span::mixed_site()),
         function: quote!(::core::concat!(::core::module_path!(), "::", #function_name)),
     };
-    let handle = generated.handle_statement(handle.as_ref());
+    let handle_statement = generated.handle_statement(handle.as_ref());
+    // The runtime call is spanned at the return type: an error about the type (not cacheable,
+    // not a strict `Result`) is then one error, there, not one per generated token.
+    let returns_span = match &output {
+        Some(ReturnType::Type(_, ty)) => ty.span(),
+        _ => name.span(),
+    };
+    let blocking = matches!(shape, Shape::Blocking);
     let block = &function.block;
-    let body = match set {
+    let body = match &shape {
+        Shape::Async => quote!(async move #block),
+        Shape::Blocking => quote!(move || #block),
+        Shape::Returned(returned) => {
+            let block = &returned.block;
+            let capture = returned.capture.then(|| quote!(move));
+            quote!(async #capture #block)
+        }
+    };
+    let (prelude, call) = match set {
         Some(set) => match keys.first() {
-            Some(key) => generated.read_through(key, set.ttl, &returns, block),
+            Some(key) => {
+                generated.read_through(key, set.ttl, &returns, blocking, returns_span, body)
+            }
             // Unreachable in practice (a `set` without a usable key has been reported above),
             // but a macro must answer with an error, never a panic.
             None => {
@@ -160,7 +230,37 @@ fn try_expand(kind: Kind, args: TokenStream, function: &mut ItemFn) -> syn::Resu
         },
         None => {
             let strict = all.iter().any(|args| args.strict.is_some());
-            generated.invalidate(&keys, &patterns, &returns, strict, block)
+            generated.invalidate(
+                &keys,
+                &patterns,
+                &returns,
+                (strict, blocking),
+                returns_span,
+                body,
+            )
+        }
+    };
+    let body = match &shape {
+        Shape::Async | Shape::Blocking => quote!(#handle_statement #prelude #call),
+        Shape::Returned(returned) => {
+            // The key is built now, from the arguments; the call runs inside the returned
+            // future, which owns what it uses.
+            let rebind = handle.as_ref().map(|_| {
+                let Generated {
+                    handle,
+                    handle_owned,
+                    ..
+                } = &generated;
+                quote!(let #handle = &#handle_owned;)
+            });
+            let before = &returned.before;
+            let future = quote!(async move { #rebind #call });
+            let future = if returned.pinned {
+                quote!(::std::boxed::Box::pin(#future))
+            } else {
+                future
+            };
+            quote!(#handle_statement #prelude #(#before)* #future)
         }
     };
     let ItemFn {
@@ -169,7 +269,7 @@ fn try_expand(kind: Kind, args: TokenStream, function: &mut ItemFn) -> syn::Resu
     Ok(quote! {
         #(#attrs)*
         #vis #sig {
-            #handle
+            #(#inner)*
             #body
         }
     })
@@ -210,36 +310,32 @@ fn handle_source(all: &[Args], errors: &mut Errors) -> Option<Expr> {
 }
 
 /// What the function returns, as far as the generated call needs to name it.
-enum Returned {
-    /// `std::result::Result`-like: only `Ok` values are cached.
-    Result(Type),
+enum Returns {
     /// Any other nameable type, `()` included.
     Plain(TokenStream),
     /// An `impl Trait` type, left to inference.
     Inferred,
 }
 
-impl Returned {
-    fn of(output: &ReturnType) -> Returned {
+impl Returns {
+    fn of(output: &ReturnType) -> Returns {
         match output {
-            ReturnType::Default => Returned::Plain(quote!(())),
-            ReturnType::Type(_, ty) if contains_impl_trait(ty) => Returned::Inferred,
-            ReturnType::Type(_, ty) if is_named_result(ty) => Returned::Result((**ty).clone()),
-            ReturnType::Type(_, ty) => Returned::Plain(ty.to_token_stream()),
+            ReturnType::Default => Returns::Plain(quote!(())),
+            ReturnType::Type(_, ty) if contains_impl_trait(ty) => Returns::Inferred,
+            ReturnType::Type(_, ty) => Returns::Plain(ty.to_token_stream()),
         }
     }
 
     fn turbofish(&self) -> TokenStream {
         match self {
-            Returned::Result(ty) => ty.to_token_stream(),
-            Returned::Plain(ty) => ty.clone(),
-            Returned::Inferred => quote!(_),
+            Returns::Plain(ty) => ty.clone(),
+            Returns::Inferred => quote!(_),
         }
     }
 }
 
 /// The return type of a `set` function: something to cache, and nameable.
-fn cached_return(output: &ReturnType, name: &Ident) -> syn::Result<Returned> {
+fn cached_return(output: &ReturnType, name: &Ident) -> syn::Result<Returns> {
     let nothing = match output {
         ReturnType::Default => true,
         ReturnType::Type(_, ty) => matches!(&**ty, Type::Tuple(tuple) if tuple.elems.is_empty()),
@@ -256,8 +352,8 @@ fn cached_return(output: &ReturnType, name: &Ident) -> syn::Result<Returned> {
             ),
         ));
     }
-    match Returned::of(output) {
-        Returned::Inferred => Err(syn::Error::new(
+    match Returns::of(output) {
+        Returns::Inferred => Err(syn::Error::new(
             match output {
                 ReturnType::Type(_, ty) => impl_trait_span(ty).unwrap_or_else(|| ty.span()),
                 ReturnType::Default => output.span(),
@@ -267,21 +363,6 @@ fn cached_return(output: &ReturnType, name: &Ident) -> syn::Result<Returned> {
             ),
         )),
         returns => Ok(returns),
-    }
-}
-
-fn is_named_result(ty: &Type) -> bool {
-    match ty {
-        Type::Paren(inner) => is_named_result(&inner.elem),
-        Type::Group(inner) => is_named_result(&inner.elem),
-        Type::Path(path) => {
-            path.qself.is_none()
-                && path.path.segments.last().is_some_and(|last| {
-                    last.ident == "Result"
-                        && matches!(last.arguments, syn::PathArguments::AngleBracketed(_))
-                })
-        }
-        _ => false,
     }
 }
 
@@ -333,7 +414,7 @@ impl Generated {
 
     fn key(&self, key: &ResolvedKey) -> TokenStream {
         let Generated { krate, handle, .. } = self;
-        let ResolvedKey { format, values } = key;
+        let ResolvedKey { format, values, .. } = key;
         let values = values.iter().map(|value| self.key_part(value));
         quote!(#krate::__private::key(#handle, ::core::format_args!(#format #(, #values)*)))
     }
@@ -354,7 +435,7 @@ impl Generated {
 
     fn pattern(&self, pattern: &ResolvedKey) -> TokenStream {
         let Generated { krate, handle, .. } = self;
-        let ResolvedKey { format, values } = pattern;
+        let ResolvedKey { format, values, .. } = pattern;
         // Spanned at each value, so that one that is not `Display` is reported where it is written.
         let values = values.iter().map(|value| {
             let part = self.key_part(value);
@@ -368,13 +449,16 @@ impl Generated {
         }
     }
 
+    /// The statements before the call, and the call of the runtime with `body`.
     fn read_through(
         &self,
         key: &ResolvedKey,
         ttl: Option<u64>,
-        returns: &Returned,
-        block: &syn::Block,
-    ) -> TokenStream {
+        returns: &Returns,
+        blocking: bool,
+        span: Span,
+        body: TokenStream,
+    ) -> (TokenStream, TokenStream) {
         let Generated {
             krate,
             handle,
@@ -396,35 +480,35 @@ impl Generated {
                 (&#krate::__private::Returns::<#ty>::new()).sharing()
             }
         };
-        match returns {
-            Returned::Result(_) => quote! {
-                let #key_ident = #key;
-                #krate::__private::read_through_result::<#ty, _>(#handle, #function, #key_ident, #ttl, #sharing, async move #block).await
-            },
-            // Not spelled `Result`, but it may be one under an alias (`ApiResult<T>`): let the
-            // type decide (see `__private::Returns`), so an alias also caches only `Ok` values.
-            _ => {
-                let strategy = Ident::new("__cache_strategy", Span::mixed_site());
-                quote! {
-                    let #key_ident = #key;
-                    let #strategy = {
-                        use #krate::__private::{ViaPlain as _, ViaResult as _};
-                        (&#krate::__private::Returns::<#ty>::new()).strategy()
-                    };
-                    #strategy.read_through::<#ty, _>(#handle, #function, #key_ident, #ttl, #sharing, async move #block).await
-                }
-            }
-        }
+        let arguments = quote!((#handle, #function, #key_ident, #ttl, #sharing, #body));
+        // The type decides (see `__private::Returns`), not its name: `std::result::Result`
+        // under any alias (`io::Result<T>`, `ApiResult<T>`) caches only `Ok` values, and a type
+        // of the user's own called `Result` is cached whole, like any other type.
+        let strategy = Ident::new("__cache_strategy", Span::mixed_site());
+        let prelude = quote! {
+            let #key_ident = #key;
+            let #strategy = {
+                use #krate::__private::{ViaPlain as _, ViaResult as _};
+                (&#krate::__private::Returns::<#ty>::new()).strategy()
+            };
+        };
+        let call = if blocking {
+            quote_spanned!(span=> #strategy.read_through_blocking::<#ty, _> #arguments)
+        } else {
+            quote_spanned!(span=> #strategy.read_through::<#ty, _> #arguments .await)
+        };
+        (prelude, call)
     }
 
     fn invalidate(
         &self,
         keys: &[ResolvedKey],
         patterns: &[ResolvedKey],
-        returns: &Returned,
-        strict: bool,
-        block: &syn::Block,
-    ) -> TokenStream {
+        returns: &Returns,
+        (strict, blocking): (bool, bool),
+        span: Span,
+        body: TokenStream,
+    ) -> (TokenStream, TokenStream) {
         let Generated {
             krate,
             handle,
@@ -433,18 +517,48 @@ impl Generated {
         } = self;
         let keys_ident = Ident::new("__cache_keys", Span::mixed_site());
         let patterns_ident = Ident::new("__cache_patterns", Span::mixed_site());
-        let keys = keys.iter().map(|key| self.key(key));
-        let patterns = patterns.iter().map(|pattern| self.pattern(pattern));
-        let ty = returns.turbofish();
-        let runtime = if strict {
-            quote!(invalidate_strict)
-        } else {
-            quote!(invalidate)
+        let fill = |target: &Ident,
+                    all: &[ResolvedKey],
+                    build: &dyn Fn(&ResolvedKey) -> TokenStream| {
+            let fixed = all.iter().filter(|key| key.each.is_none()).map(build);
+            let each = all.iter().filter_map(|key| {
+                let collection = key.each.as_ref()?;
+                let element = each_element();
+                let built = build(key);
+                let krate = &self.krate;
+                let parts =
+                    quote_spanned!(key.format.span()=> #krate::__private::key_parts(&#collection));
+                // One key per element of the collection, in the same round trip as the others.
+                Some(quote! {
+                    for #element in #parts {
+                        #target.push(#built);
+                    }
+                })
+            });
+            quote! {
+                #[allow(unused_mut)]
+                let mut #target: ::std::vec::Vec<::std::string::String> = ::std::vec![#(#fixed),*];
+                #(#each)*
+            }
         };
-        quote! {
-            let #keys_ident: ::std::vec::Vec<::std::string::String> = ::std::vec![#(#keys),*];
-            let #patterns_ident: ::std::vec::Vec<::std::string::String> = ::std::vec![#(#patterns),*];
-            #krate::__private::#runtime::<#ty, _>(#handle, #function, #keys_ident, #patterns_ident, async move #block).await
-        }
+        let keys = fill(&keys_ident, keys, &|key| self.key(key));
+        let patterns = fill(&patterns_ident, patterns, &|pattern| self.pattern(pattern));
+        let ty = returns.turbofish();
+        let runtime = match (strict, blocking) {
+            (false, false) => quote!(invalidate),
+            (true, false) => quote!(invalidate_strict),
+            (false, true) => quote!(invalidate_blocking),
+            (true, true) => quote!(invalidate_strict_blocking),
+        };
+        let wait = (!blocking).then(|| quote!(.await));
+        (
+            quote! {
+                #keys
+                #patterns
+            },
+            quote_spanned! {span=>
+                #krate::__private::#runtime::<#ty, _>(#handle, #function, #keys_ident, #patterns_ident, #body) #wait
+            },
+        )
     }
 }

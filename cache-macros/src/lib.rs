@@ -13,6 +13,7 @@
 
 mod attr;
 mod expand;
+mod shape;
 mod signature;
 mod suggest;
 mod template;

@@ -21,6 +21,8 @@ pub(crate) struct Placeholder {
     pub fields: Vec<String>,
     /// The placeholder as written, braces included, for error messages.
     pub written: String,
+    /// `{service_ids[..]}`: one key per element of the collection the path names.
+    pub each: bool,
 }
 
 /// Splits `template` into segments, and explains every malformed piece. The well-formed
@@ -124,6 +126,10 @@ fn placeholder(
             example(named)
         ));
     }
+    let (inner, each) = match inner.strip_suffix("[..]") {
+        Some(collection) => (collection.trim_end(), true),
+        None => (inner, false),
+    };
     let mut parts = inner.split('.').map(str::trim);
     let root = parts.next().unwrap_or_default().to_owned();
     let fields: Vec<String> = parts.map(str::to_owned).collect();
@@ -147,6 +153,7 @@ fn placeholder(
         root,
         fields,
         written: written.to_owned(),
+        each,
     })
 }
 
@@ -174,7 +181,22 @@ mod tests {
             root: root.into(),
             fields: fields.iter().map(|f| f.to_string()).collect(),
             written: written.into(),
+            each: written.contains("[..]"),
         })
+    }
+
+    #[test]
+    fn collection_placeholders_make_one_key_per_element() {
+        assert_eq!(
+            parse("service-{service_ids[..]}-{org.ids [..]}", &[]).unwrap(),
+            vec![
+                Segment::Text("service-".into()),
+                placeholder("service_ids", &[], "{service_ids[..]}"),
+                Segment::Text("-".into()),
+                placeholder("org", &["ids"], "{org.ids [..]}"),
+            ]
+        );
+        assert!(parse("service-{ids[0]}", &[]).is_err());
     }
 
     #[test]

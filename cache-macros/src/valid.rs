@@ -14,6 +14,13 @@ use crate::template::{self, Placeholder, Segment};
 pub(crate) struct ResolvedKey {
     pub format: LitStr,
     pub values: Vec<TokenStream>,
+    /// For `{ids[..]}`: the collection, whose element is the value named [`each_element`].
+    pub each: Option<TokenStream>,
+}
+
+/// The element of a `{ids[..]}` collection, in generated code.
+pub(crate) fn each_element() -> Ident {
+    Ident::new("__cache_each", Span::mixed_site())
 }
 
 /// Resolves `literal` against the function's arguments, or records why it cannot be.
@@ -37,11 +44,43 @@ pub(crate) fn resolve(
     // reports every problem.
     let mut format = String::new();
     let mut values = Vec::new();
+    let mut each = None;
     for segment in segments {
         match segment {
             Segment::Text(text) => format.push_str(&text.replace('{', "{{").replace('}', "}}")),
             Segment::Placeholder(placeholder) => {
+                let collection = placeholder.each.then(|| {
+                    let message = if kind == Kind::Set {
+                        Some(format!(
+                            "`#[cache::set]` on `{function}` stores one value under one key: `{}` makes a key per element, for `#[cache::delete]` and `#[cache::delete_by_pattern]`",
+                            placeholder.written
+                        ))
+                    } else if each.is_some() {
+                        Some(format!(
+                            "`#[cache::{}]` on `{function}`: one `[..]` placeholder per key template; write another template for the other collection",
+                            kind.name()
+                        ))
+                    } else {
+                        None
+                    };
+                    message.map(|message| syn::Error::new(literal.span(), message))
+                });
+                if let Some(Some(error)) = collection {
+                    errors.push(error);
+                    ok = false;
+                    continue;
+                }
                 match value_of(&placeholder, literal.span(), kind, function, arguments) {
+                    Ok(value) if placeholder.each => {
+                        format.push_str("{}");
+                        each = Some(value);
+                        // Located at the template: an element that is not `Display` is reported there.
+                        let element = Ident::new(
+                            "__cache_each",
+                            Span::mixed_site().located_at(literal.span()),
+                        );
+                        values.push(quote!(#element));
+                    }
                     Ok(value) => {
                         format.push_str("{}");
                         values.push(value);
@@ -55,6 +94,7 @@ pub(crate) fn resolve(
         }
     }
     ok.then(|| ResolvedKey {
+        each,
         format: LitStr::new(&format, literal.span()),
         values,
     })
@@ -95,7 +135,7 @@ fn value_of(
     if let Some(ident) = arguments.find(&placeholder.root) {
         // A bare argument keeps the span of its declaration, so a type that is not `Display` is
         // reported at the argument; a field path is reported at the template.
-        let root = if placeholder.fields.is_empty() {
+        let root = if placeholder.fields.is_empty() && !placeholder.each {
             ident.clone()
         } else {
             let mut root = ident.clone();
@@ -201,7 +241,10 @@ fn binding_name(ty: &str) -> String {
     }
 }
 
+/// A field at the template's place, resolved as the macro's: rustc still reports an unknown
+/// field there, but makes no suggestion that would replace the whole template string.
 fn respan_member(member: Member, span: Span) -> Member {
+    let span = span.resolved_at(Span::mixed_site());
     match member {
         Member::Named(mut ident) => {
             ident.set_span(span);

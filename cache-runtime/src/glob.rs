@@ -9,7 +9,7 @@ use std::fmt;
 /// so that the value matches only itself inside a `SCAN MATCH` pattern.
 pub struct GlobEscaped<T>(pub T);
 
-impl<'a, T: fmt::Display + 'a> GlobEscaped<&'a T> {
+impl<'a, T: crate::__private::KeyPart + 'a> GlobEscaped<&'a T> {
     /// Escapes `value`. Generated code calls this rather than the constructor, so that a value
     /// that is not `Display` is reported once, as exactly that, at the argument it came from
     /// (the result is `Display` whatever `T` is, so `format_args!` adds no second error).

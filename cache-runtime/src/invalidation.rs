@@ -271,13 +271,17 @@ impl Cache {
     fn retry_in_background(&self, work: Work, why: &str) {
         let counters = &self.inner().counters;
         counters.invalidation_retried();
-        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        // On the toolkit's runtime, which outlives the caller's (a test's, a blocking caller's).
+        let runtime = crate::driver::handle()
+            .cloned()
+            .or_else(|| tokio::runtime::Handle::try_current().ok());
+        let Some(runtime) = runtime else {
             counters.invalidation_lost();
             tracing::error!(
                 keys = ?work.keys,
                 patterns = ?work.patterns,
                 why,
-                "cache invalidation cannot be retried outside a Tokio runtime; these keys may be stale until their TTL ends"
+                "cache invalidation cannot be retried without a runtime; these keys may be stale until their TTL ends"
             );
             return;
         };

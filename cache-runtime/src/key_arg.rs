@@ -11,6 +11,8 @@ use std::fmt;
 use std::rc::Rc;
 use std::sync::Arc;
 
+use crate::__private::KeyPart;
+
 /// A key argument on its way into a key.
 pub struct KeyArg<'a, T: ?Sized>(pub &'a T);
 
@@ -75,13 +77,22 @@ impl<'a, T: AsKeyStr + ?Sized> KeyStr<'a> for KeyArg<'a, T> {
 }
 
 /// Picked for every other argument: written with its own `Display`.
-pub trait KeyDisplay<'a, T: ?Sized> {
+///
+/// The `KeyPart` bound is checked here, once, at the placeholder's value: its message says what
+/// a key needs in the user's words, and the `&dyn Display` returned spares `format_args!` a
+/// second error about the same value.
+pub trait KeyDisplay<'a, T> {
     /// The argument as it goes into the key.
-    fn key_part(&self) -> &'a T;
+    fn key_part(&self) -> &'a dyn fmt::Display
+    where
+        T: KeyPart;
 }
 
-impl<'a, T: ?Sized> KeyDisplay<'a, T> for &KeyArg<'a, T> {
-    fn key_part(&self) -> &'a T {
+impl<'a, T> KeyDisplay<'a, T> for &KeyArg<'a, T> {
+    fn key_part(&self) -> &'a dyn fmt::Display
+    where
+        T: KeyPart,
+    {
         self.0
     }
 }

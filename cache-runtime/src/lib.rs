@@ -62,8 +62,10 @@
 #![warn(missing_docs)]
 
 mod backend;
+mod blocking;
 mod breaker;
 mod config;
+mod driver;
 mod error;
 mod flight;
 mod glob;

@@ -16,7 +16,7 @@ pub use crate::global::global;
 use crate::invalidation::{InvalidationGuard, Work};
 pub use crate::key_arg::{AsKeyStr, KeyArg, KeyDisplay, KeyStr, UuidLower};
 use crate::observe::{Call, Invalidated};
-use crate::read::{Shape, ShareFns};
+use crate::read::{Follow, Shape, ShareFns};
 use crate::{Cache, Error};
 
 /// A type the cache can store and read back.
@@ -26,15 +26,90 @@ use crate::{Cache, Error};
     note = "add `#[derive(serde::Serialize, serde::Deserialize)]` to the type"
 )]
 pub trait Cacheable: Serialize + DeserializeOwned {}
+// Not recommended: a type missing both traits is then one error, in the words above.
+#[diagnostic::do_not_recommend]
 impl<T: Serialize + DeserializeOwned> Cacheable for T {}
 
-/// A `Result`-like return type: only its success value is cached.
+/// A value a key placeholder names: formatted with `Display`.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` is named `Result` but is not `std::result::Result`",
-    label = "`#[cache::set]` stores only the `Ok` value of a return type named `Result`",
-    note = "return `std::result::Result<T, E>` (or an alias of it) to cache only its `Ok` value",
-    note = "to cache a value of this type whole, write the return type under another name, e.g. `type Lookup<T> = Result<T>;`"
+    message = "`{Self}` cannot be part of a cache key: a placeholder's value is formatted with `std::fmt::Display`",
+    label = "not `Display`",
+    note = "implement `std::fmt::Display` for `{Self}`, or name one of its fields that is, e.g. `{{arg.id}}`"
 )]
+pub trait KeyPart: fmt::Display {}
+#[diagnostic::do_not_recommend]
+impl<T: fmt::Display + ?Sized> KeyPart for T {}
+
+/// A collection a `{name[..]}` placeholder names: one key per element.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot make one key per element: `[..]` needs a collection of `Display` values",
+    label = "not a slice, `Vec`, array or set of `Display` values",
+    note = "name a collection argument, e.g. `{{service_ids[..]}}` with `service_ids: &[Uuid]`"
+)]
+pub trait KeyCollection {
+    /// The elements, to format.
+    fn key_parts(&self) -> Vec<&dyn fmt::Display>;
+}
+
+/// The elements of a `{name[..]}` collection, checked once, at the template.
+pub fn key_parts<C: KeyCollection + ?Sized>(collection: &C) -> Vec<&dyn fmt::Display> {
+    collection.key_parts()
+}
+
+macro_rules! key_collection {
+    ($($collection:ty => [$($generics:tt)*]),* $(,)?) => {$(
+        #[diagnostic::do_not_recommend]
+        impl<$($generics)*> KeyCollection for $collection {
+            fn key_parts(&self) -> Vec<&dyn fmt::Display> {
+                self.iter().map(|part| part as &dyn fmt::Display).collect()
+            }
+        }
+    )*};
+}
+
+key_collection! {
+    [T] => [T: KeyPart],
+    [T; N] => [T: KeyPart, const N: usize],
+    Vec<T> => [T: KeyPart],
+    std::collections::VecDeque<T> => [T: KeyPart],
+    std::collections::BTreeSet<T> => [T: KeyPart],
+    std::collections::HashSet<T, S> => [T: KeyPart, S],
+}
+
+#[diagnostic::do_not_recommend]
+impl<C: KeyCollection + ?Sized> KeyCollection for &C {
+    fn key_parts(&self) -> Vec<&dyn fmt::Display> {
+        (**self).key_parts()
+    }
+}
+
+/// What `cache = <expr>` may name: a [`Cache`], or anything that dereferences to one, however
+/// deeply (`Arc<Cache>`, `&Cache`, `LazyLock<Cache>`, `Arc<LazyLock<Cache>>`).
+#[diagnostic::on_unimplemented(
+    message = "`cache = ...` names a `{Self}`, not a cache handle",
+    label = "expected a `cache::Cache` (or an `Arc`, reference or `LazyLock` of one)",
+    note = "name the handle, e.g. `cache = self.cache` where the field is a `cache::Cache`"
+)]
+pub trait HandleSource {
+    /// The handle.
+    fn cache(&self) -> &Cache;
+}
+impl HandleSource for Cache {
+    fn cache(&self) -> &Cache {
+        self
+    }
+}
+#[diagnostic::do_not_recommend]
+impl<T: std::ops::Deref + ?Sized> HandleSource for T
+where
+    T::Target: HandleSource,
+{
+    fn cache(&self) -> &Cache {
+        (**self).cache()
+    }
+}
+
+/// `std::result::Result`, under any name: only its success value is cached.
 pub trait CachedResult: Sized {
     /// The success value, the part that is cached.
     type Ok;
@@ -143,8 +218,55 @@ impl ResultStrategy {
     }
 }
 
+impl ResultStrategy {
+    /// The blocking form of [`read_through`](Self::read_through): `body` runs on this thread.
+    pub fn read_through_blocking<R, F>(
+        self,
+        cache: &Cache,
+        function: &'static str,
+        key: String,
+        ttl: Option<Duration>,
+        sharing: Sharing<R>,
+        body: F,
+    ) -> R
+    where
+        R: CachedResult,
+        R::Ok: Cacheable,
+        F: FnOnce() -> R,
+    {
+        let shape = Shape {
+            value: R::ok_value,
+            wrap: R::from_ok,
+        };
+        crate::blocking::read_through(cache, function, key, ttl, shape, sharing.0, body)
+    }
+}
+
 /// Caches the whole value: [`read_through`].
 pub struct PlainStrategy;
+
+impl PlainStrategy {
+    /// The blocking form of [`read_through`](Self::read_through): `body` runs on this thread.
+    pub fn read_through_blocking<T, F>(
+        self,
+        cache: &Cache,
+        function: &'static str,
+        key: String,
+        ttl: Option<Duration>,
+        _sharing: Sharing<T>,
+        body: F,
+    ) -> T
+    where
+        T: Cacheable,
+        F: FnOnce() -> T,
+    {
+        let shape = Shape {
+            value: |value: &T| Some(value),
+            wrap: |value| value,
+        };
+        crate::blocking::read_through(cache, function, key, ttl, shape, None, body)
+    }
+}
 
 impl PlainStrategy {
     /// See [`read_through`].
@@ -167,8 +289,8 @@ impl PlainStrategy {
 
 /// Takes a handle by reference through any smart pointer (`&Cache`, `&Arc<Cache>`, `&LazyLock<Cache>`)
 /// and clones it, so the wrapped body may move `self`.
-pub fn handle(cache: &Cache) -> Cache {
-    cache.clone()
+pub fn handle<S: HandleSource + ?Sized>(source: &S) -> Cache {
+    source.cache().clone()
 }
 
 /// TTL given in the attribute, in whole seconds (checked at compile time).
@@ -233,7 +355,7 @@ where
         value: |value: &T| Some(value),
         wrap: |value| value,
     };
-    crate::read::read_through(cache, function, key, ttl, shape, None, body).await
+    crate::read::read_through(cache, function, key, ttl, shape, None, Follow::Yes, body).await
 }
 
 /// `#[cache::set]` on a function returning `Result<T, E>`: only `Ok` values are stored.
@@ -254,7 +376,17 @@ where
         value: R::ok_value,
         wrap: R::from_ok,
     };
-    crate::read::read_through(cache, function, key, ttl, shape, sharing.0, body).await
+    crate::read::read_through(
+        cache,
+        function,
+        key,
+        ttl,
+        shape,
+        sharing.0,
+        Follow::Yes,
+        body,
+    )
+    .await
 }
 
 /// `#[cache::delete]` / `#[cache::delete_by_pattern]`: runs the body, then invalidates whatever it
@@ -282,6 +414,39 @@ where
     .await
 }
 
+/// The blocking form of [`invalidate`]: `body` runs on this thread.
+pub fn invalidate_blocking<R, F>(
+    cache: &Cache,
+    function: &'static str,
+    keys: Vec<String>,
+    patterns: Vec<String>,
+    body: F,
+) -> R
+where
+    F: FnOnce() -> R,
+{
+    crate::blocking::run(cache, body, |body| {
+        invalidate(cache, function, keys, patterns, async move { body() })
+    })
+}
+
+/// The blocking form of [`invalidate_strict`]: `body` runs on this thread.
+pub fn invalidate_strict_blocking<R, F>(
+    cache: &Cache,
+    function: &'static str,
+    keys: Vec<String>,
+    patterns: Vec<String>,
+    body: F,
+) -> R
+where
+    R: StrictResult,
+    F: FnOnce() -> R,
+{
+    crate::blocking::run(cache, body, |body| {
+        invalidate_strict(cache, function, keys, patterns, async move { body() })
+    })
+}
+
 /// A return type that strict invalidation can fail with: `Result<T, E>` where `E: From<cache::Error>`.
 #[diagnostic::on_unimplemented(
     message = "`strict` invalidation needs a return type `Result<T, E>` with `E: From<cache::Error>`, not `{Self}`",
@@ -293,6 +458,7 @@ pub trait StrictResult {
     fn from_cache_error(error: Error) -> Self;
 }
 
+#[diagnostic::do_not_recommend]
 impl<T, E: From<Error>> StrictResult for Result<T, E> {
     fn from_cache_error(error: Error) -> Self {
         Err(E::from(error))

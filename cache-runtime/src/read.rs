@@ -11,7 +11,7 @@ use tracing::Instrument;
 
 use crate::backend::StoredBytes;
 use crate::breaker::is_outage;
-use crate::flight::{Landing, Role, follow};
+use crate::flight::{self, Landing, Role};
 use crate::lease::{is_marker, new_token};
 use crate::log_limit::warn_limited;
 use crate::observe::{Call, Outcome};
@@ -90,12 +90,10 @@ impl Drop for LeaseHold<'_> {
             return;
         }
         let marker = std::mem::take(&mut self.marker);
-        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-            return; // it expires with its TTL
-        };
         let cache = self.cache.clone();
         let key = self.key.to_owned();
-        runtime.spawn(async move { release_until_expired(&cache, &key, &marker).await });
+        // Without any runtime it expires with its TTL.
+        crate::driver::spawn(async move { release_until_expired(&cache, &key, &marker).await });
     }
 }
 
@@ -137,8 +135,18 @@ struct Fetched<R> {
     outcome: Outcome,
 }
 
+/// Whether a call may wait for another call of this process to fetch its key.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Follow {
+    /// Yes: the usual case.
+    Yes,
+    /// No: a blocking call inside an async runtime, whose thread the leader may need.
+    No,
+}
+
 /// `#[cache::set]` on `function`: the cached value, or the body's result (whose value is then
 /// stored). The call runs in its span and reports its outcome.
+#[allow(clippy::too_many_arguments)] // the generated call's parts, passed straight through
 pub(crate) async fn read_through<R, T, F>(
     cache: &Cache,
     function: &'static str,
@@ -146,6 +154,7 @@ pub(crate) async fn read_through<R, T, F>(
     ttl: Option<Duration>,
     shape: Shape<R, T>,
     sharing: Option<ShareFns<R>>,
+    follow: Follow,
     body: F,
 ) -> R
 where
@@ -153,7 +162,7 @@ where
     F: Future<Output = R>,
 {
     let call = Call::read(function, &key);
-    let read = read(cache, key, ttl, shape, sharing, body);
+    let read = read(cache, key, ttl, shape, sharing, follow, body);
     // No subscriber wants the span (the usual case in production, at `info`): no wrapper to
     // enter and leave it on every poll.
     let (result, outcome) = match call.span() {
@@ -171,6 +180,7 @@ async fn read<R, T, F>(
     ttl: Option<Duration>,
     shape: Shape<R, T>,
     sharing: Option<ShareFns<R>>,
+    follow: Follow,
     body: F,
 ) -> (R, Outcome)
 where
@@ -244,7 +254,9 @@ where
                     }
                     return (fetched.result, fetched.outcome);
                 }
-                Role::Follower(slot) => match follow(slot).await {
+                // Its leader may be a task of the runtime this blocking call is holding up.
+                Role::Follower(_) if follow == Follow::No => break,
+                Role::Follower(slot) => match flight::follow(slot).await {
                     Some(Landing::Value(bytes, confirmed_at)) => {
                         // Confirmed by the store only before this call began: a write may have
                         // finished in between (in another process), so fetch it ourselves.

@@ -57,7 +57,6 @@ mod jwt_crypto;
 pub mod models;
 mod organisations;
 mod secret;
-mod service_keys;
 
 pub use crate::api_client::ApiClient;
 pub use crate::api_key::{ApiKeyError, ServiceApiKey};

@@ -8,7 +8,6 @@ use crate::models::{
     EmailBranding, LetterBranding, NewOrganisation, Organisation, OrganisationService,
     OrganisationSummary, OrganisationUpdate, ServicesAndUsage, User,
 };
-use crate::service_keys::service_keys_invalidation;
 use crate::{ApiClient, Error};
 
 /// The organisations API, cached under the same keys as Notify's admin app so both can share one
@@ -136,14 +135,6 @@ impl OrganisationsClient {
     /// `organisation-{org_id}-email-branding-pool`, `organisation-{org_id}-letter-branding-pool`,
     /// and `service-{id}` for each of the organisation's services (listed first, uncached, since
     /// an organisation's fields show in its services'; if listing fails, nothing is written).
-    #[cache::delete(
-        "domains",
-        "organisations",
-        "organisation-{org_id}-name",
-        "organisation-{org_id}-email-branding-pool",
-        "organisation-{org_id}-letter-branding-pool",
-        cache = self.cache
-    )]
     pub async fn update_organisation(
         &self,
         org_id: Uuid,
@@ -155,15 +146,29 @@ impl OrganisationsClient {
             .into_iter()
             .map(|service| service.id)
             .collect();
-        // Armed before the write: like the attribute's keys, these go after `Ok` and `Err`
-        // alike, and even if this call is dropped mid-write; a failure is retried.
-        let service_keys = service_keys_invalidation(&self.cache, &service_ids);
-        let result = self
-            .api
+        self.write_organisation(org_id, &service_ids, update).await
+    }
+
+    /// The write of [`update_organisation`](Self::update_organisation), with every key it makes
+    /// stale, one per service included, deleted in one round trip.
+    #[cache::delete(
+        "domains",
+        "organisations",
+        "organisation-{org_id}-name",
+        "organisation-{org_id}-email-branding-pool",
+        "organisation-{org_id}-letter-branding-pool",
+        "service-{service_ids[..]}",
+        cache = self.cache
+    )]
+    async fn write_organisation(
+        &self,
+        org_id: Uuid,
+        service_ids: &[Uuid],
+        update: &OrganisationUpdate,
+    ) -> Result<(), Error> {
+        self.api
             .post_no_content(&format!("/organisations/{org_id}"), update)
-            .await;
-        service_keys.run().await;
-        result
+            .await
     }
 
     /// Moves a service into an organisation (`POST /organisations/{org_id}/service`).

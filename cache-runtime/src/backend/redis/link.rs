@@ -177,7 +177,9 @@ impl<C: Connect> Link<C> {
 
     fn spawn_attempt(self: &Arc<Self>) {
         let link = Arc::clone(self);
-        tokio::spawn(async move {
+        // On the toolkit's runtime: the connection's driver task must outlive the caller's.
+        let attempt = Arc::clone(self);
+        let spawned = crate::driver::spawn(async move {
             let outcome = tokio::time::timeout(link.connect_timeout, link.connector.connect())
                 .await
                 .unwrap_or_else(|_elapsed| {
@@ -188,6 +190,11 @@ impl<C: Connect> Link<C> {
                 });
             link.settle(outcome);
         });
+        if !spawned {
+            attempt.settle(Err(redis::RedisError::from(std::io::Error::other(
+                "no runtime to connect on",
+            ))));
+        }
     }
 
     fn settle(&self, outcome: redis::RedisResult<C::Connection>) {

@@ -1,12 +1,14 @@
-// Field paths are checked by rustc, at the template.
+// Field paths are checked by rustc, at the template, with no suggestion that would replace the
+// whole template string.
 
 struct Org {
     id: u32,
+    name: String,
 }
 
-#[cache::set("org-{org.name}")]
-async fn name(org: Org) -> u32 {
-    org.id
+#[cache::set("org-{org.nmae}")]
+async fn name(org: Org) -> String {
+    org.name
 }
 
 fn main() {}

@@ -1,0 +1,134 @@
+//! The toolkit's own background runtime, shared by every handle in the process, and the
+//! blocking driver of the (single, async) read and invalidation paths.
+//!
+//! Redis connections are made on this runtime, so their driver tasks live as long as the
+//! process, not as long as the runtime of the caller that happened to connect first (a
+//! `#[tokio::test]`'s, say): a `static` handle serves every runtime and blocking code alike.
+//! Background work (lease releases, invalidation retries) runs here for the same reason.
+//!
+//! A blocking cached function runs the same async code as an async one, polled on the
+//! caller's thread (like `futures::executor::block_on`) with this runtime's context entered,
+//! so that timers and connections are driven here. Its body runs on the caller's thread, as
+//! written; the caller's thread waits by parking, never by `Handle::block_on`, so calling one
+//! inside an async runtime neither panics nor deadlocks: it blocks that worker thread, like any
+//! blocking call.
+
+use std::future::Future;
+use std::pin::pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::task::{Context, Poll, Wake, Waker};
+use std::thread::Thread;
+
+use tokio::runtime::Handle;
+
+static DRIVER: OnceLock<Option<Handle>> = OnceLock::new();
+
+/// The background runtime, started on first use: one thread, parked on its I/O and timers when
+/// idle. `None` only if the operating system refused a thread or an event queue.
+pub(crate) fn handle() -> Option<&'static Handle> {
+    DRIVER
+        .get_or_init(|| {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .inspect_err(|error| {
+                    tracing::error!(%error, "cannot start the cache's background runtime");
+                })
+                .ok()?;
+            let handle = runtime.handle().clone();
+            std::thread::Builder::new()
+                .name("cache-driver".to_owned())
+                .spawn(move || runtime.block_on(std::future::pending::<()>()))
+                .inspect_err(|error| {
+                    tracing::error!(%error, "cannot start the cache's background thread");
+                })
+                .ok()?;
+            Some(handle)
+        })
+        .as_ref()
+}
+
+/// Runs `task` in the background: on the toolkit's runtime, else on the caller's, else not at
+/// all (`false`).
+pub(crate) fn spawn<F>(task: F) -> bool
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    match handle().cloned().or_else(|| Handle::try_current().ok()) {
+        Some(runtime) => {
+            runtime.spawn(task);
+            true
+        }
+        None => false,
+    }
+}
+
+/// Whether the calling thread is inside a Tokio runtime: a blocking call there must not wait for
+/// tasks of that runtime, which it may be keeping from running.
+pub(crate) fn inside_runtime() -> bool {
+    Handle::try_current().is_ok()
+}
+
+/// Polls `future` to completion on this thread, with the background runtime's context entered.
+pub(crate) fn block_on<F: Future>(runtime: &Handle, future: F) -> F::Output {
+    let _context = runtime.enter();
+    let wake = Arc::new(Unpark {
+        thread: std::thread::current(),
+        woken: AtomicBool::new(false),
+    });
+    let waker = Waker::from(Arc::clone(&wake));
+    let mut context = Context::from_waker(&waker);
+    let mut future = pin!(future);
+    loop {
+        if let Poll::Ready(output) = future.as_mut().poll(&mut context) {
+            return output;
+        }
+        // The flag, not the park token alone: a body that parks itself may consume the token.
+        while !wake.woken.swap(false, Ordering::AcqRel) {
+            std::thread::park();
+        }
+    }
+}
+
+struct Unpark {
+    thread: Thread,
+    woken: AtomicBool,
+}
+
+impl Wake for Unpark {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.woken.store(true, Ordering::Release);
+        self.thread.unpark();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn timers_work_without_a_runtime() {
+        let slept = block_on(handle().unwrap(), async {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            7
+        });
+        assert_eq!(slept, 7);
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn blocking_inside_a_runtime_does_not_panic() {
+        assert!(inside_runtime());
+        let slept = block_on(handle().unwrap(), async {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            tokio::spawn(async { 3 }).await.unwrap()
+        });
+        assert_eq!(slept, 3);
+    }
+}

@@ -1,0 +1,97 @@
+//! A `static` Redis handle shared by several `#[tokio::test]`s, each with its own runtime: the
+//! first call in each runtime is a normal hit (the connection does not die with the runtime
+//! that made it).
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{LazyLock, Mutex};
+
+use cache::Cache;
+use cache_tests::RedisServer;
+
+/// Tests in this file; the last one to finish stops the server.
+const TESTS: usize = 4;
+static FINISHED: AtomicUsize = AtomicUsize::new(0);
+
+static SERVER: LazyLock<Mutex<Option<RedisServer>>> = LazyLock::new(|| {
+    let server = RedisServer::start();
+    let mut raw = server.connection();
+    let _: () = redis::cmd("SET")
+        .arg("greeting")
+        .arg("\"cached\"")
+        .query(&mut raw)
+        .expect("seed the value");
+    Mutex::new(Some(server))
+});
+
+static CACHE: LazyLock<Cache> = LazyLock::new(|| {
+    let url = SERVER
+        .lock()
+        .unwrap()
+        .as_ref()
+        .map(RedisServer::url)
+        .unwrap();
+    Cache::redis(&url).unwrap()
+});
+
+/// One runtime at a time, so that each test's runtime has ended before the next one's calls.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+#[cache::set("greeting", cache = CACHE)]
+async fn greeting() -> String {
+    "from the body".to_owned()
+}
+
+#[cache::set("greeting", cache = CACHE)]
+fn greeting_blocking() -> String {
+    "from the body".to_owned()
+}
+
+/// Counts the test as finished, even if it failed, and stops the server after the last.
+struct Finished;
+
+impl Drop for Finished {
+    fn drop(&mut self) {
+        if FINISHED.fetch_add(1, Ordering::SeqCst) + 1 == TESTS
+            && let Ok(mut server) = SERVER.lock()
+        {
+            server.take();
+        }
+    }
+}
+
+/// The first call of this runtime is a hit, with no error counted.
+async fn first_call_is_a_hit() {
+    let _finished = Finished;
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let before = CACHE.stats();
+    assert_eq!(greeting().await, "cached");
+    let after = CACHE.stats();
+    assert_eq!(after.hits, before.hits + 1, "{after:?}");
+    assert_eq!(after.errors, before.errors, "{after:?}");
+}
+
+#[tokio::test]
+async fn first_runtime() {
+    first_call_is_a_hit().await;
+}
+
+#[tokio::test]
+async fn second_runtime() {
+    first_call_is_a_hit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn third_runtime_multi_threaded() {
+    first_call_is_a_hit().await;
+}
+
+#[test]
+fn no_runtime_at_all() {
+    let _finished = Finished;
+    let _turn = ONE_AT_A_TIME.blocking_lock();
+    let before = CACHE.stats();
+    assert_eq!(greeting_blocking(), "cached");
+    let after = CACHE.stats();
+    assert_eq!(after.hits, before.hits + 1, "{after:?}");
+    assert_eq!(after.errors, before.errors, "{after:?}");
+}
