@@ -57,7 +57,9 @@ where
 {
     match handle().cloned().or_else(|| Handle::try_current().ok()) {
         Some(runtime) => {
-            runtime.spawn(task);
+            // Its events go where the caller's would: a subscriber set for this thread (a
+            // test's, a request's) does not reach the background thread by itself.
+            runtime.spawn(tracing::instrument::WithSubscriber::with_current_subscriber(task));
             true
         }
         None => false,

@@ -287,10 +287,13 @@ impl Cache {
         };
         tracing::warn!(keys = ?work.keys, patterns = ?work.patterns, why, "cache invalidation did not complete; retrying in the background");
         let ticket = PendingTicket::new(self, work);
-        runtime.spawn(async move {
-            ticket.cache.retry(&ticket.work).await;
-            drop(ticket);
-        });
+        // With the caller's subscriber: see `driver::spawn`.
+        runtime.spawn(
+            tracing::instrument::WithSubscriber::with_current_subscriber(async move {
+                ticket.cache.retry(&ticket.work).await;
+                drop(ticket);
+            }),
+        );
     }
 
     async fn retry(&self, work: &Work) {
