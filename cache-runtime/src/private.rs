@@ -47,12 +47,15 @@ impl<T: fmt::Display + ?Sized> KeyPart for T {}
     note = "name a collection argument, e.g. `{{service_ids[..]}}` with `service_ids: &[Uuid]`"
 )]
 pub trait KeyCollection {
+    /// The element type: each element goes into a key as an argument of that type would (a
+    /// string that reads as a UUID lower-case, the rest by `Display`).
+    type Element: KeyPart;
     /// The elements, to format.
-    fn key_parts(&self) -> Vec<&dyn fmt::Display>;
+    fn key_parts(&self) -> Vec<&Self::Element>;
 }
 
 /// The elements of a `{name[..]}` collection, checked once, at the template.
-pub fn key_parts<C: KeyCollection + ?Sized>(collection: &C) -> Vec<&dyn fmt::Display> {
+pub fn key_parts<C: KeyCollection + ?Sized>(collection: &C) -> Vec<&C::Element> {
     collection.key_parts()
 }
 
@@ -60,8 +63,9 @@ macro_rules! key_collection {
     ($($collection:ty => [$($generics:tt)*]),* $(,)?) => {$(
         #[diagnostic::do_not_recommend]
         impl<$($generics)*> KeyCollection for $collection {
-            fn key_parts(&self) -> Vec<&dyn fmt::Display> {
-                self.iter().map(|part| part as &dyn fmt::Display).collect()
+            type Element = T;
+            fn key_parts(&self) -> Vec<&T> {
+                self.iter().collect()
             }
         }
     )*};
@@ -78,7 +82,8 @@ key_collection! {
 
 #[diagnostic::do_not_recommend]
 impl<C: KeyCollection + ?Sized> KeyCollection for &C {
-    fn key_parts(&self) -> Vec<&dyn fmt::Display> {
+    type Element = C::Element;
+    fn key_parts(&self) -> Vec<&C::Element> {
         (**self).key_parts()
     }
 }

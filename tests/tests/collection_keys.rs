@@ -106,3 +106,28 @@ async fn redis_deletes_them_in_one_round_trip() {
     assert!(left(&cache).await.is_empty());
     assert_eq!(cache.stats().deletes, 4, "{:?}", cache.stats());
 }
+
+/// Notify's key rule holds per element: a string element that reads as a UUID goes into its key
+/// lower-case, as the same string would as a plain argument.
+#[tokio::test]
+async fn string_elements_follow_the_uuid_rule() {
+    struct Services {
+        cache: Cache,
+    }
+    impl Services {
+        #[cache::delete("service-{ids[..]}", cache = self.cache)]
+        async fn touch(&self, ids: Vec<String>) {
+            drop(ids);
+        }
+    }
+    let cache = Cache::in_memory();
+    let lower = "6ce466d0-1b7c-4c2c-9c47-7a1b8a2c3d4e";
+    seed(&cache, &[&format!("service-{lower}"), "service-ABC"]).await;
+    let services = Services {
+        cache: cache.clone(),
+    };
+    services
+        .touch(vec![lower.to_uppercase(), "ABC".to_owned()])
+        .await;
+    assert!(left(&cache).await.is_empty(), "{:?}", left(&cache).await);
+}
