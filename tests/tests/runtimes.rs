@@ -9,7 +9,7 @@ use cache::Cache;
 use cache_tests::RedisServer;
 
 /// Tests in this file; the last one to finish stops the server.
-const TESTS: usize = 4;
+const TESTS: usize = 5;
 static FINISHED: AtomicUsize = AtomicUsize::new(0);
 
 static SERVER: LazyLock<Mutex<Option<RedisServer>>> = LazyLock::new(|| {
@@ -93,5 +93,45 @@ fn no_runtime_at_all() {
     assert_eq!(greeting_blocking(), "cached");
     let after = CACHE.stats();
     assert_eq!(after.hits, before.hits + 1, "{after:?}");
+    assert_eq!(after.errors, before.errors, "{after:?}");
+}
+
+/// A handle whose connection was made on a runtime that has since been dropped: the next
+/// runtime's first call is a hit, with no error (the link notices the runtime is gone and
+/// connects again before sending anything).
+#[test]
+fn a_connection_outlived_by_its_runtime_is_replaced_before_use() {
+    let _finished = Finished;
+    let _turn = ONE_AT_A_TIME.blocking_lock();
+    let url = SERVER
+        .lock()
+        .unwrap()
+        .as_ref()
+        .map(RedisServer::url)
+        .unwrap();
+    let cache = Cache::redis(&url).unwrap();
+    let runtime = || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    };
+    let read = |cache: &Cache| {
+        let cache = cache.clone();
+        async move { cache.get::<String>("greeting").await }
+    };
+    let first = runtime();
+    assert_eq!(
+        first.block_on(read(&cache)).unwrap().as_deref(),
+        Some("cached")
+    );
+    drop(first);
+    let before = cache.stats();
+    let second = runtime();
+    assert_eq!(
+        second.block_on(read(&cache)).unwrap().as_deref(),
+        Some("cached")
+    );
+    let after = cache.stats();
     assert_eq!(after.errors, before.errors, "{after:?}");
 }

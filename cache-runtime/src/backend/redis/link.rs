@@ -16,6 +16,7 @@ use redis::aio::ConnectionLike;
 use tokio::sync::Notify;
 
 use crate::Error;
+use crate::driver::RuntimeGone;
 
 /// First pause after a failed connection attempt; it doubles up to [`MAX_BACKOFF`].
 const FIRST_BACKOFF: Duration = Duration::from_millis(50);
@@ -42,8 +43,13 @@ enum Slot<T> {
     Idle { failure: Option<Failure> },
     /// An attempt is under way in the background since `since`.
     Connecting { backoff: Duration, since: Instant },
-    /// A working connection; `generation` tells it apart from the ones before it.
-    Ready { connection: T, generation: u64 },
+    /// A working connection; `generation` tells it apart from the ones before it. `gone` is set
+    /// when the runtime that drives it ends.
+    Ready {
+        connection: T,
+        generation: u64,
+        gone: RuntimeGone,
+    },
 }
 
 struct Failure {
@@ -101,7 +107,17 @@ impl<C: Connect> Link<C> {
                     Slot::Ready {
                         connection,
                         generation,
-                    } => return Ok((connection.clone(), *generation)),
+                        gone,
+                    } if !gone.is_gone() => return Ok((connection.clone(), *generation)),
+                    // Its runtime has ended, and its driver task with it: connect again now,
+                    // on this caller's runtime. Not a failure: nothing is logged or counted.
+                    Slot::Ready { .. } => {
+                        *slot = Slot::Connecting {
+                            backoff: FIRST_BACKOFF,
+                            since: Instant::now(),
+                        };
+                        self.spawn_attempt();
+                    }
                     // An attempt far past its own timeout was lost with the runtime that ran
                     // it (a test's runtime, say): start another.
                     Slot::Connecting { backoff, since }
@@ -177,9 +193,10 @@ impl<C: Connect> Link<C> {
 
     fn spawn_attempt(self: &Arc<Self>) {
         let link = Arc::clone(self);
-        // On the toolkit's runtime: the connection's driver task must outlive the caller's.
+        // On the caller's runtime, where its commands will be sent from (see `driver`).
         let attempt = Arc::clone(self);
-        let spawned = crate::driver::spawn(async move {
+        let spawned = crate::driver::spawn_here(async move {
+            let gone = RuntimeGone::watch();
             let outcome = tokio::time::timeout(link.connect_timeout, link.connector.connect())
                 .await
                 .unwrap_or_else(|_elapsed| {
@@ -188,16 +205,19 @@ impl<C: Connect> Link<C> {
                         format!("no connection within {:?}", link.connect_timeout),
                     )))
                 });
-            link.settle(outcome);
+            link.settle(outcome, gone);
         });
         if !spawned {
-            attempt.settle(Err(redis::RedisError::from(std::io::Error::other(
-                "no runtime to connect on",
-            ))));
+            attempt.settle(
+                Err(redis::RedisError::from(std::io::Error::other(
+                    "no runtime to connect on",
+                ))),
+                RuntimeGone::default(),
+            );
         }
     }
 
-    fn settle(&self, outcome: redis::RedisResult<C::Connection>) {
+    fn settle(&self, outcome: redis::RedisResult<C::Connection>, gone: RuntimeGone) {
         let mut slot = self.slot();
         let backoff = match &*slot {
             Slot::Connecting { backoff, .. } => *backoff,
@@ -212,6 +232,7 @@ impl<C: Connect> Link<C> {
                 Slot::Ready {
                     connection,
                     generation,
+                    gone,
                 }
             }
             Err(error) => {
