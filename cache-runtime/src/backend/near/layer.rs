@@ -66,9 +66,9 @@ impl NearCache {
             return Ok(None);
         };
         let value: Arc<[u8]> = value.into();
-        if let Some(ttl) = ttl {
-            self.store.admit(key, Arc::clone(&value), ttl, ticket);
-        }
+        // No expiry in Redis: the local maximum alone bounds the copy.
+        let ttl = ttl.unwrap_or(Duration::MAX);
+        self.store.admit(key, Arc::clone(&value), ttl, ticket);
         Ok(Some(StoredBytes::Shared(value)))
     }
 
