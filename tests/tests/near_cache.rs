@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use cache::{Cache, CacheBuilder, RedisConfig, TRACKING_CLIENT_NAME};
-use cache_tests::{RedisServer, eventually};
+use cache_tests::{RedisServer, TestCerts, eventually};
 use redis::aio::MultiplexedConnection;
 
 const PREFIX: &str = "near:";
@@ -98,6 +98,32 @@ async fn another_clients_set_and_del_reach_the_local_copy() {
     })
     .await;
     assert!(cache.backend_description().contains("with a near cache"));
+}
+
+/// Over TLS the tracking connection copies the data connection's TLS settings (the test CA).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tracking_works_over_tls() {
+    let certs = TestCerts::generate();
+    let server = RedisServer::start_tls(&certs, true);
+    let cache = Cache::builder()
+        .redis_config(
+            server
+                .cache_config()
+                .tls_client_cert(&certs.client_cert, &certs.client_key),
+        )
+        .key_prefix(PREFIX)
+        .near_cache(1 << 20)
+        .build()
+        .unwrap();
+    let mut raw = raw(&server).await;
+    store(&mut raw, "k", "v1").await;
+    until_served_locally(&cache, &mut raw, "k", "v1").await;
+    store(&mut raw, "k", "v2").await;
+    eventually(
+        "another client's SET reaches the near cache over TLS",
+        async || cache.get::<String>("k").await.unwrap().as_deref() == Some("v2"),
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
