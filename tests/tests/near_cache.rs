@@ -1,5 +1,5 @@
 //! The near cache against a real `redis-server`: copies are served locally (seen as no `GET`
-//! reaching Redis), dropped when another client writes or deletes the key, when this process
+//! reaching Redis), dropped when another client writes, deletes or flushes, when this process
 //! does (before the call returns), when the tracking connection is killed, and when the key's
 //! TTL runs out; lease markers are never copied; and where tracking cannot follow (a cluster)
 //! the handle says it has no near cache.
@@ -96,6 +96,16 @@ async fn another_clients_set_and_del_reach_the_local_copy() {
     eventually("another client's DEL reaches the near cache", async || {
         cache.get::<String>("k").await.unwrap().is_none()
     })
+    .await;
+
+    // A flush is pushed as a `null` invalidation: every copy goes.
+    store(&mut raw, "k", "v3").await;
+    until_served_locally(&cache, &mut raw, "k", "v3").await;
+    let () = redis::cmd("FLUSHALL").query_async(&mut raw).await.unwrap();
+    eventually(
+        "another client's FLUSHALL reaches the near cache",
+        async || cache.get::<String>("k").await.unwrap().is_none(),
+    )
     .await;
     assert!(cache.backend_description().contains("with a near cache"));
 }
