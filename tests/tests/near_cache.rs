@@ -221,6 +221,26 @@ async fn a_killed_tracking_connection_drops_the_copies_until_tracking_is_back() 
     .await;
 }
 
+/// Dropping the last clone of a handle stops its tracking thread and closes its connection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_handle_closes_its_tracking_connection() {
+    let server = RedisServer::start();
+    let cache = near_handle(&server);
+    let mut raw = raw(&server).await;
+    store(&mut raw, "k", "v1").await;
+    until_served_locally(&cache, &mut raw, "k", "v1").await;
+    assert!(tracking_client(&mut raw).await.is_some());
+    let clone = cache.clone();
+    drop(cache);
+    // A clone keeps it.
+    until_served_locally(&clone, &mut raw, "k", "v1").await;
+    drop(clone);
+    eventually("the tracking connection is closed", async || {
+        tracking_client(&mut raw).await.is_none()
+    })
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lease_markers_are_never_copied() {
     let server = RedisServer::start();
