@@ -198,6 +198,10 @@ async fn run_session(
         .map_err(|error| format!("CLIENT TRACKING refused: {error}"))?;
     // Only now, with Redis tracking every key under the prefix, may copies be vouched for.
     shared.store.reset(true);
+    if lost.load(SeqCst) {
+        // Lost during the setup: the push handler switched off before this switched on.
+        return Err("the tracking connection was lost".into());
+    }
     shared.log_recovery();
     *backoff = FIRST_BACKOFF;
     loop {
