@@ -5,6 +5,7 @@
 //! the handle says it has no near cache.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use cache::{Cache, CacheBuilder, RedisConfig, TRACKING_CLIENT_NAME};
 use cache_tests::{RedisServer, TestCerts, eventually};
@@ -12,9 +13,13 @@ use redis::aio::MultiplexedConnection;
 
 const PREFIX: &str = "near:";
 
+/// Generous: a loaded machine (or a TLS handshake on it) must not turn reads into timeouts.
+const TIMEOUT: Duration = Duration::from_secs(2);
+
 fn near_handle(server: &RedisServer) -> Cache {
     Cache::builder()
         .redis(server.url())
+        .timeout(TIMEOUT)
         .key_prefix(PREFIX)
         .near_cache(1 << 20)
         .build()
