@@ -298,6 +298,34 @@ async fn the_keys_ttl_bounds_the_local_copy() {
     .await;
 }
 
+/// A user that may not turn tracking on gets no local copies: every read goes to Redis.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_permission_to_track_every_read_goes_to_redis() {
+    let server = RedisServer::start();
+    let mut raw = raw(&server).await;
+    let () = redis::cmd("ACL")
+        .arg(&["SETUSER", "app", "on", ">secret", "~*", "+@all", "-client"][..])
+        .query_async(&mut raw)
+        .await
+        .unwrap();
+    let cache = Cache::builder()
+        .redis(format!("redis://app:secret@127.0.0.1:{}", server.port()))
+        .timeout(TIMEOUT)
+        .key_prefix(PREFIX)
+        .near_cache(1 << 20)
+        .build()
+        .unwrap();
+    store(&mut raw, "k", "v1").await;
+    for _ in 0..20 {
+        let (value, went_to_redis) = read(&cache, &mut raw, "k").await;
+        assert_eq!(value.as_deref(), Some("v1"));
+        assert!(went_to_redis, "a copy was served without tracking");
+        // Time for the tracking thread to try (and be refused) meanwhile.
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(tracking_client(&mut raw).await.is_none());
+}
+
 #[test]
 fn a_cluster_gets_no_near_cache_and_says_so() {
     let cache = Cache::builder()
