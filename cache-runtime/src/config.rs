@@ -149,6 +149,21 @@ impl CacheBuilder {
         self
     }
 
+    /// A near cache of `capacity_bytes` (keys plus values) in front of Redis: values read
+    /// through Redis are kept in this process too, and served from there while Redis's client
+    /// tracking vouches for them (a dedicated RESP3 connection, `CLIENT TRACKING ON BCAST`).
+    /// Writes and deletes by this process drop the local copy before they return; another
+    /// process's reach it when Redis pushes the invalidation, which leaves a short window in
+    /// which a stale value can be served (see the README). 0, the default, means none.
+    ///
+    /// One Redis server only for now: on a cluster or behind Sentinel the handle is built
+    /// without a near cache, with a warning, and its description says so. Ignored by the
+    /// in-process and disabled backends, which have nothing to copy. Between 64 KiB and 1 TiB.
+    pub fn near_cache(mut self, capacity_bytes: u64) -> Self {
+        self.settings.near_capacity_bytes = capacity_bytes;
+        self
+    }
+
     /// Bound on the in-process backend's size in bytes of keys and values (256 MiB by default).
     pub fn memory_capacity_bytes(mut self, bytes: u64) -> Self {
         self.memory_capacity_bytes = bytes;
@@ -162,16 +177,16 @@ impl CacheBuilder {
         settings.check()?;
         let (backend, description) = match self.backend {
             BackendChoice::Redis(config) => {
-                let (connector, description) = config.connector(settings.connect_timeout)?;
-                (
-                    Backend::Redis(Box::new(RedisBackend::new(
-                        connector,
-                        settings.timeout,
-                        settings.connect_timeout,
-                        Breaker::new(settings.breaker_threshold, settings.breaker_cool_down),
-                    ))),
-                    description,
-                )
+                let (connector, mut description) = config.connector(settings.connect_timeout)?;
+                let near = crate::backend::near_cache_for(&connector, &settings, &mut description);
+                let mut redis = RedisBackend::new(
+                    connector,
+                    settings.timeout,
+                    settings.connect_timeout,
+                    Breaker::new(settings.breaker_threshold, settings.breaker_cool_down),
+                );
+                redis.near = near;
+                (Backend::Redis(Box::new(redis)), description)
             }
             BackendChoice::InMemory => (
                 Backend::Memory(MemoryBackend::new(self.memory_capacity_bytes)),
@@ -225,6 +240,15 @@ impl CacheBuilder {
         }
         if let Some(timeout) = var("CACHE_TIMEOUT") {
             builder.settings.timeout = parse_duration("CACHE_TIMEOUT", &timeout)?;
+        }
+        if let Some(bytes) = var("CACHE_NEAR_CAPACITY_BYTES") {
+            let bytes = bytes.trim().parse::<u64>().map_err(|_| {
+                Error::Config(format!(
+                    "CACHE_NEAR_CAPACITY_BYTES={bytes:?} is not a number of bytes (0 for none)"
+                ))
+            })?;
+            crate::settings::check_near_capacity("CACHE_NEAR_CAPACITY_BYTES", bytes)?;
+            builder.settings.near_capacity_bytes = bytes;
         }
         if let Some(timeout) = var("CACHE_CONNECT_TIMEOUT") {
             builder.settings.connect_timeout = parse_duration("CACHE_CONNECT_TIMEOUT", &timeout)?;

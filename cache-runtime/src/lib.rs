@@ -89,7 +89,7 @@ mod this_call;
 #[path = "private.rs"]
 pub mod __private;
 
-pub use crate::backend::BackendKind;
+pub use crate::backend::{BackendKind, NEAR_CACHE_MAX_TTL, TRACKING_CLIENT_NAME};
 pub use crate::breaker::BreakerState;
 pub use crate::config::{CacheBuilder, DEFAULT_MEMORY_CAPACITY_BYTES};
 pub use crate::error::Error;

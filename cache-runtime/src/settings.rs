@@ -44,6 +44,8 @@ pub(crate) struct Settings {
     pub(crate) breaker_threshold: u32,
     pub(crate) breaker_cool_down: Duration,
     pub(crate) invalidation_retry_for: Duration,
+    /// Bytes of the near cache in front of Redis; 0 for none.
+    pub(crate) near_capacity_bytes: u64,
 }
 
 impl Default for Settings {
@@ -60,6 +62,7 @@ impl Default for Settings {
             breaker_threshold: DEFAULT_BREAKER_THRESHOLD,
             breaker_cool_down: DEFAULT_BREAKER_COOL_DOWN,
             invalidation_retry_for: DEFAULT_INVALIDATION_RETRY_FOR,
+            near_capacity_bytes: 0,
         }
     }
 }
@@ -100,6 +103,21 @@ pub(crate) fn check_bounds(name: &str, value: Duration) -> Result<(), crate::Err
     Ok(())
 }
 
+/// Smallest near cache worth its tracking connection: a few values.
+const NEAR_CAPACITY_MIN: u64 = 64 * 1024;
+/// Largest: far above any sane in-process copy; above it the number is a typo.
+const NEAR_CAPACITY_MAX: u64 = 1 << 40;
+
+/// Refuses a near cache capacity (in bytes; 0 is off) outside its sane range, naming `name`.
+pub(crate) fn check_near_capacity(name: &str, bytes: u64) -> Result<(), crate::Error> {
+    if bytes != 0 && !(NEAR_CAPACITY_MIN..=NEAR_CAPACITY_MAX).contains(&bytes) {
+        return Err(crate::Error::Config(format!(
+            "{name} = {bytes} bytes is out of range: 0 (off) or between {NEAR_CAPACITY_MIN} and {NEAR_CAPACITY_MAX}"
+        )));
+    }
+    Ok(())
+}
+
 impl Settings {
     /// Checks every setting, naming the builder method of the first one out of range.
     pub(crate) fn check(&self) -> Result<(), crate::Error> {
@@ -115,6 +133,7 @@ impl Settings {
         check_bounds("lease_ttl", self.lease_ttl)?;
         check_bounds("lease_wait", self.lease_wait)?;
         check_bounds("circuit_breaker", self.breaker_cool_down)?;
-        check_bounds("invalidation_retry_for", self.invalidation_retry_for)
+        check_bounds("invalidation_retry_for", self.invalidation_retry_for)?;
+        check_near_capacity("near_cache", self.near_capacity_bytes)
     }
 }

@@ -34,6 +34,9 @@ macro_rules! cache_variables {
                           for `demo`, as in an application)
   CACHE_CONNECT_TIMEOUT   Bound on making a connection to Redis: TCP, TLS, AUTH, SELECT
                           (default 5s)
+  CACHE_NEAR_CAPACITY_BYTES Bytes of a near cache in front of one Redis server: copies
+                          served in process while Redis's client tracking vouches for them
+                          (default 0: none)
   REDIS_TLS_CA_FILE       PEM file of the CA certificates to trust for rediss:// (default: the
                           system's)
   REDIS_TLS_CERT_FILE     Client certificate (PEM) for mutual TLS; set with REDIS_TLS_KEY_FILE

@@ -3,7 +3,7 @@
 use crate::support::{orgs, stdout};
 
 /// Every variable `orgs` reads.
-const VARIABLES: [&str; 16] = [
+const VARIABLES: [&str; 17] = [
     "API_HOST_NAME",
     "ADMIN_CLIENT_USER_NAME",
     "ADMIN_CLIENT_SECRET",
@@ -14,6 +14,7 @@ const VARIABLES: [&str; 16] = [
     "CACHE_DEFAULT_TTL",
     "CACHE_TIMEOUT",
     "CACHE_CONNECT_TIMEOUT",
+    "CACHE_NEAR_CAPACITY_BYTES",
     "REDIS_TLS_CA_FILE",
     "REDIS_TLS_CERT_FILE",
     "REDIS_TLS_KEY_FILE",

@@ -11,7 +11,7 @@ use notify_stub::{StubConfig, StubServer};
 pub const SECRET: &str = "cli-test-admin-secret";
 
 /// Every variable `orgs` reads, removed from the test's own environment before each run.
-const READ: [&str; 20] = [
+const READ: [&str; 21] = [
     "API_HOST_NAME",
     "ADMIN_CLIENT_USER_NAME",
     "ADMIN_CLIENT_SECRET",
@@ -22,6 +22,7 @@ const READ: [&str; 20] = [
     "CACHE_DEFAULT_TTL",
     "CACHE_TIMEOUT",
     "CACHE_CONNECT_TIMEOUT",
+    "CACHE_NEAR_CAPACITY_BYTES",
     "REDIS_TLS_CA_FILE",
     "REDIS_TLS_CERT_FILE",
     "REDIS_TLS_KEY_FILE",

@@ -7,6 +7,7 @@ mod cluster;
 mod connection;
 mod fault;
 mod link;
+mod near_read;
 mod scripts;
 mod sentinel;
 mod standalone;
@@ -45,6 +46,8 @@ pub(crate) struct RedisBackend {
     pub(crate) breaker: Breaker,
     /// Set when the ACL user may not run scripts: leases are off, plain `GET`/`SET` instead.
     scripts_denied: AtomicBool,
+    /// The in-process copy in front of this store, when the handle asked for one.
+    pub(crate) near: Option<crate::backend::NearCache>,
 }
 
 type Connection = <Connector as Connect>::Connection;
@@ -92,6 +95,7 @@ impl RedisBackend {
             timeout,
             breaker,
             scripts_denied: AtomicBool::new(false),
+            near: None,
         }
     }
 

@@ -68,6 +68,11 @@ impl Standalone {
         }
     }
 
+    /// The client connections are made with (the near cache's tracking connection copies it).
+    pub(crate) fn client(&self) -> &redis::Client {
+        &self.client
+    }
+
     async fn connect(&self) -> redis::RedisResult<MultiplexedConnection> {
         self.client
             .get_multiplexed_async_connection_with_config(&self.config)

@@ -1,0 +1,274 @@
+//! The near cache: a bounded in-process copy of values read through Redis, served only while
+//! Redis's client tracking vouches for it (see [`tracking`]).
+//!
+//! Coherence rests on two counters, so that a value fetched before an invalidation is never
+//! stored after it:
+//!
+//! - the *state*: a generation, bumped whenever tracking starts, stops or Redis flushed, and
+//!   whether tracking is on. Entries carry the state they were stored in; one from another
+//!   state is never served.
+//! - *stripes*: a counter per slice of the key space, bumped by every invalidation of a key in
+//!   that slice, pushed by Redis or made by a write in this process.
+//!
+//! A reader takes a [`Ticket`] (both counters) before it asks Redis, and stores the answer only
+//! if neither moved; it checks again after storing and removes the entry if one did meanwhile.
+//! Either the invalidation sees the entry and removes it, or the reader sees the invalidation.
+
+mod layer;
+mod tracking;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
+use std::time::{Duration, Instant};
+
+use moka::Expiry;
+
+pub(crate) use self::layer::{NearCache, near_cache_for};
+pub use self::tracking::TRACKING_CLIENT_NAME;
+pub(crate) use self::tracking::Tracker;
+use crate::glob::glob_matches;
+use crate::lease::is_marker;
+
+/// Slices of the key space with their own invalidation counter: enough that one busy key
+/// rarely stops another from being stored, small enough to bump all at once for a pattern.
+const STRIPES: usize = 1024;
+
+/// The longest a local copy lives, whatever the key's TTL in Redis: tracking keeps it correct,
+/// and this bounds the cost of a fault nobody has seen yet.
+pub const NEAR_CACHE_MAX_TTL: Duration = Duration::from_secs(300);
+
+#[derive(Clone)]
+struct Entry {
+    value: Arc<[u8]>,
+    /// The state it was stored in; served only while that state lasts.
+    state: u64,
+    ttl: Duration,
+}
+
+/// Gives each entry the TTL it was stored with.
+struct PerEntryTtl;
+
+impl Expiry<String, Entry> for PerEntryTtl {
+    fn expire_after_create(&self, _key: &String, entry: &Entry, _now: Instant) -> Option<Duration> {
+        Some(entry.ttl)
+    }
+
+    fn expire_after_update(
+        &self,
+        _key: &String,
+        entry: &Entry,
+        _now: Instant,
+        _remaining: Option<Duration>,
+    ) -> Option<Duration> {
+        Some(entry.ttl)
+    }
+}
+
+/// What a reader saw before it asked Redis; see the module documentation.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Ticket {
+    state: u64,
+    stripe: usize,
+    count: u64,
+}
+
+/// The local copies and their coherence state, shared with the tracking thread.
+pub(crate) struct NearStore {
+    entries: moka::sync::Cache<String, Entry>,
+    /// `generation << 1 | on`: `on` while tracking vouches for the copies.
+    state: AtomicU64,
+    stripes: Box<[AtomicU64]>,
+    max_ttl: Duration,
+}
+
+impl NearStore {
+    /// A store of at most `capacity_bytes` of keys and values, off until tracking starts.
+    pub(crate) fn new(capacity_bytes: u64, max_ttl: Duration) -> Self {
+        let entries = moka::sync::Cache::builder()
+            .max_capacity(capacity_bytes)
+            .weigher(|key: &String, entry: &Entry| {
+                u32::try_from(key.len() + entry.value.len()).unwrap_or(u32::MAX)
+            })
+            .expire_after(PerEntryTtl)
+            .build();
+        NearStore {
+            entries,
+            state: AtomicU64::new(0),
+            stripes: (0..STRIPES).map(|_| AtomicU64::new(0)).collect(),
+            max_ttl,
+        }
+    }
+
+    fn stripe(key: &[u8]) -> usize {
+        // FNV-1a: cheap, and any spread will do (a collision costs a store, never a stale read).
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for byte in key {
+            hash = (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+        (hash as usize) % STRIPES
+    }
+
+    /// The local copy of `key`, if tracking vouches for it.
+    pub(crate) fn get(&self, key: &str) -> Option<Arc<[u8]>> {
+        let state = self.state.load(SeqCst);
+        if state & 1 == 0 {
+            return None;
+        }
+        self.entries
+            .get(key)
+            .filter(|entry| entry.state == state)
+            .map(|entry| entry.value)
+    }
+
+    /// Taken before asking Redis for `key`; `None` while tracking is off (nothing is stored).
+    pub(crate) fn ticket(&self, key: &str) -> Option<Ticket> {
+        let state = self.state.load(SeqCst);
+        if state & 1 == 0 {
+            return None;
+        }
+        let stripe = Self::stripe(key.as_bytes());
+        Some(Ticket {
+            state,
+            stripe,
+            count: self.stripes[stripe].load(SeqCst),
+        })
+    }
+
+    fn still_valid(&self, ticket: Ticket) -> bool {
+        self.state.load(SeqCst) == ticket.state
+            && self.stripes[ticket.stripe].load(SeqCst) == ticket.count
+    }
+
+    /// Keeps `value` as the copy of `key` for at most `ttl` (and the local maximum), if nothing
+    /// invalidated it since `ticket` was taken. Lease markers are never kept.
+    pub(crate) fn admit(&self, key: &str, value: Arc<[u8]>, ttl: Duration, ticket: Ticket) {
+        if is_marker(&value) || ttl.is_zero() || !self.still_valid(ticket) {
+            return;
+        }
+        let entry = Entry {
+            value,
+            state: ticket.state,
+            ttl: ttl.min(self.max_ttl),
+        };
+        self.entries.insert(key.to_owned(), entry);
+        // An invalidation between the check and the insert may have missed the entry.
+        if !self.still_valid(ticket) {
+            self.entries.invalidate(key);
+        }
+    }
+
+    /// Drops the copy of `key` (by bytes, as Redis pushes them) and stops in-flight reads of
+    /// it from storing what they fetched.
+    pub(crate) fn invalidate(&self, key: &[u8]) {
+        self.stripes[Self::stripe(key)].fetch_add(1, SeqCst);
+        if let Ok(key) = std::str::from_utf8(key) {
+            self.entries.invalidate(key);
+        }
+    }
+
+    /// Drops every copy whose key matches the Redis glob `pattern`.
+    pub(crate) fn invalidate_matching(&self, pattern: &str) {
+        // Every stripe: any in-flight read may be of a matching key.
+        for stripe in self.stripes.iter() {
+            stripe.fetch_add(1, SeqCst);
+        }
+        let matching: Vec<Arc<String>> = self
+            .entries
+            .iter()
+            .filter(|(key, _)| glob_matches(pattern.as_bytes(), key.as_bytes()))
+            .map(|(key, _)| key)
+            .collect();
+        for key in matching {
+            self.entries.invalidate(key.as_str());
+        }
+    }
+
+    /// A new generation, with tracking `on` or off: no copy from before is served again, and
+    /// no read begun before is stored.
+    pub(crate) fn reset(&self, on: bool) {
+        self.next_generation(|_| on);
+    }
+
+    /// A new generation, tracking staying as it is: after Redis flushed, every copy goes.
+    pub(crate) fn flush(&self) {
+        self.next_generation(|was_on| was_on);
+    }
+
+    fn next_generation(&self, on: impl Fn(bool) -> bool) {
+        let _ = self.state.fetch_update(SeqCst, SeqCst, |state| {
+            Some((((state >> 1) + 1) << 1) | u64::from(on(state & 1 == 1)))
+        });
+        self.entries.invalidate_all();
+    }
+
+    /// How many copies are held now (approximate: moka settles its counts lazily).
+    #[cfg(test)]
+    fn held(&self) -> u64 {
+        self.entries.run_pending_tasks();
+        self.entries.entry_count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TTL: Duration = Duration::from_secs(60);
+
+    fn on() -> NearStore {
+        let store = NearStore::new(1 << 20, NEAR_CACHE_MAX_TTL);
+        store.reset(true);
+        store
+    }
+
+    #[test]
+    fn nothing_is_kept_or_served_while_tracking_is_off() {
+        let store = NearStore::new(1 << 20, NEAR_CACHE_MAX_TTL);
+        assert!(store.ticket("k").is_none());
+        let store = on();
+        let ticket = store.ticket("k").unwrap();
+        store.admit("k", Arc::from(&b"1"[..]), TTL, ticket);
+        assert_eq!(store.get("k").as_deref(), Some(&b"1"[..]));
+        store.reset(false);
+        assert!(store.get("k").is_none());
+        // Back on: the copy from the old generation stays unserved.
+        store.reset(true);
+        assert!(store.get("k").is_none());
+    }
+
+    #[test]
+    fn a_value_read_before_an_invalidation_is_not_kept() {
+        let store = on();
+        let ticket = store.ticket("k").unwrap();
+        store.invalidate(b"k");
+        store.admit("k", Arc::from(&b"old"[..]), TTL, ticket);
+        assert!(store.get("k").is_none());
+        let ticket = store.ticket("k").unwrap();
+        store.reset(true);
+        store.admit("k", Arc::from(&b"old"[..]), TTL, ticket);
+        assert!(store.get("k").is_none());
+        assert_eq!(store.held(), 0);
+    }
+
+    #[test]
+    fn lease_markers_are_never_kept() {
+        let store = on();
+        for marker in [&b""[..], b"!cache-lease:00ff"] {
+            let ticket = store.ticket("k").unwrap();
+            store.admit("k", Arc::from(marker), TTL, ticket);
+            assert!(store.get("k").is_none());
+        }
+    }
+
+    #[test]
+    fn patterns_drop_matching_copies_only() {
+        let store = on();
+        for key in ["user:1", "user:2", "org:1"] {
+            let ticket = store.ticket(key).unwrap();
+            store.admit(key, Arc::from(key.as_bytes()), TTL, ticket);
+        }
+        store.invalidate_matching("user:*");
+        assert!(store.get("user:1").is_none() && store.get("user:2").is_none());
+        assert!(store.get("org:1").is_some());
+    }
+}

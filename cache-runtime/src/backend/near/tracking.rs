@@ -1,0 +1,279 @@
+//! The tracking connection: one RESP3 connection per handle, on its own thread, that asks Redis
+//! for `CLIENT TRACKING ON BCAST PREFIX <key prefix>` and applies every `invalidate` push to
+//! the near store as the connection's reader receives it.
+//!
+//! Broadcast mode, not the default mode: the default mode tracks the keys a connection *read*,
+//! so the reads would have to go over the tracking connection itself (or one redirected to
+//! it), which the shared data connection is not; and Redis would keep a table of every key
+//! every process read. Broadcast costs Redis one prefix per client and sends this process
+//! invalidations for keys it never read, which it drops for nothing: cheap next to a read.
+//!
+//! The store is on only while a session is healthy: it is switched off (every copy dropped)
+//! the moment the connection is lost, a `PING` goes unanswered, or the handle is dropped, and
+//! switched on again, in a new generation, once Redis has confirmed tracking on a new one.
+//! Its own thread and runtime keep it alive whatever runtime the callers use.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::SeqCst};
+use std::sync::{Arc, Mutex, Once};
+use std::time::Duration;
+
+use redis::{AsyncConnectionConfig, PushInfo, PushKind, Value};
+use tokio::sync::Notify;
+
+use super::NearStore;
+
+/// How often the tracking connection is checked with a `PING`: a half-open connection would
+/// otherwise deliver no pushes, and no error either.
+const PING_EVERY: Duration = Duration::from_secs(1);
+
+/// Shortest wait for a `PING` answer: a starved process should not drop its copies for a
+/// late answer.
+const MIN_PING_TIMEOUT: Duration = Duration::from_secs(1);
+
+const FIRST_BACKOFF: Duration = Duration::from_millis(50);
+const MAX_BACKOFF: Duration = Duration::from_secs(1);
+
+/// The tracking connection's name in `CLIENT LIST`, so operators (and tests) can find it.
+pub const TRACKING_CLIENT_NAME: &str = "cache-near-tracking";
+
+/// Starts the tracking thread on first use, and stops it when dropped.
+pub(crate) struct Tracker {
+    shared: Arc<Shared>,
+    started: Once,
+}
+
+struct Shared {
+    store: Arc<NearStore>,
+    /// A RESP3 client for the same server as the data connection.
+    client: redis::Client,
+    prefix: String,
+    connect_timeout: Duration,
+    ping_timeout: Duration,
+    stop: AtomicBool,
+    /// Woken by a lost connection or by the handle's drop.
+    wake: Notify,
+    /// The session whose pushes count; an older connection's disconnection changes nothing.
+    session: AtomicU64,
+    /// The last failure logged, so that a failure is logged once until tracking recovers.
+    last_logged: Mutex<Option<String>>,
+}
+
+impl Tracker {
+    /// A tracker for the server `client` reaches (made RESP3 here), tracking keys that start
+    /// with `prefix`.
+    pub(crate) fn new(
+        store: Arc<NearStore>,
+        client: &redis::Client,
+        prefix: String,
+        connect_timeout: Duration,
+        timeout: Duration,
+    ) -> Result<Tracker, redis::RedisError> {
+        let info = client.get_connection_info().clone();
+        let settings = info
+            .redis_settings()
+            .clone()
+            .set_protocol(redis::ProtocolVersion::RESP3);
+        let client = redis::Client::open(info.set_redis_settings(settings))?;
+        Ok(Tracker {
+            shared: Arc::new(Shared {
+                store,
+                client,
+                prefix,
+                connect_timeout,
+                ping_timeout: timeout.max(MIN_PING_TIMEOUT),
+                stop: AtomicBool::new(false),
+                wake: Notify::new(),
+                session: AtomicU64::new(0),
+                last_logged: Mutex::new(None),
+            }),
+            started: Once::new(),
+        })
+    }
+
+    /// Starts the tracking thread if it is not running yet. Cheap after the first call.
+    pub(crate) fn ensure_started(&self) {
+        self.started.call_once(|| {
+            let shared = Arc::clone(&self.shared);
+            let spawned = std::thread::Builder::new()
+                .name(TRACKING_CLIENT_NAME.into())
+                .spawn(move || run(shared));
+            if let Err(error) = spawned {
+                tracing::warn!(%error, "cannot start the near cache's tracking thread; the near cache stays off");
+            }
+        });
+    }
+}
+
+impl Drop for Tracker {
+    fn drop(&mut self) {
+        self.shared.stop.store(true, SeqCst);
+        self.shared.store.reset(false);
+        self.shared.wake.notify_one();
+    }
+}
+
+fn run(shared: Arc<Shared>) {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            tracing::warn!(%error, "cannot start the near cache's runtime; the near cache stays off");
+            return;
+        }
+    };
+    runtime.block_on(async {
+        let mut backoff = FIRST_BACKOFF;
+        while !shared.stop.load(SeqCst) {
+            let session = shared.session.fetch_add(1, SeqCst) + 1;
+            let outcome = run_session(&shared, session, &mut backoff).await;
+            // Whatever ended the session, no copy is vouched for any more.
+            shared.store.reset(false);
+            if let Err(error) = outcome {
+                shared.log_failure(&error);
+            }
+            if shared.stop.load(SeqCst) {
+                break;
+            }
+            let _ = tokio::time::timeout(backoff, shared.wake.notified()).await;
+            backoff = (backoff * 2).min(MAX_BACKOFF);
+        }
+    });
+}
+
+/// One tracking connection, from connecting to its loss. `Ok` when the handle was dropped.
+async fn run_session(
+    shared: &Arc<Shared>,
+    session: u64,
+    backoff: &mut Duration,
+) -> Result<(), String> {
+    let lost = Arc::new(AtomicBool::new(false));
+    let sender = {
+        let shared = Arc::clone(shared);
+        let lost = Arc::clone(&lost);
+        move |push: PushInfo| -> Result<(), std::convert::Infallible> {
+            match push.kind {
+                PushKind::Invalidate => apply_invalidation(&shared.store, &push.data),
+                PushKind::Disconnection if shared.session.load(SeqCst) == session => {
+                    // At once, before the session loop wakes: a lost push may be in the gap.
+                    shared.store.reset(false);
+                    lost.store(true, SeqCst);
+                    shared.wake.notify_one();
+                }
+                _ => {}
+            }
+            Ok(())
+        }
+    };
+    let config = AsyncConnectionConfig::new()
+        .set_connection_timeout(Some(shared.connect_timeout))
+        .set_response_timeout(Some(shared.ping_timeout))
+        .set_push_sender(sender);
+    let mut connection = tokio::time::timeout(
+        shared.connect_timeout,
+        shared
+            .client
+            .get_multiplexed_async_connection_with_config(&config),
+    )
+    .await
+    .map_err(|_elapsed| format!("no connection within {:?}", shared.connect_timeout))?
+    .map_err(|error| format!("cannot connect: {error}"))?;
+    let mut tracking = redis::cmd("CLIENT");
+    tracking.arg("TRACKING").arg("ON").arg("BCAST");
+    if !shared.prefix.is_empty() {
+        tracking.arg("PREFIX").arg(&shared.prefix);
+    }
+    let mut setup = redis::pipe();
+    setup
+        .cmd("CLIENT")
+        .arg("SETNAME")
+        .arg(TRACKING_CLIENT_NAME)
+        .ignore()
+        .add_command(tracking)
+        .ignore();
+    setup
+        .query_async::<()>(&mut connection)
+        .await
+        .map_err(|error| format!("CLIENT TRACKING refused: {error}"))?;
+    // Only now, with Redis tracking every key under the prefix, may copies be vouched for.
+    shared.store.reset(true);
+    if lost.load(SeqCst) {
+        // Lost during the setup: the push handler switched off before this switched on.
+        return Err("the tracking connection was lost".into());
+    }
+    shared.log_recovery();
+    *backoff = FIRST_BACKOFF;
+    loop {
+        let woken = tokio::time::timeout(PING_EVERY, shared.wake.notified()).await;
+        if shared.stop.load(SeqCst) {
+            return Ok(());
+        }
+        if lost.load(SeqCst) {
+            return Err("the tracking connection was lost".into());
+        }
+        if woken.is_err() {
+            let ping = tokio::time::timeout(
+                shared.ping_timeout,
+                redis::cmd("PING").query_async::<String>(&mut connection),
+            )
+            .await;
+            match ping {
+                Ok(Ok(_)) => {}
+                Ok(Err(error)) => return Err(format!("PING failed: {error}")),
+                Err(_elapsed) => {
+                    return Err(format!(
+                        "no answer to PING within {:?}",
+                        shared.ping_timeout
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// Applies one `invalidate` push: keys to drop, or `null` when Redis flushed (or anything this
+/// code does not understand, which cannot be vouched for either).
+fn apply_invalidation(store: &NearStore, data: &[Value]) {
+    let [Value::Array(keys)] = data else {
+        // `null`: FLUSHALL / FLUSHDB, or the server dropped its tracking table.
+        store.flush();
+        return;
+    };
+    for key in keys {
+        match key {
+            Value::BulkString(key) => store.invalidate(key),
+            Value::SimpleString(key) => store.invalidate(key.as_bytes()),
+            _ => {
+                store.flush();
+                return;
+            }
+        }
+    }
+}
+
+impl Shared {
+    fn log_failure(&self, error: &str) {
+        let mut last = self
+            .last_logged
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if last.as_deref() != Some(error) {
+            tracing::warn!(
+                error,
+                "near cache off: Redis client tracking is not running; reads go to Redis until it is back"
+            );
+            *last = Some(error.to_owned());
+        }
+    }
+
+    fn log_recovery(&self) {
+        let mut last = self
+            .last_logged
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if last.take().is_some() {
+            tracing::info!("near cache on again: Redis client tracking is back");
+        }
+    }
+}

@@ -1,0 +1,294 @@
+//! The near cache, measured in one run against a real `redis-server` on a free loopback port.
+//!
+//! 1. Hit cost, paired rounds: a `#[cache::set]` method over a Redis handle with a near cache
+//!    (a local hit: moka get + `serde_json::from_slice`), the same method over a Redis handle
+//!    without one (a `GET` round trip), and the hand-written floor (`format!` key + a plain
+//!    `moka::sync::Cache<String, Arc<[u8]>>` get + `serde_json::from_slice`). Each round times
+//!    every variant once, in a rotating order; the ratios are taken within each round.
+//! 2. Invalidation latency: a raw redis-rs client overwrites a key whose copy is held locally;
+//!    the time from Redis acknowledging that `SET` to its writer until this process stops
+//!    serving the old value (the stale-read window), and how many reads were served stale
+//!    meanwhile, over `INVALIDATIONS` overwrites.
+//!
+//! Run with `cargo bench -p cache-tests --bench near_cache`; it prints `/proc/loadavg` before and
+//! after. Speed is never asserted; only the hit-only precondition is checked (a body run would
+//! mean a miss was measured).
+
+use std::hint::black_box;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::time::{Duration, Instant};
+
+use cache_tests::RedisServer;
+use redis::aio::MultiplexedConnection;
+use serde::{Deserialize, Serialize};
+
+const ROUNDS: usize = 15;
+const LOCAL_CALLS: u32 = 20_000;
+const REDIS_CALLS: u32 = 2_000;
+const INVALIDATIONS: u64 = 10_000;
+const ORG_ID: u64 = 42;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct Organisation {
+    id: String,
+    name: String,
+    active: bool,
+    organisation_type: String,
+    domains: Vec<String>,
+    notes: Option<String>,
+    services: Vec<ServiceSummary>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct ServiceSummary {
+    id: String,
+    name: String,
+    active: bool,
+    restricted: bool,
+    go_live_at: Option<String>,
+}
+
+/// About 1.9 KB of JSON, like an organisation with ten services.
+fn organisation() -> Organisation {
+    let services = (0..10)
+        .map(|n| ServiceSummary {
+            id: format!("6f1c2a3b-4d5e-4f60-8a71-b2c3d4e5f6{n:02}"),
+            name: format!("Service number {n} of the borough council, with a long name"),
+            active: n != 3,
+            restricted: n % 4 == 0,
+            go_live_at: (n % 3 != 0).then(|| format!("2024-0{}-1{n}T09:30:00.000000Z", n % 9 + 1)),
+        })
+        .collect();
+    Organisation {
+        id: "6f1c2a3b-4d5e-4f60-8a71-b2c3d4e5f607".into(),
+        name: "Borough Council of Kingsbridge-upon-Avon".into(),
+        active: true,
+        organisation_type: "local".into(),
+        domains: vec!["kingsbridge.gov.uk".into(), "kbc.example.org".into()],
+        notes: Some("Went live after a pilot with the revenues team; contact the digital lead before changing branding.".into()),
+        services,
+    }
+}
+
+/// The annotated client: what an application writes.
+struct Organisations {
+    cache: cache::Cache,
+    body_runs: AtomicUsize,
+    fallback: Organisation,
+}
+
+impl Organisations {
+    #[cache::set("organisation-{org_id}", cache = self.cache)]
+    async fn get(&self, org_id: u64) -> Result<Organisation, std::io::Error> {
+        let _ = org_id;
+        self.body_runs.fetch_add(1, Relaxed);
+        Ok(self.fallback.clone())
+    }
+}
+
+/// The hand-written floor: a plain moka cache of JSON bytes.
+fn floor_get(floor: &moka::sync::Cache<String, Arc<[u8]>>, org_id: u64) -> Organisation {
+    let key = format!("organisation-{org_id}");
+    let bytes = floor.get(&key).expect("the floor is filled");
+    serde_json::from_slice(&bytes).expect("valid JSON")
+}
+
+async fn gets(raw: &mut MultiplexedConnection) -> u64 {
+    let info: String = redis::cmd("INFO")
+        .arg("commandstats")
+        .query_async(raw)
+        .await
+        .unwrap();
+    info.lines()
+        .find_map(|line| line.strip_prefix("cmdstat_get:calls="))
+        .and_then(|rest| rest.split(',').next())
+        .map_or(0, |calls| calls.parse().unwrap())
+}
+
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .unwrap_or_default()
+        .trim()
+        .to_owned()
+}
+
+/// min / median / max of `values`.
+fn spread(values: &mut [f64]) -> (f64, f64, f64) {
+    values.sort_by(f64::total_cmp);
+    (
+        values[0],
+        values[values.len() / 2],
+        values[values.len() - 1],
+    )
+}
+
+fn report(name: &str, unit: &str, values: &mut [f64]) {
+    let (min, median, max) = spread(values);
+    println!(
+        "{name:<34} min {min:>10.3} {unit}  median {median:>10.3} {unit}  max {max:>10.3} {unit}"
+    );
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(run());
+}
+
+async fn run() {
+    println!("near_cache bench; load average before: {}", loadavg());
+    let server = RedisServer::start();
+    let mut raw = server
+        .client()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let handle = |near: bool| {
+        let builder = cache::Cache::builder().redis(server.url());
+        let builder = if near {
+            builder.near_cache(64 << 20)
+        } else {
+            builder
+        };
+        Organisations {
+            cache: builder.build().unwrap(),
+            body_runs: AtomicUsize::new(0),
+            fallback: organisation(),
+        }
+    };
+    let near = handle(true);
+    let plain = handle(false);
+    let json: Arc<[u8]> = serde_json::to_vec(&organisation()).unwrap().into();
+    println!("payload: {} bytes of JSON", json.len());
+    let floor = moka::sync::Cache::new(10_000);
+    floor.insert(format!("organisation-{ORG_ID}"), json);
+
+    // Fill Redis once, then wait until the near handle serves it locally.
+    plain.get(ORG_ID).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        near.get(ORG_ID).await.unwrap();
+        let before = gets(&mut raw).await;
+        for _ in 0..100 {
+            near.get(ORG_ID).await.unwrap();
+        }
+        if gets(&mut raw).await == before {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the near cache never served locally"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+
+    let mut near_ns = Vec::new();
+    let mut redis_ns = Vec::new();
+    let mut floor_ns = Vec::new();
+    let mut redis_over_near = Vec::new();
+    let mut near_over_floor = Vec::new();
+    for round in 0..ROUNDS {
+        let mut this = [0.0; 3];
+        for turn in 0..3 {
+            let variant = (round + turn) % 3;
+            let started = Instant::now();
+            match variant {
+                0 => {
+                    for _ in 0..LOCAL_CALLS {
+                        black_box(near.get(black_box(ORG_ID)).await.unwrap());
+                    }
+                }
+                1 => {
+                    for _ in 0..REDIS_CALLS {
+                        black_box(plain.get(black_box(ORG_ID)).await.unwrap());
+                    }
+                }
+                _ => {
+                    for _ in 0..LOCAL_CALLS {
+                        black_box(floor_get(&floor, black_box(ORG_ID)));
+                    }
+                }
+            }
+            let calls = if variant == 1 {
+                REDIS_CALLS
+            } else {
+                LOCAL_CALLS
+            };
+            this[variant] = started.elapsed().as_nanos() as f64 / f64::from(calls);
+        }
+        near_ns.push(this[0] / 1000.0);
+        redis_ns.push(this[1] / 1000.0);
+        floor_ns.push(this[2] / 1000.0);
+        redis_over_near.push(this[1] / this[0]);
+        near_over_floor.push(this[0] / this[2]);
+    }
+    for (who, handle) in [("near", &near), ("plain", &plain)] {
+        let runs = handle.body_runs.load(Relaxed);
+        assert!(
+            runs <= 1,
+            "{who}: the body ran {runs} times: misses were measured"
+        );
+    }
+    println!(
+        "hit cost, {ROUNDS} paired rounds ({LOCAL_CALLS} local / {REDIS_CALLS} Redis calls each):"
+    );
+    report("near-cache hit (annotated)", "µs", &mut near_ns);
+    report("Redis hit (annotated)", "µs", &mut redis_ns);
+    report("moka + serde_json floor", "µs", &mut floor_ns);
+    report("Redis hit / near hit", "x ", &mut redis_over_near);
+    report("near hit / floor", "x ", &mut near_over_floor);
+
+    invalidation_latency(&near.cache, &mut raw).await;
+    println!("load average after: {}", loadavg());
+}
+
+/// Overwrites a locally held key from a raw client `INVALIDATIONS` times; reports how long
+/// the old value was still served after Redis acknowledged the overwrite, and how often.
+async fn invalidation_latency(cache: &cache::Cache, raw: &mut MultiplexedConnection) {
+    let key = "invalidated";
+    let mut window_us = Vec::with_capacity(INVALIDATIONS as usize);
+    let mut stale_reads = Vec::with_capacity(INVALIDATIONS as usize);
+    let set = async |raw: &mut MultiplexedConnection, value: u64| {
+        let () = redis::cmd("SET")
+            .arg(key)
+            .arg(value)
+            .query_async(raw)
+            .await
+            .unwrap();
+    };
+    set(raw, 0).await;
+    for value in 0..INVALIDATIONS {
+        // Held locally: two reads in a row, the second without a `GET` reaching Redis.
+        loop {
+            let first = cache.get::<u64>(key).await.unwrap();
+            let before = gets(raw).await;
+            let second = cache.get::<u64>(key).await.unwrap();
+            if first == Some(value) && second == Some(value) && gets(raw).await == before {
+                break;
+            }
+        }
+        set(raw, value + 1).await;
+        let acknowledged = Instant::now();
+        let mut stale = 0u64;
+        while cache.get::<u64>(key).await.unwrap() == Some(value) {
+            stale += 1;
+        }
+        window_us.push(acknowledged.elapsed().as_secs_f64() * 1e6);
+        stale_reads.push(stale as f64);
+    }
+    let served_stale = stale_reads.iter().filter(|&&n| n > 0.0).count();
+    window_us.sort_by(f64::total_cmp);
+    let at = |q: f64| window_us[((window_us.len() - 1) as f64 * q) as usize];
+    println!(
+        "invalidation by another client, {INVALIDATIONS} overwrites: from the writer's ack to the \
+         first fresh read p50 {:.1} µs, p99 {:.1} µs, max {:.1} µs",
+        at(0.5),
+        at(0.99),
+        window_us[window_us.len() - 1]
+    );
+    report("stale reads per overwrite", "  ", &mut stale_reads);
+    println!("overwrites with at least one stale read: {served_stale} of {INVALIDATIONS}");
+}
