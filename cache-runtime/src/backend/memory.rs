@@ -3,9 +3,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use moka::Expiry;
 use moka::ops::compute::Op;
 
+use crate::backend::expiry::{Expires, PerEntryTtl};
 use crate::glob::glob_matches;
 use crate::lease::{MARKER, is_marker};
 
@@ -19,22 +19,9 @@ struct Entry {
     stored_at: Instant,
 }
 
-/// Gives each entry the TTL it was stored with.
-struct PerEntryTtl;
-
-impl Expiry<String, Entry> for PerEntryTtl {
-    fn expire_after_create(&self, _key: &String, entry: &Entry, _now: Instant) -> Option<Duration> {
-        Some(entry.ttl)
-    }
-
-    fn expire_after_update(
-        &self,
-        _key: &String,
-        entry: &Entry,
-        _now: Instant,
-        _remaining: Option<Duration>,
-    ) -> Option<Duration> {
-        Some(entry.ttl)
+impl Expires for Entry {
+    fn ttl(&self) -> Duration {
+        self.ttl
     }
 }
 

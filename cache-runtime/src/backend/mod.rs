@@ -1,6 +1,7 @@
 //! The stores behind a handle. An enum rather than a trait object: the set is closed, and static
 //! dispatch keeps the hit path free of boxed futures.
 
+mod expiry;
 mod memory;
 mod near;
 mod redis;

@@ -19,13 +19,12 @@ mod tracking;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
-use std::time::{Duration, Instant};
-
-use moka::Expiry;
+use std::time::Duration;
 
 pub(crate) use self::layer::{NearCache, near_cache_for};
 pub use self::tracking::TRACKING_CLIENT_NAME;
 pub(crate) use self::tracking::Tracker;
+use crate::backend::expiry::{Expires, PerEntryTtl};
 use crate::glob::glob_matches;
 use crate::lease::is_marker;
 
@@ -45,22 +44,9 @@ struct Entry {
     ttl: Duration,
 }
 
-/// Gives each entry the TTL it was stored with.
-struct PerEntryTtl;
-
-impl Expiry<String, Entry> for PerEntryTtl {
-    fn expire_after_create(&self, _key: &String, entry: &Entry, _now: Instant) -> Option<Duration> {
-        Some(entry.ttl)
-    }
-
-    fn expire_after_update(
-        &self,
-        _key: &String,
-        entry: &Entry,
-        _now: Instant,
-        _remaining: Option<Duration>,
-    ) -> Option<Duration> {
-        Some(entry.ttl)
+impl Expires for Entry {
+    fn ttl(&self) -> Duration {
+        self.ttl
     }
 }
 
