@@ -239,10 +239,7 @@ impl ResultStrategy {
         R::Ok: Cacheable,
         F: FnOnce() -> R,
     {
-        let shape = Shape {
-            value: R::ok_value,
-            wrap: R::from_ok,
-        };
+        let shape = ok_shape::<R>();
         crate::blocking::read_through(cache, function, key, ttl, shape, sharing.0, body)
     }
 }
@@ -265,10 +262,7 @@ impl PlainStrategy {
         T: Cacheable,
         F: FnOnce() -> T,
     {
-        let shape = Shape {
-            value: |value: &T| Some(value),
-            wrap: |value| value,
-        };
+        let shape = Shape::whole();
         crate::blocking::read_through(cache, function, key, ttl, shape, None, body)
     }
 }
@@ -356,10 +350,7 @@ where
     T: Cacheable,
     F: Future<Output = T>,
 {
-    let shape = Shape {
-        value: |value: &T| Some(value),
-        wrap: |value| value,
-    };
+    let shape = Shape::whole();
     crate::read::read_through(cache, function, key, ttl, shape, None, Follow::Yes, body).await
 }
 
@@ -377,10 +368,7 @@ where
     R::Ok: Cacheable,
     F: Future<Output = R>,
 {
-    let shape = Shape {
-        value: R::ok_value,
-        wrap: R::from_ok,
-    };
+    let shape = ok_shape::<R>();
     crate::read::read_through(
         cache,
         function,
@@ -499,6 +487,14 @@ where
     }
     .instrument(span)
     .await
+}
+
+/// For a `Result`: only the `Ok` value is cached.
+fn ok_shape<R: CachedResult>() -> Shape<R, R::Ok> {
+    Shape {
+        value: R::ok_value,
+        wrap: R::from_ok,
+    }
 }
 
 #[cfg(test)]

@@ -30,6 +30,16 @@ pub(crate) struct Shape<R, T> {
     pub(crate) wrap: fn(T) -> R,
 }
 
+impl<T> Shape<T, T> {
+    /// The whole return value is the value to cache.
+    pub(crate) fn whole() -> Self {
+        Shape {
+            value: |value: &T| Some(value),
+            wrap: |value| value,
+        }
+    }
+}
+
 /// How an uncached result (an `Err`) reaches single-flight followers: cloned when `R` allows it.
 pub(crate) struct ShareFns<R> {
     pub(crate) share: fn(&R) -> Arc<dyn Any + Send + Sync>,
