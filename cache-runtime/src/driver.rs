@@ -89,24 +89,35 @@ where
 /// Set when the runtime current at [`RuntimeGone::watch`] shuts down: its tasks are dropped,
 /// and with them the guard that sets it. One relaxed load to check.
 #[derive(Clone, Default)]
-pub(crate) struct RuntimeGone(Arc<AtomicBool>);
+pub(crate) struct RuntimeGone {
+    gone: Arc<AtomicBool>,
+    /// The runtime watched.
+    runtime: Option<tokio::runtime::Id>,
+}
 
 impl RuntimeGone {
     /// Watches the current runtime (none: never set).
     pub(crate) fn watch() -> RuntimeGone {
-        let gone = RuntimeGone::default();
+        let mut watched = RuntimeGone::default();
         if let Ok(runtime) = Handle::try_current() {
-            let guard = SetOnDrop(Arc::clone(&gone.0));
+            watched.runtime = Some(runtime.id());
+            let guard = SetOnDrop(Arc::clone(&watched.gone));
             runtime.spawn(async move {
                 let _guard = guard;
                 std::future::pending::<()>().await;
             });
         }
-        gone
+        watched
     }
 
     pub(crate) fn is_gone(&self) -> bool {
-        self.0.load(Ordering::Relaxed)
+        self.gone.load(Ordering::Relaxed)
+    }
+
+    /// Whether the caller runs on a runtime other than the one watched: that one may be
+    /// shutting down while the caller uses what it drives (tests sharing a static handle).
+    pub(crate) fn is_elsewhere(&self) -> bool {
+        self.runtime != Handle::try_current().ok().map(|current| current.id())
     }
 }
 

@@ -33,7 +33,9 @@ static CACHE: LazyLock<Cache> = LazyLock::new(|| {
     Cache::redis(&url).unwrap()
 });
 
-/// One runtime at a time, so that each test's runtime has ended before the next one's calls.
+/// One test at a time. A `#[tokio::test]` lets go of it before its runtime has ended, so the
+/// next test's first call may overlap that runtime's shutdown: a lost connection then, see
+/// [`a_command_in_flight_when_its_driving_runtime_ends_is_sent_again`].
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 #[cache::set("greeting", cache = CACHE)]
@@ -132,6 +134,56 @@ fn a_connection_outlived_by_its_runtime_is_replaced_before_use() {
         second.block_on(read(&cache)).unwrap().as_deref(),
         Some("cached")
     );
+    let after = cache.stats();
+    assert_eq!(after.errors, before.errors, "{after:?}");
+}
+
+/// Another runtime's command is in flight on a connection when the runtime that drives it ends
+/// (a test's runtime, while another test shares the handle): the command is not failed, it is
+/// sent again on a connection of the caller's. Deterministic: the server holds writes, so the
+/// `SET` is in flight when the driving runtime is dropped.
+#[test]
+fn a_command_in_flight_when_its_driving_runtime_ends_is_sent_again() {
+    let server = RedisServer::start();
+    let cache = Cache::builder()
+        .redis(server.url())
+        // A liveness bound only: the held write waits for `resume_writes`.
+        .timeout(cache_tests::LIVENESS)
+        .build()
+        .unwrap();
+    // The connection is made on `driving`, whose worker thread runs its driver task.
+    let driving = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let connect = cache.clone();
+    let found = driving.block_on(async move { connect.get::<String>("k").await });
+    assert_eq!(found.unwrap(), None);
+
+    server.hold_writes();
+    let writer = cache.clone();
+    let write = std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(async move { writer.set("k", "v", None).await })
+    });
+    let waiting = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    waiting.block_on(cache_tests::eventually(
+        "the SET held by the server",
+        async || server.held_clients() == 1,
+    ));
+    let before = cache.stats();
+    drop(driving);
+    server.resume_writes();
+    let written = write.join().unwrap();
+    assert!(written.is_ok(), "{written:?}");
+    assert_eq!(server.raw_get("k").as_deref(), Some(&b"\"v\""[..]));
     let after = cache.stats();
     assert_eq!(after.errors, before.errors, "{after:?}");
 }

@@ -164,6 +164,17 @@ impl<C: Connect> Link<C> {
         current
     }
 
+    /// Whether connection `generation` is still the current one and is driven by a runtime
+    /// other than the caller's (or one that has ended): a loss on it may be that runtime
+    /// shutting down, not Redis, and is worth one more try on a connection of the caller's.
+    pub(crate) fn driven_elsewhere(&self, generation: u64) -> bool {
+        matches!(
+            &*self.slot(),
+            Slot::Ready { generation: current, gone, .. }
+                if *current == generation && (gone.is_gone() || gone.is_elsewhere())
+        )
+    }
+
     /// A command on connection `generation` got no answer in time. After a few in a row the
     /// connection is made again: a half-open TCP connection, or a cluster connection still
     /// waiting on a node that died, would otherwise never recover.

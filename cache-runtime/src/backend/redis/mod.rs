@@ -100,7 +100,7 @@ impl RedisBackend {
     }
 
     /// Runs one command with the handle's timeout, unless the breaker is open.
-    async fn query<T, F>(&self, run: impl FnOnce(Connection) -> F) -> Result<T, Error>
+    async fn query<T, F>(&self, run: impl Fn(Connection) -> F) -> Result<T, Error>
     where
         F: Future<Output = redis::RedisResult<T>>,
     {
@@ -112,43 +112,64 @@ impl RedisBackend {
 
     /// Runs one command with the handle's timeout, without the breaker. A lost connection or a
     /// node that stopped being the primary is dropped, so the next command connects afresh.
-    async fn query_unmetered<T, F>(&self, run: impl FnOnce(Connection) -> F) -> Result<T, Error>
+    ///
+    /// A connection lost while another runtime drove it (a test's runtime ending while another
+    /// test shares the handle) is not Redis failing: the command is sent once more, on a new
+    /// connection of the caller's, within the same deadline. Every command here can be sent
+    /// twice: reads, deletes and `SET`s repeat, the lease lookup knows its own marker, and a
+    /// repeated fill finds its token gone and stores nothing.
+    async fn query_unmetered<T, F>(&self, run: impl Fn(Connection) -> F) -> Result<T, Error>
     where
         F: Future<Output = redis::RedisResult<T>>,
     {
         let deadline = tokio::time::Instant::now() + self.timeout;
-        let (connection, generation) =
-            match tokio::time::timeout_at(deadline, self.link.get()).await {
-                Ok(connection) => connection?,
-                Err(_elapsed) => return Err(Error::Timeout(self.timeout)),
-            };
-        match tokio::time::timeout_at(deadline, run(connection)).await {
-            Ok(Ok(value)) => {
-                self.link.answered();
-                Ok(value)
-            }
-            Ok(Err(error)) => {
-                match classify(&error) {
-                    Fault::Lost => {
-                        self.link.reconnect(generation);
-                    }
-                    Fault::WrongNode => {
-                        tracing::warn!(
-                            address = self.link.address(),
-                            %error,
-                            "Redis node cannot serve writes or reads now (failover?); reconnecting"
-                        );
-                        self.link.reconnect(generation);
-                    }
-                    Fault::Permanent | Fault::Transient => self.link.answered(),
+        let mut may_retry = true;
+        loop {
+            let (connection, generation) =
+                match tokio::time::timeout_at(deadline, self.link.get()).await {
+                    Ok(connection) => connection?,
+                    Err(_elapsed) => return Err(Error::Timeout(self.timeout)),
+                };
+            let error = match tokio::time::timeout_at(deadline, run(connection)).await {
+                Ok(Ok(value)) => {
+                    self.link.answered();
+                    return Ok(value);
                 }
-                Err(Error::from(error))
+                Ok(Err(error)) => error,
+                Err(_elapsed) => {
+                    self.link.timed_out(generation);
+                    return Err(Error::Timeout(self.timeout));
+                }
+            };
+            if may_retry
+                && classify(&error) == Fault::Lost
+                && self.link.driven_elsewhere(generation)
+            {
+                may_retry = false;
+                self.link.reconnect(generation);
+                continue;
             }
-            Err(_elapsed) => {
-                self.link.timed_out(generation);
-                Err(Error::Timeout(self.timeout))
-            }
+            return Err(self.failed(error, generation));
         }
+    }
+
+    /// What a command's error means for the connection it was sent on.
+    fn failed(&self, error: redis::RedisError, generation: u64) -> Error {
+        match classify(&error) {
+            Fault::Lost => {
+                self.link.reconnect(generation);
+            }
+            Fault::WrongNode => {
+                tracing::warn!(
+                    address = self.link.address(),
+                    %error,
+                    "Redis node cannot serve writes or reads now (failover?); reconnecting"
+                );
+                self.link.reconnect(generation);
+            }
+            Fault::Permanent | Fault::Transient => self.link.answered(),
+        }
+        Error::from(error)
     }
 
     /// Round trip of a `PING`, bypassing the breaker: a health probe wants the truth.

@@ -14,7 +14,8 @@ use redis::Script;
 
 /// Returns the value (or another reader's lease marker, the empty string) under `KEYS[1]`;
 /// when there is none, or only the corrupt value `ARGV[4]` that the caller asks to replace, or
-/// a marker that would never expire, or a marker of the previous format (prefix `ARGV[5]`),
+/// a marker that would never expire, or the caller's own marker (the same lookup sent again
+/// after a lost connection), or a marker of the previous format (prefix `ARGV[5]`),
 /// leaves the empty marker in `KEYS[1]` and the caller's token `ARGV[1]` in `KEYS[2]`, both
 /// for `ARGV[2]` ms, and returns nil. One round trip, atomic.
 pub(super) static LOOKUP_OR_LEASE: LazyLock<Script> = LazyLock::new(|| {
@@ -23,7 +24,7 @@ pub(super) static LOOKUP_OR_LEASE: LazyLock<Script> = LazyLock::new(|| {
         local value = redis.call('GET', KEYS[1])
         if value and not (ARGV[3] == '1' and value == ARGV[4]) then
             if value == '' then
-                if redis.call('PTTL', KEYS[1]) >= 0 then
+                if redis.call('PTTL', KEYS[1]) >= 0 and redis.call('GET', KEYS[2]) ~= ARGV[1] then
                     return value
                 end
             elseif string.sub(value, 1, #ARGV[5]) ~= ARGV[5] then
