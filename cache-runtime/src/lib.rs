@@ -79,6 +79,7 @@ mod log_limit;
 pub mod metrics;
 mod observe;
 mod read;
+mod reader;
 mod redact;
 mod redis_config;
 mod settings;
