@@ -339,30 +339,31 @@ fn build(prefix: &str, template: fmt::Arguments<'_>) -> String {
 
 /// `#[cache::set]` on a function returning `T`: the cached value, or the body's (then stored).
 /// `function` names the annotated function (`module::name`) in its span and metrics.
-pub async fn read_through<T, F>(
+pub fn read_through<T, F>(
     cache: &Cache,
     function: &'static str,
     key: String,
     ttl: Option<Duration>,
     body: F,
-) -> T
+) -> impl Future<Output = T>
 where
     T: Cacheable,
     F: Future<Output = T>,
 {
+    // The runtime's future itself, not one awaiting it: one state machine less per function.
     let shape = Shape::whole();
-    crate::read::read_through(cache, function, key, ttl, shape, None, Follow::Yes, body).await
+    crate::read::read_through(cache, function, key, ttl, shape, None, Follow::Yes, body)
 }
 
 /// `#[cache::set]` on a function returning `Result<T, E>`: only `Ok` values are stored.
-pub async fn read_through_result<R, F>(
+pub fn read_through_result<R, F>(
     cache: &Cache,
     function: &'static str,
     key: String,
     ttl: Option<Duration>,
     sharing: Sharing<R>,
     body: F,
-) -> R
+) -> impl Future<Output = R>
 where
     R: CachedResult,
     R::Ok: Cacheable,
@@ -379,7 +380,6 @@ where
         Follow::Yes,
         body,
     )
-    .await
 }
 
 /// `#[cache::delete]` / `#[cache::delete_by_pattern]`: runs the body, then invalidates whatever it

@@ -144,10 +144,9 @@ impl<'a> Reader<'a> {
         loop {
             match self.phase {
                 Phase::FirstLook => {
-                    if let Some(stored) = self.first_look().await {
-                        return Found::Stored(stored);
+                    if let Some(found) = self.first_look().await {
+                        return found;
                     }
-                    self.phase = Phase::Join;
                 }
                 Phase::Join => {
                     if let Some(found) = self.join().await {
@@ -163,15 +162,15 @@ impl<'a> Reader<'a> {
 
     /// The plain `GET`. Most reads are hits: it answers them with no lease and no flight (the
     /// lease script costs Redis a Lua call, about a fifth of a loopback hit).
-    async fn first_look(&mut self) -> Option<StoredBytes> {
+    async fn first_look(&mut self) -> Option<Found> {
         let inner = self.cache.inner();
         if !self.cache.stores_anything() {
             inner.counters.miss();
             self.outcome = Outcome::Skipped;
             self.phase = Phase::Miss;
-            self.first = FirstLook::Skip(Outcome::Skipped);
-            return None;
+            return Some(Found::Miss);
         }
+        self.phase = Phase::Join;
         // A value stored before a write whose invalidation is still being retried must not be
         // served, nor a fresh one stored that the retry would then delete for nothing.
         self.first = if inner.pending.covers(self.key) {
@@ -179,7 +178,10 @@ impl<'a> Reader<'a> {
         } else {
             match inner.backend.get(self.key).await {
                 Ok(Some(stored)) if is_marker(&stored) => FirstLook::NoValue,
-                Ok(Some(stored)) => return Some(stored),
+                Ok(Some(stored)) => {
+                    self.phase = Phase::FirstLook;
+                    return Some(Found::Stored(stored));
+                }
                 Ok(None) => FirstLook::NoValue,
                 // Redis is failing: one timeout per call is enough. Concurrent misses still
                 // share one body run, so an outage does not multiply the load on the API.
