@@ -3,7 +3,7 @@
 //! closes the breaker again.
 
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 use crate::Error;
@@ -34,6 +34,9 @@ enum State {
 #[derive(Debug)]
 pub(crate) struct Breaker {
     state: Mutex<State>,
+    /// Whether the state is `Closed` with no failures: then a call is let through, and its
+    /// success recorded, without taking the lock (every command asks; most find this).
+    healthy: AtomicBool,
     threshold: u32,
     cool_down: Duration,
     /// How many times the breaker opened.
@@ -77,6 +80,7 @@ impl Breaker {
     pub(crate) fn new(threshold: u32, cool_down: Duration) -> Breaker {
         Breaker {
             state: Mutex::new(State::Closed { failures: 0 }),
+            healthy: AtomicBool::new(true),
             threshold,
             cool_down,
             opened: AtomicU64::new(0),
@@ -94,6 +98,9 @@ impl Breaker {
 
     /// Lets a call through, or refuses it at once while the breaker is open.
     pub(crate) fn permit(&self) -> Result<Permit<'_>, Error> {
+        if self.healthy.load(Relaxed) {
+            return Ok(self.permit_for(false));
+        }
         let mut state = self.lock();
         match *state {
             State::Closed { .. } => Ok(self.permit_for(false)),
@@ -101,6 +108,7 @@ impl Breaker {
                 let now = Instant::now();
                 if now >= until {
                     *state = State::Probing;
+                    self.healthy.store(false, Relaxed);
                     tracing::info!("probing Redis after the circuit breaker's cool-down");
                     Ok(self.permit_for(true))
                 } else {
@@ -128,7 +136,17 @@ impl Breaker {
     }
 
     fn record(&self, probe: bool, failed: bool) {
+        // A success while healthy changes nothing.
+        if !failed && !probe && self.healthy.load(Relaxed) {
+            return;
+        }
         let mut state = self.lock();
+        self.record_locked(&mut state, probe, failed);
+        self.healthy
+            .store(matches!(*state, State::Closed { failures: 0 }), Relaxed);
+    }
+
+    fn record_locked(&self, state: &mut State, probe: bool, failed: bool) {
         match (&mut *state, failed) {
             (State::Closed { failures }, false) => *failures = 0,
             (State::Closed { failures }, true) => {

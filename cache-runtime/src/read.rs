@@ -8,13 +8,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
-use tracing::Instrument;
+use tracing::{Instrument, Span};
 
 use crate::Cache;
 use crate::observe::{Call, Outcome};
 pub(crate) use crate::reader::Follow;
 use crate::reader::{Found, Reader};
-use crate::this_call::CallScope;
+use crate::this_call::{CallScope, Decision};
 
 /// How a return type `R` holds the value `T` to cache.
 pub(crate) struct Shape<R, T> {
@@ -42,6 +42,10 @@ pub(crate) struct ShareFns<R> {
 
 /// `#[cache::set]` on `function`: the cached value, or the body's result (whose value is then
 /// stored). The call runs in its span and reports its outcome.
+///
+/// This is the one future compiled for each annotated function (its body's type is unique), so
+/// it only sequences: [`look_up`] and [`store`] depend on the return type alone (one copy for
+/// all functions returning it), and the decisions are the untyped [`Reader`]'s.
 #[allow(clippy::too_many_arguments)] // the generated call's parts, passed straight through
 pub(crate) async fn read_through<R, T, F>(
     cache: &Cache,
@@ -58,53 +62,70 @@ where
     F: Future<Output = R>,
 {
     let call = Call::read(function, &key);
-    let read = read(
-        Reader::new(cache, &key, ttl, follow),
-        &shape,
-        sharing.as_ref(),
-        body,
-    );
-    // One instantiation per function, not two: entering a disabled span (the usual case in
-    // production, at `info`) is a branch.
-    let span = call.span().unwrap_or_else(tracing::Span::none);
-    let (result, outcome) = read.instrument(span).await;
+    // Entering a disabled span (the usual case in production, at `info`) is a branch.
+    let span = call.span().unwrap_or_else(Span::none);
+    let sharing = sharing.as_ref();
+    let mut reader = Reader::new(cache, &key, ttl, follow);
+    let looked_up = look_up(&mut reader, &shape, sharing)
+        .instrument(span.clone())
+        .await;
+    let (result, outcome) = match looked_up {
+        Some(answered) => answered,
+        None => {
+            // The body may decide how its result is stored (`cache::this_call()`).
+            let mut scope = CallScope::default();
+            let result = scope.run(body, &span).await;
+            let decision = scope.decision();
+            store(&mut reader, &shape, sharing, result, decision)
+                .instrument(span)
+                .await
+        }
+    };
     call.read_done(outcome);
     result
 }
 
-/// The read itself, and how it was answered.
-async fn read<R, T, F>(
-    mut reader: Reader<'_>,
+/// The cached value (or a leader's shared result), decoded; `None`: run the body.
+async fn look_up<R, T>(
+    reader: &mut Reader<'_>,
     shape: &Shape<R, T>,
     sharing: Option<&ShareFns<R>>,
-    body: F,
-) -> (R, Outcome)
+) -> Option<(R, Outcome)>
 where
-    T: serde::Serialize + DeserializeOwned,
-    F: Future<Output = R>,
+    T: DeserializeOwned,
 {
     loop {
         match reader.next().await {
             Found::Stored(stored) => match serde_json::from_slice::<T>(&stored) {
-                Ok(value) => return ((shape.wrap)(value), reader.decoded(stored)),
+                Ok(value) => return Some(((shape.wrap)(value), reader.decoded(stored))),
                 Err(error) => reader.undecodable(stored, error),
             },
             Found::Shared(shared) => match sharing.and_then(|fns| (fns.take)(&*shared)) {
-                Some(result) => return (result, reader.taken()),
+                Some(result) => return Some((result, reader.taken())),
                 None => reader.not_taken(),
             },
-            Found::Miss => break,
+            Found::Miss => return None,
         }
     }
-    // The body may decide how its result is stored (`cache::this_call()`).
-    let mut scope = CallScope::default();
-    let result = scope.run(body).await;
+}
+
+/// Stores the body's value, hands it to this call's followers, and returns the result.
+async fn store<R, T>(
+    reader: &mut Reader<'_>,
+    shape: &Shape<R, T>,
+    sharing: Option<&ShareFns<R>>,
+    result: R,
+    decision: Decision,
+) -> (R, Outcome)
+where
+    T: serde::Serialize,
+{
     let value = if reader.wants_value() {
         (shape.value)(&result).map(serde_json::to_vec)
     } else {
         None
     };
-    let stored = reader.store(value, scope.decision()).await;
+    let stored = reader.store(value, decision).await;
     let outcome = reader.finish(stored, &|| sharing.map(|fns| (fns.share)(&result)));
     (result, outcome)
 }

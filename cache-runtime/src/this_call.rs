@@ -9,8 +9,11 @@
 
 use std::cell::Cell;
 use std::future::Future;
-use std::pin::pin;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
+
+use tracing::Span;
 
 thread_local! {
     /// The decision of the cached body running on this thread now, if any.
@@ -40,19 +43,42 @@ impl CallScope {
         body()
     }
 
-    /// Runs `body` (an async body) with this scope current during each of its polls.
-    pub(crate) async fn run<F: Future>(&mut self, body: F) -> F::Output {
-        let mut body = pin!(body);
-        std::future::poll_fn(|cx| {
-            let _current = Current::swap_in(&mut self.decision);
-            body.as_mut().poll(cx)
-        })
-        .await
+    /// Runs `body` (an async body) with this scope current, and `span` entered, during each of
+    /// its polls.
+    pub(crate) fn run<'a, F: Future>(&'a mut self, body: F, span: &'a Span) -> InCall<'a, F> {
+        InCall {
+            body,
+            scope: self,
+            span,
+        }
     }
 
     /// What the body decided.
     pub(crate) fn decision(&self) -> Decision {
         self.decision
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A cached call's body, polled with its decision slot current and its span entered. A
+    /// struct rather than an `async` block: it is compiled once per annotated function, so
+    /// it is kept to one small `poll`.
+    pub(crate) struct InCall<'a, F> {
+        #[pin]
+        body: F,
+        scope: &'a mut CallScope,
+        span: &'a Span,
+    }
+}
+
+impl<F: Future> Future for InCall<'_, F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let _entered = this.span.enter();
+        let _current = Current::swap_in(&mut this.scope.decision);
+        this.body.poll(cx)
     }
 }
 
@@ -179,12 +205,16 @@ mod tests {
     #[tokio::test]
     async fn an_async_body_keeps_its_decision_across_awaits() {
         let mut scope = CallScope::default();
+        let span = Span::none();
         scope
-            .run(async {
-                tokio::task::yield_now().await;
-                this_call().skip();
-                tokio::task::yield_now().await;
-            })
+            .run(
+                async {
+                    tokio::task::yield_now().await;
+                    this_call().skip();
+                    tokio::task::yield_now().await;
+                },
+                &span,
+            )
             .await;
         assert!(scope.decision().skip);
         assert!(!this_call().is_cached());

@@ -97,6 +97,17 @@ impl<C: Connect> Link<C> {
     /// The current connection and its generation, connecting first if there is none. Fails at
     /// once with the last attempt's cause while the next attempt is not yet due.
     pub(crate) async fn get(self: &Arc<Self>) -> Result<(C::Connection, u64), Error> {
+        // The usual case, on every command: a working connection, and no waiter registered
+        // with `changed` (which would take its lock twice).
+        if let Slot::Ready {
+            connection,
+            generation,
+            gone,
+        } = &*self.slot()
+            && !gone.is_gone()
+        {
+            return Ok((connection.clone(), *generation));
+        }
         loop {
             let changed = self.changed.notified();
             tokio::pin!(changed);
