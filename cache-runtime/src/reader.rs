@@ -248,10 +248,7 @@ impl<'a> Reader<'a> {
             };
             self.lease_wait = Some((Instant::now(), false));
             match std::mem::replace(&mut self.first, FirstLook::NoValue) {
-                FirstLook::Skip(outcome) => {
-                    self.first = FirstLook::Skip(outcome);
-                    return self.miss(Fill::No);
-                }
+                FirstLook::Skip(_) => return self.miss(Fill::No),
                 FirstLook::Corrupt(stored) => self.corrupt = Some(stored),
                 FirstLook::NoValue => {}
             }
