@@ -8,7 +8,9 @@ use redis::sentinel::{SentinelClient, SentinelNodeConnectionInfo, SentinelServer
 use redis::{ConnectionAddr, IntoConnectionInfo, TlsCertificates, TlsMode};
 
 use crate::Error;
-use crate::backend::{ClusterConnector, Connector, SentinelConnector, Standalone, cluster_client};
+use crate::backend::{
+    ClusterConnector, Connector, NodeSettings, SentinelConnector, Standalone, cluster_client,
+};
 use crate::redact::{describe, redact_url};
 
 /// How to reach a Redis server: its URL and, for `rediss://`, the TLS material.
@@ -310,10 +312,11 @@ impl RedisConfig {
                 ""
             }
         );
+        let nodes = NodeSettings::new(seeds.clone(), tls, certificates.clone());
         let client = cluster_client(seeds, connect_timeout, tls, certificates)
             .map_err(|error| Error::Config(format!("Redis Cluster settings: {error}")))?;
         Ok((
-            Connector::Cluster(ClusterConnector::new(client, address)),
+            Connector::Cluster(ClusterConnector::new(client, address, nodes)),
             description,
         ))
     }

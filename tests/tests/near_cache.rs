@@ -1,8 +1,11 @@
 //! The near cache against a real `redis-server`: copies are served locally (seen as no `GET`
 //! reaching Redis), dropped when another client writes, deletes or flushes, when this process
 //! does (before the call returns), when the tracking connection is killed, and when the key's
-//! TTL runs out; lease markers are never copied; and where tracking cannot follow (a cluster)
-//! the handle says it has no near cache.
+//! TTL runs out; lease markers are never copied; and where tracking cannot follow (Sentinel)
+//! the handle says it has no near cache. On a cluster: see [`on_cluster`].
+
+#[path = "near_cache/on_cluster.rs"]
+mod on_cluster;
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -327,15 +330,15 @@ async fn without_permission_to_track_every_read_goes_to_redis() {
 }
 
 #[test]
-fn a_cluster_gets_no_near_cache_and_says_so() {
+fn behind_sentinel_there_is_no_near_cache_and_the_handle_says_so() {
     let cache = Cache::builder()
-        .redis_config(RedisConfig::cluster(["redis://127.0.0.1:1"]))
+        .redis_config(RedisConfig::new("redis://mymaster").sentinels(["redis://127.0.0.1:1"]))
         .near_cache(1 << 20)
         .build()
         .unwrap();
     let description = cache.backend_description();
     assert!(
-        description.contains("near cache off") && description.contains("Cluster"),
+        description.contains("near cache off") && description.contains("Sentinel"),
         "{description}"
     );
 }

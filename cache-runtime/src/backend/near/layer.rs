@@ -1,15 +1,105 @@
 //! The near cache as a layer in front of the Redis store: it answers hits, learns values from
 //! reads, and forgets a key whenever this process writes it. Everything else (leases, fills,
-//! single-flight, the breaker) is the Redis store's, unchanged.
+//! single-flight, the breaker) is the Redis store's, unchanged, whichever way the store reaches
+//! Redis (one server, a cluster, Sentinel).
 
+use std::ops::Deref;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{NEAR_CACHE_MAX_TTL, NearStore, Tracker};
+use super::{NEAR_CACHE_MAX_TTL, NearStore, Target, Tracker};
 use crate::Error;
 use crate::backend::{Connector, RedisBackend, StoredBytes};
 
-/// A handle's near cache: the local copies and the tracking connection that vouches for them.
+/// The Redis store with the handle's near cache in front of it, if it has one: reads may be
+/// answered locally, and every write or delete drops the local copy before it returns
+/// (read-your-writes). Everything else goes straight to the store (through `Deref`).
+pub(crate) struct Near {
+    remote: RedisBackend,
+    cache: Option<NearCache>,
+}
+
+impl Deref for Near {
+    type Target = RedisBackend;
+
+    fn deref(&self) -> &RedisBackend {
+        &self.remote
+    }
+}
+
+impl Near {
+    /// `remote`, with `cache` in front of it if there is one.
+    pub(crate) fn new(remote: RedisBackend, cache: Option<NearCache>) -> Self {
+        Near { remote, cache }
+    }
+
+    pub(crate) async fn get(&self, key: &str) -> Result<Option<StoredBytes>, Error> {
+        match &self.cache {
+            Some(cache) => cache.get(&self.remote, key).await,
+            None => Ok(self.remote.get(key).await?.map(StoredBytes::Owned)),
+        }
+    }
+
+    /// See [`RedisBackend::lookup_or_lease`]; a corrupt value to `replace` may be the local
+    /// copy too, so it goes.
+    pub(crate) async fn lookup_or_lease(
+        &self,
+        key: &str,
+        lease: &[u8],
+        lease_ttl: Duration,
+        replace: Option<&[u8]>,
+    ) -> Result<Option<StoredBytes>, Error> {
+        let found = self
+            .remote
+            .lookup_or_lease(key, lease, lease_ttl, replace)
+            .await;
+        if replace.is_some() {
+            self.forget(key);
+        }
+        Ok(found?.map(StoredBytes::Owned))
+    }
+
+    pub(crate) async fn fill(
+        &self,
+        key: &str,
+        lease: &[u8],
+        value: &[u8],
+        ttl: Duration,
+    ) -> Result<bool, Error> {
+        let filled = self.remote.fill(key, lease, value, ttl).await;
+        self.forget(key);
+        filled
+    }
+
+    pub(crate) async fn set(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), Error> {
+        let set = self.remote.set(key, value, ttl).await;
+        self.forget(key);
+        set
+    }
+
+    pub(crate) async fn delete(&self, keys: &[String]) -> Result<u64, Error> {
+        let deleted = self.remote.delete(keys).await;
+        keys.iter().for_each(|key| self.forget(key));
+        deleted
+    }
+
+    pub(crate) async fn delete_matching(&self, pattern: &str) -> Result<u64, Error> {
+        let deleted = self.remote.delete_matching(pattern).await;
+        if let Some(cache) = &self.cache {
+            cache.store.invalidate_matching(pattern);
+        }
+        deleted
+    }
+
+    /// This process wrote or deleted `key` (or tried to: a timed-out write may have landed).
+    fn forget(&self, key: &str) {
+        if let Some(cache) = &self.cache {
+            cache.store.invalidate(key.as_bytes());
+        }
+    }
+}
+
+/// A handle's near cache: the local copies and the tracking that vouches for them.
 pub(crate) struct NearCache {
     store: Arc<NearStore>,
     tracker: Tracker,
@@ -17,8 +107,7 @@ pub(crate) struct NearCache {
 
 impl NearCache {
     /// A near cache of `capacity_bytes` for the store `connector` reaches, tracking keys under
-    /// `prefix`. `Err` says why there is none: tracking follows one server for now, so a
-    /// cluster or a Sentinel-managed primary gets no near cache.
+    /// `prefix`. `Err` says why there is none.
     pub(crate) fn for_connector(
         connector: &Connector,
         capacity_bytes: u64,
@@ -26,19 +115,22 @@ impl NearCache {
         connect_timeout: Duration,
         timeout: Duration,
     ) -> Result<NearCache, String> {
-        let client = match connector {
-            Connector::Standalone(standalone) => standalone.client(),
-            Connector::Cluster(_) => {
-                return Err("client tracking on Redis Cluster is not supported yet".into());
-            }
+        let target = match connector {
+            Connector::Standalone(standalone) => Target::Server(standalone.client().clone()),
+            Connector::Cluster(cluster) => Target::Cluster(cluster.nodes().clone()),
             Connector::Sentinel(_) => {
-                return Err("client tracking behind Sentinel is not supported yet".into());
+                return Err(
+                    "client tracking behind Sentinel is not supported: after a failover \
+                     this process cannot tell which server answered a read (the demoted \
+                     primary, lagging, or the tracked new one)"
+                        .into(),
+                );
             }
         };
         let store = Arc::new(NearStore::new(capacity_bytes, NEAR_CACHE_MAX_TTL));
         let tracker = Tracker::new(
             Arc::clone(&store),
-            client,
+            target,
             prefix.to_owned(),
             connect_timeout,
             timeout,
@@ -48,12 +140,9 @@ impl NearCache {
     }
 
     /// The value of `key`: the local copy if tracking vouches for it, else Redis's (kept as
-    /// the local copy for the key's remaining TTL, when nothing invalidated it meanwhile).
-    pub(crate) async fn get(
-        &self,
-        redis: &RedisBackend,
-        key: &str,
-    ) -> Result<Option<StoredBytes>, Error> {
+    /// the local copy for the key's remaining TTL, when nothing invalidated it meanwhile and,
+    /// on a cluster, a tracked node gave it).
+    async fn get(&self, redis: &RedisBackend, key: &str) -> Result<Option<StoredBytes>, Error> {
         self.tracker.ensure_started();
         if let Some(value) = self.store.get(key) {
             return Ok(Some(StoredBytes::Shared(value)));
@@ -62,25 +151,41 @@ impl NearCache {
             // Tracking is off: a plain `GET`, as without a near cache.
             return Ok(redis.get(key).await?.map(StoredBytes::Owned));
         };
-        let Some((value, ttl)) = redis.get_with_ttl(key).await? else {
+        let on_cluster = self.tracker.on_cluster();
+        let read = match redis.get_with_ttl(key, on_cluster).await {
+            Ok(read) => read,
+            Err(Error::Redis(error)) if on_cluster && is_redirection(&error) => {
+                // The slot is moving: read the slot map again, and this key plainly.
+                self.tracker.recheck();
+                return Ok(redis.get(key).await?.map(StoredBytes::Owned));
+            }
+            Err(error) => return Err(error),
+        };
+        let Some((value, ttl)) = read.found else {
             return Ok(None);
         };
+        if let Some(node) = &read.node
+            && !self.tracker.vouches(ticket.state, key, node)
+        {
+            return Ok(Some(StoredBytes::Owned(value)));
+        }
         let value: Arc<[u8]> = value.into();
         // No expiry in Redis: the local maximum alone bounds the copy.
         let ttl = ttl.unwrap_or(Duration::MAX);
         self.store.admit(key, Arc::clone(&value), ttl, ticket);
         Ok(Some(StoredBytes::Shared(value)))
     }
+}
 
-    /// This process wrote or deleted `key` (or tried to: a timed-out write may have landed).
-    pub(crate) fn forget(&self, key: &str) {
-        self.store.invalidate(key.as_bytes());
-    }
-
-    /// This process deleted (or tried to) every key matching the Redis glob `pattern`.
-    pub(crate) fn forget_matching(&self, pattern: &str) {
-        self.store.invalidate_matching(pattern);
-    }
+/// A cluster's redirection or refusal that reached us (redis-rs follows most itself).
+fn is_redirection(error: &redis::RedisError) -> bool {
+    use redis::{ErrorKind, ServerErrorKind};
+    matches!(
+        error.kind(),
+        ErrorKind::Server(
+            ServerErrorKind::Moved | ServerErrorKind::Ask | ServerErrorKind::TryAgain
+        )
+    )
 }
 
 /// The near cache `settings` ask for in front of the store `connector` reaches, if any;

@@ -14,6 +14,7 @@
 //! if neither moved; it checks again after storing and removes the entry if one did meanwhile.
 //! Either the invalidation sees the entry and removes it, or the reader sees the invalidation.
 
+mod cluster;
 mod layer;
 mod tracking;
 
@@ -21,9 +22,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
 use std::time::Duration;
 
-pub(crate) use self::layer::{NearCache, near_cache_for};
+pub(crate) use self::layer::{Near, near_cache_for};
 pub use self::tracking::TRACKING_CLIENT_NAME;
-pub(crate) use self::tracking::Tracker;
+pub(crate) use self::tracking::{Target, Tracker};
 use crate::backend::expiry::{Expires, PerEntryTtl};
 use crate::glob::glob_matches;
 use crate::lease::is_marker;
@@ -53,7 +54,7 @@ impl Expires for Entry {
 /// What a reader saw before it asked Redis; see the module documentation.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Ticket {
-    state: u64,
+    pub(crate) state: u64,
     stripe: usize,
     count: u64,
 }
@@ -170,9 +171,9 @@ impl NearStore {
     }
 
     /// A new generation, with tracking `on` or off: no copy from before is served again, and
-    /// no read begun before is stored.
-    pub(crate) fn reset(&self, on: bool) {
-        self.next_generation(|_| on);
+    /// no read begun before is stored. Returns the new state (as a [`Ticket`] carries it).
+    pub(crate) fn reset(&self, on: bool) -> u64 {
+        self.next_generation(|_| on)
     }
 
     /// A new generation, tracking staying as it is: after Redis flushed, every copy goes.
@@ -180,11 +181,19 @@ impl NearStore {
         self.next_generation(|was_on| was_on);
     }
 
-    fn next_generation(&self, on: impl Fn(bool) -> bool) {
-        let _ = self.state.fetch_update(SeqCst, SeqCst, |state| {
-            Some((((state >> 1) + 1) << 1) | u64::from(on(state & 1 == 1)))
-        });
+    fn next_generation(&self, on: impl Fn(bool) -> bool) -> u64 {
+        let next = |state: u64| (((state >> 1) + 1) << 1) | u64::from(on(state & 1 == 1));
+        let previous = self
+            .state
+            .fetch_update(SeqCst, SeqCst, |state| Some(next(state)))
+            .unwrap_or_else(|state| state);
         self.entries.invalidate_all();
+        next(previous)
+    }
+
+    /// The state now: whether it is still the one a reader's ticket or a session saw.
+    pub(crate) fn state(&self) -> u64 {
+        self.state.load(SeqCst)
     }
 
     /// How many copies are held now (approximate: moka settles its counts lazily).
