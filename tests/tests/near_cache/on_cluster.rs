@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use cache::{Cache, TRACKING_CLIENT_NAME};
+use cache::Cache;
 use cache_tests::{RedisCluster, eventually};
 use redis::aio::MultiplexedConnection;
 
