@@ -129,6 +129,7 @@ async fn tracking_works_over_tls() {
                 .cache_config()
                 .tls_client_cert(&certs.client_cert, &certs.client_key),
         )
+        .timeout(TIMEOUT)
         .key_prefix(PREFIX)
         .near_cache(1 << 20)
         .build()

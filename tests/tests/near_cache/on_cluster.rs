@@ -256,3 +256,17 @@ async fn a_promoted_replica_is_tracked() {
     .await;
     assert!(tracking_client(&cluster, replica).await.is_some());
 }
+
+/// Over TLS each node's tracking connection carries the cluster's TLS settings (the test CA).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tracking_works_on_a_tls_cluster() {
+    let certs = cache_tests::TestCerts::generate();
+    let cluster = RedisCluster::start_tls(&certs);
+    let cache = near_handle(&cluster);
+    for (_, key) in key_per_primary(&cluster) {
+        store(&cluster, &key, "v1");
+        until_served_locally(&cache, &cluster, &key, "v1").await;
+        store(&cluster, &key, "v2");
+        until_read_as(&cache, &key, Some("v2"), "a SET reaches the copy over TLS").await;
+    }
+}
