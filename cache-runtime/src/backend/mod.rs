@@ -11,7 +11,7 @@ pub use self::near::{NEAR_CACHE_MAX_TTL, TRACKING_CLIENT_NAME};
 pub(crate) use self::near::{Near, near_cache_for};
 pub(crate) use self::redis::{
     ClusterConnector, Connector, NodeSettings, RedisBackend, SentinelConnector, Standalone,
-    cluster_client, describe_connect_error, is_lost, is_permanent_reply,
+    cluster_client, describe_connect_error, is_lost, is_myid_denied, is_permanent_reply,
 };
 
 use std::ops::Deref;

@@ -270,3 +270,48 @@ async fn tracking_works_on_a_tls_cluster() {
         until_read_as(&cache, &key, Some("v2"), "a SET reaches the copy over TLS").await;
     }
 }
+
+/// A user that may track but not ask a node its id gets no copies (none could be vouched for),
+/// and its reads still work.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_permission_to_ask_a_nodes_id_every_read_goes_to_redis() {
+    let cluster = RedisCluster::start();
+    for server in cluster.nodes() {
+        let () = redis::cmd("ACL")
+            .arg(
+                &[
+                    "SETUSER",
+                    "app",
+                    "on",
+                    ">secret",
+                    "~*",
+                    "+@all",
+                    "-cluster|myid",
+                ][..],
+            )
+            .query(&mut server.connection())
+            .expect("ACL SETUSER on a node");
+    }
+    let seeds: Vec<String> = cluster
+        .nodes()
+        .iter()
+        .map(|node| format!("redis://app:secret@127.0.0.1:{}", node.port()))
+        .collect();
+    let cache = Cache::builder()
+        .redis_config(cache::RedisConfig::cluster(seeds))
+        .timeout(TIMEOUT)
+        .key_prefix(PREFIX)
+        .near_cache(1 << 20)
+        .build()
+        .unwrap();
+    let (port, key) = key_per_primary(&cluster).remove(0);
+    store(&cluster, &key, "v1");
+    for _ in 0..20 {
+        let (value, went_to_redis) = read(&cache, &cluster, &key).await;
+        assert_eq!(value.as_deref(), Some("v1"));
+        assert!(went_to_redis, "a copy was served that no node vouched for");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    // Tracking itself was allowed: the copies were refused for the id alone.
+    assert!(tracking_client(&cluster, port).await.is_some());
+}

@@ -5,11 +5,12 @@
 
 use std::ops::Deref;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::time::Duration;
 
 use super::{NEAR_CACHE_MAX_TTL, NearStore, Target, Tracker};
 use crate::Error;
-use crate::backend::{Connector, RedisBackend, StoredBytes};
+use crate::backend::{Connector, RedisBackend, StoredBytes, is_myid_denied};
 
 /// The Redis store with the handle's near cache in front of it, if it has one: reads may be
 /// answered locally, and every write or delete drops the local copy before it returns
@@ -103,6 +104,8 @@ impl Near {
 pub(crate) struct NearCache {
     store: Arc<NearStore>,
     tracker: Tracker,
+    /// Set when the ACL user may not ask a cluster node its id: no value can be vouched for.
+    myid_denied: AtomicBool,
 }
 
 impl NearCache {
@@ -136,7 +139,11 @@ impl NearCache {
             timeout,
         )
         .map_err(|error| format!("no RESP3 client for tracking: {error}"))?;
-        Ok(NearCache { store, tracker })
+        Ok(NearCache {
+            store,
+            tracker,
+            myid_denied: AtomicBool::new(false),
+        })
     }
 
     /// The value of `key`: the local copy if tracking vouches for it, else Redis's (kept as
@@ -147,7 +154,8 @@ impl NearCache {
         if let Some(value) = self.store.get(key) {
             return Ok(Some(StoredBytes::Shared(value)));
         }
-        let Some(ticket) = self.store.ticket(key) else {
+        let ticket = self.store.ticket(key);
+        let Some(ticket) = ticket.filter(|_| !self.myid_denied.load(Relaxed)) else {
             // Tracking is off: a plain `GET`, as without a near cache.
             return Ok(redis.get(key).await?.map(StoredBytes::Owned));
         };
@@ -157,6 +165,16 @@ impl NearCache {
             Err(Error::Redis(error)) if on_cluster && is_redirection(&error) => {
                 // The slot is moving: read the slot map again, and this key plainly.
                 self.tracker.recheck();
+                return Ok(redis.get(key).await?.map(StoredBytes::Owned));
+            }
+            Err(Error::Redis(error)) if on_cluster && is_myid_denied(&error) => {
+                if !self.myid_denied.swap(true, Relaxed) {
+                    tracing::warn!(
+                        %error,
+                        "near cache off: the Redis user may not run CLUSTER MYID, so no value \
+                         read can be vouched for; every read goes to Redis (grant +cluster|myid)"
+                    );
+                }
                 return Ok(redis.get(key).await?.map(StoredBytes::Owned));
             }
             Err(error) => return Err(error),

@@ -41,7 +41,9 @@ impl RedisBackend {
                         let route =
                             SingleNodeRoutingInfo::SpecificNode(Route::new(slot, SlotAddr::Master));
                         let values = connection.route_pipeline(pipeline, 0, 3, route).await?;
-                        redis::from_redis_value(Value::Array(values)).map_err(Into::into)
+                        // A command's error reply as itself, not as a reply of the wrong type.
+                        let values = Value::Array(values).extract_error()?;
+                        redis::from_redis_value(values).map_err(Into::into)
                     }
                     mut connection => {
                         let (value, millis) = pipeline.query_async(&mut connection).await?;
@@ -50,7 +52,11 @@ impl RedisBackend {
                 }
             })
             .await
-            .map_err(|error| refused_key(error, key))?;
+            .map_err(|error| match error {
+                // About the command, not the key: the caller stops asking.
+                Error::Redis(error) if is_myid_denied(&error) => Error::Redis(error),
+                other => refused_key(other, key),
+            })?;
         let ttl = match millis {
             -1 => None,
             millis => Some(Duration::from_millis(millis.max(0) as u64)),
@@ -60,4 +66,9 @@ impl RedisBackend {
             node,
         })
     }
+}
+
+/// Whether `error` says the ACL user may not run `CLUSTER MYID`.
+pub(crate) fn is_myid_denied(error: &redis::RedisError) -> bool {
+    error.code() == Some("NOPERM") && error.to_string().to_ascii_lowercase().contains("cluster")
 }
