@@ -127,6 +127,23 @@ async fn writes_on_every_primary_reach_the_local_copies() {
             .unwrap();
         until_read_as(&cache, key, None, "a DEL on this primary reaches the copy").await;
     }
+    // A flush of every primary is pushed as a `null` invalidation: every copy goes, and copies
+    // are kept again after it.
+    for (_, key) in &keys {
+        store(&cluster, key, "v3");
+        until_served_locally(&cache, &cluster, key, "v3").await;
+    }
+    for port in cluster.primary_ports() {
+        let () = redis::cmd("FLUSHALL")
+            .query_async(&mut node(&cluster, port).await)
+            .await
+            .unwrap();
+    }
+    for (_, key) in &keys {
+        until_read_as(&cache, key, None, "a FLUSHALL reaches the copy").await;
+        store(&cluster, key, "v4");
+        until_served_locally(&cache, &cluster, key, "v4").await;
+    }
     for (port, _) in &keys {
         assert!(
             tracking_client(&cluster, *port).await.is_some(),
