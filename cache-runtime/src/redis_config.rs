@@ -9,7 +9,8 @@ use redis::{ConnectionAddr, IntoConnectionInfo, TlsCertificates, TlsMode};
 
 use crate::Error;
 use crate::backend::{
-    ClusterConnector, Connector, NodeSettings, SentinelConnector, Standalone, cluster_client,
+    ClusterConnector, Connector, NodeSettings, SentinelConnector, SentinelSettings, Standalone,
+    cluster_client,
 };
 use crate::redact::{describe, redact_url};
 
@@ -370,6 +371,12 @@ impl RedisConfig {
             ensure_crypto_provider();
             node = node.set_tls_mode(tls);
         }
+        let settings = SentinelSettings::new(
+            sentinels.clone(),
+            master.clone(),
+            info.redis_settings().clone(),
+            tls,
+        );
         let client = SentinelClient::build(
             sentinels,
             master.clone(),
@@ -384,7 +391,12 @@ impl RedisConfig {
             if tls.is_some() { ", TLS" } else { "" }
         );
         Ok((
-            Connector::Sentinel(SentinelConnector::new(client, connect_timeout, address)),
+            Connector::Sentinel(SentinelConnector::new(
+                client,
+                connect_timeout,
+                address,
+                settings,
+            )),
             description,
         ))
     }

@@ -10,8 +10,9 @@ pub(crate) use self::memory::MemoryBackend;
 pub use self::near::{NEAR_CACHE_MAX_TTL, TRACKING_CLIENT_NAME};
 pub(crate) use self::near::{Near, near_cache_for};
 pub(crate) use self::redis::{
-    ClusterConnector, Connector, NodeSettings, RedisBackend, SentinelConnector, Standalone,
-    cluster_client, describe_connect_error, is_lost, is_myid_denied, is_permanent_reply,
+    ClusterConnector, Connector, NodeSettings, RedisBackend, SentinelConnector, SentinelSettings,
+    Standalone, cluster_client, describe_connect_error, is_lost, is_myid_denied,
+    is_permanent_reply,
 };
 
 use std::ops::Deref;

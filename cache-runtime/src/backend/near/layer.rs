@@ -106,6 +106,8 @@ pub(crate) struct NearCache {
     tracker: Tracker,
     /// Set when the ACL user may not ask a cluster node its id: no value can be vouched for.
     myid_denied: AtomicBool,
+    /// The handle's bound on a command, for reads over the tracking connection.
+    timeout: Duration,
 }
 
 impl NearCache {
@@ -121,14 +123,7 @@ impl NearCache {
         let target = match connector {
             Connector::Standalone(standalone) => Target::Server(standalone.client().clone()),
             Connector::Cluster(cluster) => Target::Cluster(cluster.nodes().clone()),
-            Connector::Sentinel(_) => {
-                return Err(
-                    "client tracking behind Sentinel is not supported: after a failover \
-                     this process cannot tell which server answered a read (the demoted \
-                     primary, lagging, or the tracked new one)"
-                        .into(),
-                );
-            }
+            Connector::Sentinel(sentinel) => Target::Sentinel(sentinel.settings().clone()),
         };
         let store = Arc::new(NearStore::new(capacity_bytes, NEAR_CACHE_MAX_TTL));
         let tracker = Tracker::new(
@@ -143,6 +138,7 @@ impl NearCache {
             store,
             tracker,
             myid_denied: AtomicBool::new(false),
+            timeout,
         })
     }
 
@@ -159,6 +155,9 @@ impl NearCache {
             // Tracking is off: a plain `GET`, as without a near cache.
             return Ok(redis.get(key).await?.map(StoredBytes::Owned));
         };
+        if self.tracker.reads_over_tracking() {
+            return self.get_over_tracking(redis, key, ticket).await;
+        }
         let on_cluster = self.tracker.on_cluster();
         let read = match redis.get_with_ttl(key, on_cluster).await {
             Ok(read) => read,
@@ -190,6 +189,48 @@ impl NearCache {
         let value: Arc<[u8]> = value.into();
         // No expiry in Redis: the local maximum alone bounds the copy.
         let ttl = ttl.unwrap_or(Duration::MAX);
+        self.store.admit(key, Arc::clone(&value), ttl, ticket);
+        Ok(Some(StoredBytes::Shared(value)))
+    }
+}
+
+impl NearCache {
+    /// Behind Sentinel: `key` read over the tracking connection of the ticket's session, so
+    /// that the value comes from the server vouching for it, and kept; without one (the
+    /// session is over) or if it fails, a plain read through the store, not kept.
+    async fn get_over_tracking(
+        &self,
+        redis: &RedisBackend,
+        key: &str,
+        ticket: super::Ticket,
+    ) -> Result<Option<StoredBytes>, Error> {
+        let Some(mut connection) = self.tracker.reader(ticket.state) else {
+            return Ok(redis.get(key).await?.map(StoredBytes::Owned));
+        };
+        let read = tokio::time::timeout(
+            self.timeout,
+            redis::pipe()
+                .cmd("GET")
+                .arg(key)
+                .cmd("PTTL")
+                .arg(key)
+                .query_async::<(Option<Vec<u8>>, i64)>(&mut connection),
+        )
+        .await;
+        let (value, millis) = match read {
+            Ok(Ok(read)) => read,
+            // The session is ending (or the user may not read the key): the store says.
+            Ok(Err(_)) => return Ok(redis.get(key).await?.map(StoredBytes::Owned)),
+            Err(_elapsed) => return Err(Error::Timeout(self.timeout)),
+        };
+        let Some(value) = value else {
+            return Ok(None);
+        };
+        let value: Arc<[u8]> = value.into();
+        let ttl = match millis {
+            -1 => Duration::MAX,
+            millis => Duration::from_millis(millis.max(0) as u64),
+        };
         self.store.admit(key, Arc::clone(&value), ttl, ticket);
         Ok(Some(StoredBytes::Shared(value)))
     }

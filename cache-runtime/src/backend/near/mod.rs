@@ -17,6 +17,7 @@
 
 mod cluster;
 mod layer;
+mod sentinel;
 mod tracking;
 
 use std::sync::Arc;

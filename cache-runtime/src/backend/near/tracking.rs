@@ -24,7 +24,8 @@ use tokio::sync::Notify;
 
 use super::NearStore;
 use super::cluster::{ClusterView, run_cluster_session};
-use crate::backend::NodeSettings;
+use super::sentinel::run_sentinel_session;
+use crate::backend::{NodeSettings, SentinelSettings};
 
 /// What the tracking follows.
 pub(crate) enum Target {
@@ -32,6 +33,8 @@ pub(crate) enum Target {
     Server(redis::Client),
     /// Every primary of a cluster, found from its seeds.
     Cluster(NodeSettings),
+    /// The primary the sentinels name, followed across failovers.
+    Sentinel(SentinelSettings),
 }
 
 /// How often the tracking connection is checked with a `PING` (on a cluster, the slot map is
@@ -70,6 +73,9 @@ pub(super) struct Shared {
     session: AtomicU64,
     /// On a cluster, the nodes tracked in the current session (readers keep only their values).
     pub(super) view: RwLock<Option<Arc<ClusterView>>>,
+    /// Behind Sentinel, the tracking connection and the state its session switched on: reads
+    /// that may be kept go over it.
+    pub(super) reader: RwLock<Option<(u64, MultiplexedConnection)>>,
     /// The last failure logged, so that a failure is logged once until tracking recovers.
     last_logged: Mutex<Option<String>>,
 }
@@ -100,6 +106,7 @@ impl Tracker {
                 recheck: AtomicBool::new(false),
                 session: AtomicU64::new(0),
                 view: RwLock::new(None),
+                reader: RwLock::new(None),
                 last_logged: Mutex::new(None),
             }),
             started: Once::new(),
@@ -109,6 +116,26 @@ impl Tracker {
     /// Whether the tracking follows a cluster's nodes (reads must then say which node answered).
     pub(crate) fn on_cluster(&self) -> bool {
         matches!(self.shared.target, Target::Cluster(_))
+    }
+
+    /// Behind Sentinel: the connection to read a value over that the session of `state`
+    /// vouches for (its tracking connection). `None` on another deployment, or when that
+    /// session is over: read without keeping the value.
+    pub(crate) fn reader(&self, state: u64) -> Option<MultiplexedConnection> {
+        let reader = self
+            .shared
+            .reader
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        reader
+            .as_ref()
+            .filter(|(session_state, _)| *session_state == state)
+            .map(|(_, connection)| connection.clone())
+    }
+
+    /// Whether reads that may be kept must go over the tracking connection (behind Sentinel).
+    pub(crate) fn reads_over_tracking(&self) -> bool {
+        matches!(self.shared.target, Target::Sentinel(_))
     }
 
     /// Whether the cluster node `node` may vouch for a value of `key` read under `state`: it is
@@ -188,6 +215,9 @@ fn run(shared: Arc<Shared>) {
                 Target::Server(client) => run_session(&shared, client, session, &mut backoff).await,
                 Target::Cluster(nodes) => {
                     run_cluster_session(&shared, nodes, session, &mut backoff).await
+                }
+                Target::Sentinel(settings) => {
+                    run_sentinel_session(&shared, settings, session, &mut backoff).await
                 }
             };
             // Whatever ended the session, no copy is vouched for any more.

@@ -22,7 +22,7 @@ use redis::aio::ConnectionLike;
 pub(crate) use self::cluster::{ClusterConnector, NodeSettings, client as cluster_client};
 pub(crate) use self::fault::{describe_connect_error, is_lost, is_permanent_reply};
 pub(crate) use self::near_read::is_myid_denied;
-pub(crate) use self::sentinel::SentinelConnector;
+pub(crate) use self::sentinel::{SentinelConnector, SentinelSettings};
 pub(crate) use self::standalone::{Connector, Standalone};
 
 use self::connection::{Node, SlotMap, Topology};
