@@ -157,9 +157,9 @@ impl CacheBuilder {
     /// which a stale value can be served (see the README). 0, the default, means none.
     ///
     /// On a Redis Cluster there is one tracking connection per primary, and the near cache
-    /// serves only while every primary has one. Behind Sentinel the handle is built without a
-    /// near cache, with a warning, and its description says so. Ignored by the in-process
-    /// and disabled backends, which have nothing to copy. Between 64 KiB and 1 TiB.
+    /// serves only while every primary has one; behind Sentinel tracking follows the primary
+    /// the sentinels name. Ignored by the in-process and disabled backends, which have nothing
+    /// to copy. Between 64 KiB and 1 TiB.
     pub fn near_cache(mut self, capacity_bytes: u64) -> Self {
         self.settings.near_capacity_bytes = capacity_bytes;
         self
