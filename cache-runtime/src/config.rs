@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::backend::{Backend, MemoryBackend, RedisBackend};
+use crate::backend::{Backend, MemoryBackend, Near, RedisBackend};
 use crate::breaker::Breaker;
 use crate::settings::Settings;
 use crate::{Cache, Error, RedisConfig};
@@ -156,9 +156,10 @@ impl CacheBuilder {
     /// process's reach it when Redis pushes the invalidation, which leaves a short window in
     /// which a stale value can be served (see the README). 0, the default, means none.
     ///
-    /// One Redis server only for now: on a cluster or behind Sentinel the handle is built
-    /// without a near cache, with a warning, and its description says so. Ignored by the
-    /// in-process and disabled backends, which have nothing to copy. Between 64 KiB and 1 TiB.
+    /// On a Redis Cluster there is one tracking connection per primary, and the near cache
+    /// serves only while every primary has one; behind Sentinel tracking follows the primary
+    /// the sentinels name. Ignored by the in-process and disabled backends, which have nothing
+    /// to copy. Between 64 KiB and 1 TiB.
     pub fn near_cache(mut self, capacity_bytes: u64) -> Self {
         self.settings.near_capacity_bytes = capacity_bytes;
         self
@@ -179,14 +180,16 @@ impl CacheBuilder {
             BackendChoice::Redis(config) => {
                 let (connector, mut description) = config.connector(settings.connect_timeout)?;
                 let near = crate::backend::near_cache_for(&connector, &settings, &mut description);
-                let mut redis = RedisBackend::new(
+                let redis = RedisBackend::new(
                     connector,
                     settings.timeout,
                     settings.connect_timeout,
                     Breaker::new(settings.breaker_threshold, settings.breaker_cool_down),
                 );
-                redis.near = near;
-                (Backend::Redis(Box::new(redis)), description)
+                (
+                    Backend::Redis(Box::new(Near::new(redis, near))),
+                    description,
+                )
             }
             BackendChoice::InMemory => (
                 Backend::Memory(MemoryBackend::new(self.memory_capacity_bytes)),

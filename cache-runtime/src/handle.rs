@@ -112,7 +112,7 @@ impl Cache {
     /// | `CACHE_DEFAULT_TTL` | TTL when an attribute names none (`"24h"`, `"7d"`) | `24h` |
     /// | `CACHE_TIMEOUT` | bound on each cache operation (`"100ms"`, at most `60s`) | `100ms` |
     /// | `CACHE_CONNECT_TIMEOUT` | bound on making a connection, in the background | `5s` |
-    /// | `CACHE_NEAR_CAPACITY_BYTES` | bytes of a near cache in front of one Redis server ([`CacheBuilder::near_cache`]) | `0`: none |
+    /// | `CACHE_NEAR_CAPACITY_BYTES` | bytes of a near cache in front of Redis: one server, a cluster, or Sentinel's primary ([`CacheBuilder::near_cache`]) | `0`: none |
     /// | `REDIS_TLS_CA_FILE` | PEM CA certificates to trust for `rediss://` | the system's roots |
     /// | `REDIS_TLS_CERT_FILE`, `REDIS_TLS_KEY_FILE` | client certificate and key (mutual TLS) | none |
     /// | `REDIS_TLS_INSECURE` | `1`: accept any certificate (development only) | off |

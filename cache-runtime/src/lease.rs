@@ -98,7 +98,7 @@ const TAG_SEARCH: u32 = 1 << 20;
 const SLOTS: u16 = 16384;
 
 /// The cluster slot of `key`, as Redis computes it.
-fn slot(key: &[u8]) -> u16 {
+pub(crate) fn slot(key: &[u8]) -> u16 {
     crc16(hash_tag(key).unwrap_or(key)) % SLOTS
 }
 

@@ -8,7 +8,10 @@ use redis::sentinel::{SentinelClient, SentinelNodeConnectionInfo, SentinelServer
 use redis::{ConnectionAddr, IntoConnectionInfo, TlsCertificates, TlsMode};
 
 use crate::Error;
-use crate::backend::{ClusterConnector, Connector, SentinelConnector, Standalone, cluster_client};
+use crate::backend::{
+    ClusterConnector, Connector, NodeSettings, SentinelConnector, SentinelSettings, Standalone,
+    cluster_client,
+};
 use crate::redact::{describe, redact_url};
 
 /// How to reach a Redis server: its URL and, for `rediss://`, the TLS material.
@@ -310,10 +313,11 @@ impl RedisConfig {
                 ""
             }
         );
+        let nodes = NodeSettings::new(seeds.clone(), tls, certificates.clone());
         let client = cluster_client(seeds, connect_timeout, tls, certificates)
             .map_err(|error| Error::Config(format!("Redis Cluster settings: {error}")))?;
         Ok((
-            Connector::Cluster(ClusterConnector::new(client, address)),
+            Connector::Cluster(ClusterConnector::new(client, address, nodes)),
             description,
         ))
     }
@@ -367,6 +371,12 @@ impl RedisConfig {
             ensure_crypto_provider();
             node = node.set_tls_mode(tls);
         }
+        let settings = SentinelSettings::new(
+            sentinels.clone(),
+            master.clone(),
+            info.redis_settings().clone(),
+            tls,
+        );
         let client = SentinelClient::build(
             sentinels,
             master.clone(),
@@ -381,7 +391,12 @@ impl RedisConfig {
             if tls.is_some() { ", TLS" } else { "" }
         );
         Ok((
-            Connector::Sentinel(SentinelConnector::new(client, connect_timeout, address)),
+            Connector::Sentinel(SentinelConnector::new(
+                client,
+                connect_timeout,
+                address,
+                settings,
+            )),
             description,
         ))
     }

@@ -9,6 +9,9 @@
 //!    the time from Redis acknowledging that `SET` to its writer until this process stops
 //!    serving the old value (the stale-read window), and how many reads were served stale
 //!    meanwhile, over `INVALIDATIONS` overwrites.
+//! 3. The same on a Redis Cluster (3 primaries, 3 replicas): keys on each primary in turn,
+//!    overwritten through a raw connection to that primary, so each node's tracking
+//!    connection is measured.
 //!
 //! Run with `cargo bench -p cache-tests --bench near_cache`; it prints `/proc/loadavg` before and
 //! after. Speed is never asserted; only the hit-only precondition is checked (a body run would
@@ -19,7 +22,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
-use cache_tests::RedisServer;
+use cache_tests::{RedisCluster, RedisServer};
 use redis::aio::MultiplexedConnection;
 use serde::{Deserialize, Serialize};
 
@@ -241,16 +244,63 @@ async fn run() {
     report("Redis hit / near hit", "x ", &mut redis_over_near);
     report("near hit / floor", "x ", &mut near_over_floor);
 
-    invalidation_latency(&near.cache, &mut raw).await;
+    let (window_us, stale_reads) =
+        invalidation_latency(&near.cache, &mut raw, "invalidated", INVALIDATIONS).await;
+    print_latency("another client", window_us, stale_reads);
+    drop((near, plain, server));
+
+    cluster_invalidation_latency().await;
     println!("load average after: {}", loadavg());
 }
 
-/// Overwrites a locally held key from a raw client `INVALIDATIONS` times; reports how long
-/// the old value was still served after Redis acknowledged the overwrite, and how often.
-async fn invalidation_latency(cache: &cache::Cache, raw: &mut MultiplexedConnection) {
-    let key = "invalidated";
-    let mut window_us = Vec::with_capacity(INVALIDATIONS as usize);
-    let mut stale_reads = Vec::with_capacity(INVALIDATIONS as usize);
+/// Invalidation latency on a cluster: a third of the overwrites on a key of each primary.
+async fn cluster_invalidation_latency() {
+    let cluster = RedisCluster::start();
+    let cache = cache::Cache::builder()
+        .redis_config(cluster.cache_config())
+        .near_cache(64 << 20)
+        .build()
+        .unwrap();
+    let mut window_us = Vec::new();
+    let mut stale_reads = Vec::new();
+    for primary in cluster.primary_ports() {
+        let key = (0..)
+            .map(|n| format!("invalidated-{n}"))
+            .find(|key| cluster.primary_for(key) == primary)
+            .expect("a key on every primary");
+        let node = cluster
+            .nodes()
+            .iter()
+            .find(|node| node.port() == primary)
+            .expect("a node of the cluster");
+        let mut raw = node
+            .client()
+            .get_multiplexed_async_connection()
+            .await
+            .unwrap();
+        let (windows, stale) =
+            invalidation_latency(&cache, &mut raw, &key, INVALIDATIONS / 3).await;
+        window_us.extend(windows);
+        stale_reads.extend(stale);
+    }
+    print_latency(
+        "another client on a cluster (3 primaries)",
+        window_us,
+        stale_reads,
+    );
+}
+
+/// Overwrites the locally held `key` from a raw client (`raw`, to the node serving it)
+/// `count` times: how long the old value was still served after Redis acknowledged each
+/// overwrite (µs), and how many reads served it.
+async fn invalidation_latency(
+    cache: &cache::Cache,
+    raw: &mut MultiplexedConnection,
+    key: &str,
+    count: u64,
+) -> (Vec<f64>, Vec<f64>) {
+    let mut window_us = Vec::with_capacity(count as usize);
+    let mut stale_reads = Vec::with_capacity(count as usize);
     let set = async |raw: &mut MultiplexedConnection, value: u64| {
         let () = redis::cmd("SET")
             .arg(key)
@@ -260,7 +310,7 @@ async fn invalidation_latency(cache: &cache::Cache, raw: &mut MultiplexedConnect
             .unwrap();
     };
     set(raw, 0).await;
-    for value in 0..INVALIDATIONS {
+    for value in 0..count {
         // Held locally: two reads in a row, the second without a `GET` reaching Redis.
         loop {
             let first = cache.get::<u64>(key).await.unwrap();
@@ -279,16 +329,21 @@ async fn invalidation_latency(cache: &cache::Cache, raw: &mut MultiplexedConnect
         window_us.push(acknowledged.elapsed().as_secs_f64() * 1e6);
         stale_reads.push(stale as f64);
     }
+    (window_us, stale_reads)
+}
+
+fn print_latency(by: &str, mut window_us: Vec<f64>, mut stale_reads: Vec<f64>) {
+    let overwrites = window_us.len();
     let served_stale = stale_reads.iter().filter(|&&n| n > 0.0).count();
     window_us.sort_by(f64::total_cmp);
     let at = |q: f64| window_us[((window_us.len() - 1) as f64 * q) as usize];
     println!(
-        "invalidation by another client, {INVALIDATIONS} overwrites: from the writer's ack to the \
-         first fresh read p50 {:.1} µs, p99 {:.1} µs, max {:.1} µs",
+        "invalidation by {by}, {overwrites} overwrites: from the writer's ack to the first \
+         fresh read p50 {:.1} µs, p99 {:.1} µs, max {:.1} µs",
         at(0.5),
         at(0.99),
         window_us[window_us.len() - 1]
     );
     report("stale reads per overwrite", "  ", &mut stale_reads);
-    println!("overwrites with at least one stale read: {served_stale} of {INVALIDATIONS}");
+    println!("overwrites with at least one stale read: {served_stale} of {overwrites}");
 }

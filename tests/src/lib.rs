@@ -22,6 +22,7 @@ mod logs;
 mod python;
 mod sentinel;
 mod server;
+mod stale_windows;
 mod store;
 mod tls;
 mod ttl;
@@ -40,6 +41,7 @@ pub use logs::{CapturedLogs, capture_logs};
 pub use python::{NotifyPython, PYTHON_HINT, finish as finish_python};
 pub use sentinel::SentinelServer;
 pub use server::{INSTALL_HINT, RedisServer};
+pub use stale_windows::{StaleWindows, WindowSummary};
 pub use store::{Store, StoreError};
 pub use tls::TestCerts;
 pub use ttl::{assert_key_ttl_about, assert_ttl_about};
@@ -153,12 +155,14 @@ pub struct Versioned {
     pub version: u64,
 }
 
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone)]
 struct Versions {
     /// Bumped by every write when its body runs.
     current: u64,
     /// The highest version whose write call has returned to its caller.
     completed: u64,
+    /// Each returned write's version and when it returned, in the order they returned.
+    returned: Vec<(u64, std::time::Instant)>,
 }
 
 /// An in-test source of truth (the "API" behind a cache) that versions every write, so a
@@ -194,6 +198,19 @@ impl Truth {
         let mut items = self.items();
         let versions = items.entry(id).or_default();
         versions.completed = versions.completed.max(version);
+        versions.returned.push((version, std::time::Instant::now()));
+    }
+
+    /// When a value of `id` at `version` stopped being one a reader may be given: the first
+    /// return of a write newer than it. `None` while no newer write has returned.
+    pub fn superseded_at(&self, id: u32, version: u64) -> Option<std::time::Instant> {
+        self.items().get(&id).and_then(|versions| {
+            versions
+                .returned
+                .iter()
+                .find(|(returned, _)| *returned > version)
+                .map(|(_, at)| *at)
+        })
     }
 
     /// The version of the last write of `id` that had returned to its caller: a read that

@@ -1,13 +1,18 @@
 //! The near cache against a real `redis-server`: copies are served locally (seen as no `GET`
 //! reaching Redis), dropped when another client writes, deletes or flushes, when this process
 //! does (before the call returns), when the tracking connection is killed, and when the key's
-//! TTL runs out; lease markers are never copied; and where tracking cannot follow (a cluster)
-//! the handle says it has no near cache.
+//! TTL runs out; lease markers are never copied. On a cluster: see [`on_cluster`]; behind
+//! Sentinel: [`behind_sentinel`].
+
+#[path = "near_cache/behind_sentinel.rs"]
+mod behind_sentinel;
+#[path = "near_cache/on_cluster.rs"]
+mod on_cluster;
 
 use std::collections::HashMap;
 use std::time::Duration;
 
-use cache::{Cache, CacheBuilder, RedisConfig, TRACKING_CLIENT_NAME};
+use cache::{Cache, CacheBuilder, TRACKING_CLIENT_NAME};
 use cache_tests::{RedisServer, TestCerts, eventually};
 use redis::aio::MultiplexedConnection;
 
@@ -325,20 +330,6 @@ async fn without_permission_to_track_every_read_goes_to_redis() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert!(tracking_client(&mut raw).await.is_none());
-}
-
-#[test]
-fn a_cluster_gets_no_near_cache_and_says_so() {
-    let cache = Cache::builder()
-        .redis_config(RedisConfig::cluster(["redis://127.0.0.1:1"]))
-        .near_cache(1 << 20)
-        .build()
-        .unwrap();
-    let description = cache.backend_description();
-    assert!(
-        description.contains("near cache off") && description.contains("Cluster"),
-        "{description}"
-    );
 }
 
 #[test]

@@ -8,10 +8,11 @@ mod redis;
 
 pub(crate) use self::memory::MemoryBackend;
 pub use self::near::{NEAR_CACHE_MAX_TTL, TRACKING_CLIENT_NAME};
-pub(crate) use self::near::{NearCache, near_cache_for};
+pub(crate) use self::near::{Near, near_cache_for};
 pub(crate) use self::redis::{
-    ClusterConnector, Connector, RedisBackend, SentinelConnector, Standalone, cluster_client,
-    describe_connect_error, is_lost, is_permanent_reply,
+    ClusterConnector, Connector, NodeSettings, RedisBackend, SentinelConnector, SentinelSettings,
+    Standalone, cluster_client, describe_connect_error, is_lost, is_myid_denied,
+    is_permanent_reply,
 };
 
 use std::ops::Deref;
@@ -62,7 +63,9 @@ pub enum BackendKind {
 
 pub(crate) enum Backend {
     // Boxed: the Redis state (client, connection, breaker) is several times the others' size.
-    Redis(Box<RedisBackend>),
+    // The near cache, when the handle has one, is a layer in front of it, whatever the
+    // deployment (one server, a cluster, Sentinel).
+    Redis(Box<Near>),
     Memory(MemoryBackend),
     Disabled,
 }
@@ -78,10 +81,7 @@ impl Backend {
 
     pub(crate) async fn get(&self, key: &str) -> Result<Option<StoredBytes>, Error> {
         match self {
-            Backend::Redis(redis) => match &redis.near {
-                Some(near) => near.get(redis, key).await,
-                None => Ok(redis.get(key).await?.map(StoredBytes::Owned)),
-            },
+            Backend::Redis(redis) => redis.get(key).await,
             Backend::Memory(memory) => Ok(memory.get(key).map(StoredBytes::Shared)),
             Backend::Disabled => Ok(None),
         }
@@ -99,14 +99,7 @@ impl Backend {
         replace: Option<&[u8]>,
     ) -> Result<Option<StoredBytes>, Error> {
         match self {
-            Backend::Redis(redis) => {
-                let found = redis.lookup_or_lease(key, lease, lease_ttl, replace).await;
-                if replace.is_some() {
-                    // The corrupt value may be the local copy too.
-                    forget(redis, key);
-                }
-                Ok(found?.map(StoredBytes::Owned))
-            }
+            Backend::Redis(redis) => redis.lookup_or_lease(key, lease, lease_ttl, replace).await,
             Backend::Memory(memory) => Ok(memory
                 .lookup_or_lease(key, lease, lease_ttl, replace)
                 .map(StoredBytes::Shared)),
@@ -123,11 +116,7 @@ impl Backend {
         ttl: Duration,
     ) -> Result<bool, Error> {
         match self {
-            Backend::Redis(redis) => {
-                let filled = redis.fill(key, lease, &value, ttl).await;
-                forget(redis, key);
-                filled
-            }
+            Backend::Redis(redis) => redis.fill(key, lease, &value, ttl).await,
             Backend::Memory(memory) => Ok(memory.fill(key, lease, value, ttl)),
             Backend::Disabled => Ok(false),
         }
@@ -171,11 +160,7 @@ impl Backend {
 
     pub(crate) async fn set(&self, key: &str, value: Vec<u8>, ttl: Duration) -> Result<(), Error> {
         match self {
-            Backend::Redis(redis) => {
-                let set = redis.set(key, &value, ttl).await;
-                forget(redis, key);
-                set
-            }
+            Backend::Redis(redis) => redis.set(key, &value, ttl).await,
             Backend::Memory(memory) => {
                 memory.set(key, value, ttl);
                 Ok(())
@@ -187,11 +172,7 @@ impl Backend {
     /// Removes `keys`; returns how many existed.
     pub(crate) async fn delete(&self, keys: &[String]) -> Result<u64, Error> {
         match self {
-            Backend::Redis(redis) => {
-                let deleted = redis.delete(keys).await;
-                keys.iter().for_each(|key| forget(redis, key));
-                deleted
-            }
+            Backend::Redis(redis) => redis.delete(keys).await,
             Backend::Memory(memory) => Ok(memory.delete(keys)),
             Backend::Disabled => Ok(0),
         }
@@ -200,13 +181,7 @@ impl Backend {
     /// Removes every key matching the Redis glob `pattern`; returns how many.
     pub(crate) async fn delete_matching(&self, pattern: &str) -> Result<u64, Error> {
         match self {
-            Backend::Redis(redis) => {
-                let deleted = redis.delete_matching(pattern).await;
-                if let Some(near) = &redis.near {
-                    near.forget_matching(pattern);
-                }
-                deleted
-            }
+            Backend::Redis(redis) => redis.delete_matching(pattern).await,
             Backend::Memory(memory) => Ok(memory.delete_matching(pattern)),
             Backend::Disabled => Ok(0),
         }
@@ -246,13 +221,5 @@ impl Backend {
             Backend::Memory(memory) => Ok(memory.ttl(key).map(Some)),
             Backend::Disabled => Ok(None),
         }
-    }
-}
-
-/// Read-your-writes: this process wrote `key` (or tried to; a timed-out write may have landed),
-/// so its local copy goes before the call returns.
-fn forget(redis: &RedisBackend, key: &str) {
-    if let Some(near) = &redis.near {
-        near.forget(key);
     }
 }

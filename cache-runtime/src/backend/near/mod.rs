@@ -4,26 +4,29 @@
 //! Coherence rests on two counters, so that a value fetched before an invalidation is never
 //! stored after it:
 //!
-//! - the *state*: a generation, bumped whenever tracking starts, stops or Redis flushed, and
+//! - the *state*: a generation, bumped whenever tracking starts or stops, and
 //!   whether tracking is on. Entries carry the state they were stored in; one from another
 //!   state is never served.
 //! - *stripes*: a counter per slice of the key space, bumped by every invalidation of a key in
-//!   that slice, pushed by Redis or made by a write in this process.
+//!   that slice, pushed by Redis or made by a write in this process (all of them when Redis
+//!   flushed).
 //!
 //! A reader takes a [`Ticket`] (both counters) before it asks Redis, and stores the answer only
 //! if neither moved; it checks again after storing and removes the entry if one did meanwhile.
 //! Either the invalidation sees the entry and removes it, or the reader sees the invalidation.
 
+mod cluster;
 mod layer;
+mod sentinel;
 mod tracking;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
 use std::time::Duration;
 
-pub(crate) use self::layer::{NearCache, near_cache_for};
+pub(crate) use self::layer::{Near, near_cache_for};
 pub use self::tracking::TRACKING_CLIENT_NAME;
-pub(crate) use self::tracking::Tracker;
+pub(crate) use self::tracking::{Target, Tracker};
 use crate::backend::expiry::{Expires, PerEntryTtl};
 use crate::glob::glob_matches;
 use crate::lease::is_marker;
@@ -53,7 +56,7 @@ impl Expires for Entry {
 /// What a reader saw before it asked Redis; see the module documentation.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Ticket {
-    state: u64,
+    pub(crate) state: u64,
     stripe: usize,
     count: u64,
 }
@@ -170,21 +173,31 @@ impl NearStore {
     }
 
     /// A new generation, with tracking `on` or off: no copy from before is served again, and
-    /// no read begun before is stored.
-    pub(crate) fn reset(&self, on: bool) {
-        self.next_generation(|_| on);
-    }
-
-    /// A new generation, tracking staying as it is: after Redis flushed, every copy goes.
-    pub(crate) fn flush(&self) {
-        self.next_generation(|was_on| was_on);
-    }
-
-    fn next_generation(&self, on: impl Fn(bool) -> bool) {
-        let _ = self.state.fetch_update(SeqCst, SeqCst, |state| {
-            Some((((state >> 1) + 1) << 1) | u64::from(on(state & 1 == 1)))
-        });
+    /// no read begun before is stored. Returns the new state (as a [`Ticket`] carries it).
+    pub(crate) fn reset(&self, on: bool) -> u64 {
+        let next = |state: u64| (((state >> 1) + 1) << 1) | u64::from(on);
+        let previous = self
+            .state
+            .fetch_update(SeqCst, SeqCst, |state| Some(next(state)))
+            .unwrap_or_else(|state| state);
         self.entries.invalidate_all();
+        next(previous)
+    }
+
+    /// After Redis flushed: every copy goes, and no read begun before is stored. Every stripe
+    /// moves, not the generation: the state stays the session's (a cluster session's view of
+    /// its tracked nodes is keyed by it).
+    pub(crate) fn flush(&self) {
+        // Stripes first: a read storing meanwhile sees them moved after its insert.
+        for stripe in self.stripes.iter() {
+            stripe.fetch_add(1, SeqCst);
+        }
+        self.entries.invalidate_all();
+    }
+
+    /// The state now: whether it is still the one a reader's ticket or a session saw.
+    pub(crate) fn state(&self) -> u64 {
+        self.state.load(SeqCst)
     }
 
     /// How many copies are held now (approximate: moka settles its counts lazily).
@@ -234,6 +247,23 @@ mod tests {
         store.admit("k", Arc::from(&b"old"[..]), TTL, ticket);
         assert!(store.get("k").is_none());
         assert_eq!(store.held(), 0);
+    }
+
+    #[test]
+    fn a_flush_drops_every_copy_and_every_read_in_flight_but_keeps_the_state() {
+        let store = on();
+        let ticket = store.ticket("k").unwrap();
+        store.admit("k", Arc::from(&b"1"[..]), TTL, ticket);
+        let in_flight = store.ticket("other").unwrap();
+        let state = store.state();
+        store.flush();
+        assert!(store.get("k").is_none());
+        store.admit("other", Arc::from(&b"old"[..]), TTL, in_flight);
+        assert!(store.get("other").is_none());
+        assert_eq!(store.state(), state);
+        let ticket = store.ticket("k").unwrap();
+        store.admit("k", Arc::from(&b"2"[..]), TTL, ticket);
+        assert_eq!(store.get("k").as_deref(), Some(&b"2"[..]));
     }
 
     #[test]

@@ -1,6 +1,7 @@
-//! The tracking connection: one RESP3 connection per handle, on its own thread, that asks Redis
-//! for `CLIENT TRACKING ON BCAST PREFIX <key prefix>` and applies every `invalidate` push to
-//! the near store as the connection's reader receives it.
+//! The tracking connection: one RESP3 connection per handle (on a cluster, one per primary, see
+//! [`super::cluster`]), on its own thread, that asks Redis for
+//! `CLIENT TRACKING ON BCAST PREFIX <key prefix>` and applies every `invalidate` push to the
+//! near store as the connection's reader receives it.
 //!
 //! Broadcast mode, not the default mode: the default mode tracks the keys a connection *read*,
 //! so the reads would have to go over the tracking connection itself (or one redirected to
@@ -14,23 +15,37 @@
 //! Its own thread and runtime keep it alive whatever runtime the callers use.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::SeqCst};
-use std::sync::{Arc, Mutex, Once};
+use std::sync::{Arc, Mutex, Once, RwLock};
 use std::time::Duration;
 
+use redis::aio::MultiplexedConnection;
 use redis::{AsyncConnectionConfig, PushInfo, PushKind, Value};
 use tokio::sync::Notify;
 
 use super::NearStore;
+use super::cluster::{ClusterView, run_cluster_session};
+use super::sentinel::run_sentinel_session;
+use crate::backend::{NodeSettings, SentinelSettings};
 
-/// How often the tracking connection is checked with a `PING`: a half-open connection would
-/// otherwise deliver no pushes, and no error either.
-const PING_EVERY: Duration = Duration::from_secs(1);
+/// What the tracking follows.
+pub(crate) enum Target {
+    /// One server, reached as the data connection reaches it.
+    Server(redis::Client),
+    /// Every primary of a cluster, found from its seeds.
+    Cluster(NodeSettings),
+    /// The primary the sentinels name, followed across failovers.
+    Sentinel(SentinelSettings),
+}
+
+/// How often the tracking connection is checked with a `PING` (on a cluster, the slot map is
+/// read again too): a half-open connection would otherwise deliver no pushes, and no error.
+pub(super) const PING_EVERY: Duration = Duration::from_secs(1);
 
 /// Shortest wait for a `PING` answer: a starved process should not drop its copies for a
 /// late answer.
 const MIN_PING_TIMEOUT: Duration = Duration::from_secs(1);
 
-const FIRST_BACKOFF: Duration = Duration::from_millis(50);
+pub(super) const FIRST_BACKOFF: Duration = Duration::from_millis(50);
 const MAX_BACKOFF: Duration = Duration::from_secs(1);
 
 /// The tracking connection's name in `CLIENT LIST`, so operators (and tests) can find it.
@@ -42,52 +57,111 @@ pub(crate) struct Tracker {
     started: Once,
 }
 
-struct Shared {
-    store: Arc<NearStore>,
-    /// A RESP3 client for the same server as the data connection.
-    client: redis::Client,
+pub(super) struct Shared {
+    pub(super) store: Arc<NearStore>,
+    /// A RESP3 client for the same server as the data connection, or the cluster's nodes.
+    target: Target,
     prefix: String,
-    connect_timeout: Duration,
-    ping_timeout: Duration,
-    stop: AtomicBool,
-    /// Woken by a lost connection or by the handle's drop.
-    wake: Notify,
+    pub(super) connect_timeout: Duration,
+    pub(super) ping_timeout: Duration,
+    pub(super) stop: AtomicBool,
+    /// Woken by a lost connection, a reader that saw the cluster change, or the handle's drop.
+    pub(super) wake: Notify,
+    /// Set by a reader that saw a node other than the slot's owner answer: read the slot map.
+    pub(super) recheck: AtomicBool,
     /// The session whose pushes count; an older connection's disconnection changes nothing.
     session: AtomicU64,
+    /// On a cluster, the nodes tracked in the current session (readers keep only their values).
+    pub(super) view: RwLock<Option<Arc<ClusterView>>>,
+    /// Behind Sentinel, the tracking connection and the state its session switched on: reads
+    /// that may be kept go over it.
+    pub(super) reader: RwLock<Option<(u64, MultiplexedConnection)>>,
     /// The last failure logged, so that a failure is logged once until tracking recovers.
     last_logged: Mutex<Option<String>>,
 }
 
 impl Tracker {
-    /// A tracker for the server `client` reaches (made RESP3 here), tracking keys that start
-    /// with `prefix`.
+    /// A tracker for `target` (a server's client is made RESP3 here), tracking keys that
+    /// start with `prefix`.
     pub(crate) fn new(
         store: Arc<NearStore>,
-        client: &redis::Client,
+        target: Target,
         prefix: String,
         connect_timeout: Duration,
         timeout: Duration,
     ) -> Result<Tracker, redis::RedisError> {
-        let info = client.get_connection_info().clone();
-        let settings = info
-            .redis_settings()
-            .clone()
-            .set_protocol(redis::ProtocolVersion::RESP3);
-        let client = redis::Client::open(info.set_redis_settings(settings))?;
+        let target = match target {
+            Target::Server(client) => Target::Server(resp3(&client)?),
+            cluster => cluster,
+        };
         Ok(Tracker {
             shared: Arc::new(Shared {
                 store,
-                client,
+                target,
                 prefix,
                 connect_timeout,
                 ping_timeout: timeout.max(MIN_PING_TIMEOUT),
                 stop: AtomicBool::new(false),
                 wake: Notify::new(),
+                recheck: AtomicBool::new(false),
                 session: AtomicU64::new(0),
+                view: RwLock::new(None),
+                reader: RwLock::new(None),
                 last_logged: Mutex::new(None),
             }),
             started: Once::new(),
         })
+    }
+
+    /// Whether the tracking follows a cluster's nodes (reads must then say which node answered).
+    pub(crate) fn on_cluster(&self) -> bool {
+        matches!(self.shared.target, Target::Cluster(_))
+    }
+
+    /// Behind Sentinel: the connection to read a value over that the session of `state`
+    /// vouches for (its tracking connection). `None` on another deployment, or when that
+    /// session is over: read without keeping the value.
+    pub(crate) fn reader(&self, state: u64) -> Option<MultiplexedConnection> {
+        let reader = self
+            .shared
+            .reader
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        reader
+            .as_ref()
+            .filter(|(session_state, _)| *session_state == state)
+            .map(|(_, connection)| connection.clone())
+    }
+
+    /// Whether reads that may be kept must go over the tracking connection (behind Sentinel).
+    pub(crate) fn reads_over_tracking(&self) -> bool {
+        matches!(self.shared.target, Target::Sentinel(_))
+    }
+
+    /// Whether the cluster node `node` may vouch for a value of `key` read under `state`: it is
+    /// tracked in the session that state belongs to. A node that is not the slot's owner in
+    /// the session's slot map (the slot moved, or redis-rs followed a redirection) has the
+    /// tracking thread read the slot map again.
+    pub(crate) fn vouches(&self, state: u64, key: &str, node: &str) -> bool {
+        let view = self
+            .shared
+            .view
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone();
+        let Some(view) = view.filter(|view| view.state == state) else {
+            return false;
+        };
+        if view.owner(key) != Some(node) {
+            self.recheck();
+        }
+        view.tracks(node)
+    }
+
+    /// Asks the tracking thread to read the cluster's slot map again now.
+    pub(crate) fn recheck(&self) {
+        self.shared.recheck.store(true, SeqCst);
+        self.shared.wake.notify_one();
     }
 
     /// Starts the tracking thread if it is not running yet. Cheap after the first call.
@@ -112,6 +186,16 @@ impl Drop for Tracker {
     }
 }
 
+/// `client`'s settings over RESP3, which carries the pushes.
+fn resp3(client: &redis::Client) -> Result<redis::Client, redis::RedisError> {
+    let info = client.get_connection_info().clone();
+    let settings = info
+        .redis_settings()
+        .clone()
+        .set_protocol(redis::ProtocolVersion::RESP3);
+    redis::Client::open(info.set_redis_settings(settings))
+}
+
 fn run(shared: Arc<Shared>) {
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -127,7 +211,15 @@ fn run(shared: Arc<Shared>) {
         let mut backoff = FIRST_BACKOFF;
         while !shared.stop.load(SeqCst) {
             let session = shared.session.fetch_add(1, SeqCst) + 1;
-            let outcome = run_session(&shared, session, &mut backoff).await;
+            let outcome = match &shared.target {
+                Target::Server(client) => run_session(&shared, client, session, &mut backoff).await,
+                Target::Cluster(nodes) => {
+                    run_cluster_session(&shared, nodes, session, &mut backoff).await
+                }
+                Target::Sentinel(settings) => {
+                    run_sentinel_session(&shared, settings, session, &mut backoff).await
+                }
+            };
             // Whatever ended the session, no copy is vouched for any more.
             shared.store.reset(false);
             if let Err(error) = outcome {
@@ -145,13 +237,66 @@ fn run(shared: Arc<Shared>) {
 /// One tracking connection, from connecting to its loss. `Ok` when the handle was dropped.
 async fn run_session(
     shared: &Arc<Shared>,
+    client: &redis::Client,
     session: u64,
     backoff: &mut Duration,
 ) -> Result<(), String> {
     let lost = Arc::new(AtomicBool::new(false));
+    let mut connection = open_tracking(shared, client, session, &lost).await?;
+    // Only now, with Redis tracking every key under the prefix, may copies be vouched for.
+    shared.store.reset(true);
+    if lost.load(SeqCst) {
+        // Lost during the setup: the push handler switched off before this switched on.
+        return Err("the tracking connection was lost".into());
+    }
+    shared.log_recovery();
+    *backoff = FIRST_BACKOFF;
+    loop {
+        let woken = tokio::time::timeout(PING_EVERY, shared.wake.notified()).await;
+        if shared.stop.load(SeqCst) {
+            return Ok(());
+        }
+        if lost.load(SeqCst) {
+            return Err("the tracking connection was lost".into());
+        }
+        if woken.is_err() {
+            ping(shared, &mut connection).await?;
+        }
+    }
+}
+
+/// A `PING` on a tracking connection, within the ping timeout.
+pub(super) async fn ping(
+    shared: &Shared,
+    connection: &mut MultiplexedConnection,
+) -> Result<(), String> {
+    let ping = tokio::time::timeout(
+        shared.ping_timeout,
+        redis::cmd("PING").query_async::<String>(connection),
+    )
+    .await;
+    match ping {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(error)) => Err(format!("PING failed: {error}")),
+        Err(_elapsed) => Err(format!(
+            "no answer to PING within {:?}",
+            shared.ping_timeout
+        )),
+    }
+}
+
+/// A RESP3 connection to the server `client` reaches with tracking on, its pushes applied to
+/// the store. Its loss (while `session` is current) switches the store off at once and sets
+/// `lost`.
+pub(super) async fn open_tracking(
+    shared: &Arc<Shared>,
+    client: &redis::Client,
+    session: u64,
+    lost: &Arc<AtomicBool>,
+) -> Result<MultiplexedConnection, String> {
     let sender = {
         let shared = Arc::clone(shared);
-        let lost = Arc::clone(&lost);
+        let lost = Arc::clone(lost);
         move |push: PushInfo| -> Result<(), std::convert::Infallible> {
             match push.kind {
                 PushKind::Invalidate => apply_invalidation(&shared.store, &push.data),
@@ -172,9 +317,7 @@ async fn run_session(
         .set_push_sender(sender);
     let mut connection = tokio::time::timeout(
         shared.connect_timeout,
-        shared
-            .client
-            .get_multiplexed_async_connection_with_config(&config),
+        client.get_multiplexed_async_connection_with_config(&config),
     )
     .await
     .map_err(|_elapsed| format!("no connection within {:?}", shared.connect_timeout))?
@@ -192,44 +335,19 @@ async fn run_session(
         .ignore()
         .add_command(tracking)
         .ignore();
-    setup
-        .query_async::<()>(&mut connection)
-        .await
-        .map_err(|error| format!("CLIENT TRACKING refused: {error}"))?;
-    // Only now, with Redis tracking every key under the prefix, may copies be vouched for.
-    shared.store.reset(true);
-    if lost.load(SeqCst) {
-        // Lost during the setup: the push handler switched off before this switched on.
-        return Err("the tracking connection was lost".into());
-    }
-    shared.log_recovery();
-    *backoff = FIRST_BACKOFF;
-    loop {
-        let woken = tokio::time::timeout(PING_EVERY, shared.wake.notified()).await;
-        if shared.stop.load(SeqCst) {
-            return Ok(());
-        }
-        if lost.load(SeqCst) {
-            return Err("the tracking connection was lost".into());
-        }
-        if woken.is_err() {
-            let ping = tokio::time::timeout(
-                shared.ping_timeout,
-                redis::cmd("PING").query_async::<String>(&mut connection),
-            )
-            .await;
-            match ping {
-                Ok(Ok(_)) => {}
-                Ok(Err(error)) => return Err(format!("PING failed: {error}")),
-                Err(_elapsed) => {
-                    return Err(format!(
-                        "no answer to PING within {:?}",
-                        shared.ping_timeout
-                    ));
-                }
-            }
-        }
-    }
+    tokio::time::timeout(
+        shared.ping_timeout,
+        setup.query_async::<()>(&mut connection),
+    )
+    .await
+    .map_err(|_elapsed| {
+        format!(
+            "no answer to CLIENT TRACKING within {:?}",
+            shared.ping_timeout
+        )
+    })?
+    .map_err(|error| format!("CLIENT TRACKING refused: {error}"))?;
+    Ok(connection)
 }
 
 /// Applies one `invalidate` push: keys to drop, or `null` when Redis flushed (or anything this
@@ -267,7 +385,7 @@ impl Shared {
         }
     }
 
-    fn log_recovery(&self) {
+    pub(super) fn log_recovery(&self) {
         let mut last = self
             .last_logged
             .lock()

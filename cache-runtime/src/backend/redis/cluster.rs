@@ -12,12 +12,87 @@ use super::connection::Node;
 pub(crate) struct ClusterConnector {
     client: ClusterClient,
     address: String,
+    nodes: NodeSettings,
+}
+
+/// How to open a connection of one's own to any node of the cluster (the near cache's
+/// tracking connections): the seeds, with their credentials and TLS settings.
+#[derive(Clone)]
+pub(crate) struct NodeSettings {
+    seeds: Vec<redis::ConnectionInfo>,
+    tls: Option<redis::TlsMode>,
+    certificates: Option<redis::TlsCertificates>,
+}
+
+impl NodeSettings {
+    /// The settings of `seeds`, reached with `tls` and `certificates` as the cluster client is.
+    pub(crate) fn new(
+        seeds: Vec<redis::ConnectionInfo>,
+        tls: Option<redis::TlsMode>,
+        certificates: Option<redis::TlsCertificates>,
+    ) -> Self {
+        NodeSettings {
+            seeds,
+            tls,
+            certificates,
+        }
+    }
+
+    /// The seed nodes' addresses, in the order given.
+    pub(crate) fn seeds(&self) -> Vec<(String, u16)> {
+        self.seeds
+            .iter()
+            .filter_map(|seed| match seed.addr() {
+                redis::ConnectionAddr::Tcp(host, port)
+                | redis::ConnectionAddr::TcpTls { host, port, .. } => Some((host.clone(), *port)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// A RESP3 client for the node at `host:port`, with the first seed's credentials and TLS.
+    pub(crate) fn resp3_client(&self, host: &str, port: u16) -> redis::RedisResult<redis::Client> {
+        let Some(seed) = self.seeds.first() else {
+            return Err(redis::RedisError::from((
+                redis::ErrorKind::InvalidClientConfig,
+                "a cluster without seeds",
+            )));
+        };
+        let addr = match self.tls {
+            None => redis::ConnectionAddr::Tcp(host.to_owned(), port),
+            Some(mode) => redis::ConnectionAddr::TcpTls {
+                host: host.to_owned(),
+                port,
+                insecure: mode == redis::TlsMode::Insecure,
+                tls_params: None,
+            },
+        };
+        let settings = seed
+            .redis_settings()
+            .clone()
+            .set_protocol(redis::ProtocolVersion::RESP3);
+        let info = seed.clone().set_addr(addr).set_redis_settings(settings);
+        match &self.certificates {
+            Some(certificates) => redis::Client::build_with_tls(info, certificates.clone()),
+            None => redis::Client::open(info),
+        }
+    }
 }
 
 impl ClusterConnector {
-    /// `address` names the seed nodes in messages (no password).
-    pub(crate) fn new(client: ClusterClient, address: String) -> Self {
-        ClusterConnector { client, address }
+    /// `address` names the seed nodes in messages (no password); `nodes` says how to reach
+    /// any node directly.
+    pub(crate) fn new(client: ClusterClient, address: String, nodes: NodeSettings) -> Self {
+        ClusterConnector {
+            client,
+            address,
+            nodes,
+        }
+    }
+
+    /// How to reach each node of the cluster directly.
+    pub(crate) fn nodes(&self) -> &NodeSettings {
+        &self.nodes
     }
 
     pub(crate) async fn connect(&self) -> redis::RedisResult<ClusterConnection> {

@@ -19,9 +19,10 @@ use std::time::{Duration, Instant};
 
 use redis::aio::ConnectionLike;
 
-pub(crate) use self::cluster::{ClusterConnector, client as cluster_client};
+pub(crate) use self::cluster::{ClusterConnector, NodeSettings, client as cluster_client};
 pub(crate) use self::fault::{describe_connect_error, is_lost, is_permanent_reply};
-pub(crate) use self::sentinel::SentinelConnector;
+pub(crate) use self::near_read::is_myid_denied;
+pub(crate) use self::sentinel::{SentinelConnector, SentinelSettings};
 pub(crate) use self::standalone::{Connector, Standalone};
 
 use self::connection::{Node, SlotMap, Topology};
@@ -46,8 +47,6 @@ pub(crate) struct RedisBackend {
     pub(crate) breaker: Breaker,
     /// Set when the ACL user may not run scripts: leases are off, plain `GET`/`SET` instead.
     scripts_denied: AtomicBool,
-    /// The in-process copy in front of this store, when the handle asked for one.
-    pub(crate) near: Option<crate::backend::NearCache>,
 }
 
 type Connection = <Connector as Connect>::Connection;
@@ -95,7 +94,6 @@ impl RedisBackend {
             timeout,
             breaker,
             scripts_denied: AtomicBool::new(false),
-            near: None,
         }
     }
 

@@ -1,34 +1,74 @@
 //! The read the near cache makes on a local miss: the value and its remaining TTL in one round
-//! trip, so that a local copy never outlives the key in Redis.
+//! trip, so that a local copy never outlives the key in Redis; on a cluster also the id of the
+//! node that answered, so that a value is kept only if a tracked node gave it (redis-rs follows
+//! `MOVED` and `ASK` itself, so the slot map alone cannot say which node that was).
 
 use std::time::Duration;
 
+use redis::cluster_routing::{Route, SingleNodeRoutingInfo, SlotAddr};
+use redis::{RedisResult, Value};
+
+use super::connection::AnyConnection;
 use super::{RedisBackend, refused_key};
 use crate::Error;
 
+/// What a near-cache read found.
+pub(crate) struct NearRead {
+    /// The value and its TTL (`None` for no expiry, `Some(ZERO)` if it expired between the
+    /// commands); `None` when there is no value.
+    pub(crate) found: Option<(Vec<u8>, Option<Duration>)>,
+    /// On a cluster, `CLUSTER MYID` of the node that answered.
+    pub(crate) node: Option<String>,
+}
+
 impl RedisBackend {
-    /// The value under `key` and how long it has left: `None` for no expiry, `Some(ZERO)` if
-    /// it expired between the two commands. `None` overall when there is no value.
+    /// `GET` and `PTTL` of `key` in one pipeline, with `CLUSTER MYID` when `on_cluster`.
     pub(crate) async fn get_with_ttl(
         &self,
         key: &str,
-    ) -> Result<Option<(Vec<u8>, Option<Duration>)>, Error> {
-        let (value, millis): (Option<Vec<u8>>, i64) = self
-            .query(|mut connection| async move {
-                redis::pipe()
-                    .cmd("GET")
-                    .arg(key)
-                    .cmd("PTTL")
-                    .arg(key)
-                    .query_async(&mut connection)
-                    .await
+        on_cluster: bool,
+    ) -> Result<NearRead, Error> {
+        let (value, millis, node): (Option<Vec<u8>>, i64, Option<String>) = self
+            .query(|connection| async move {
+                let mut pipeline = redis::pipe();
+                pipeline.cmd("GET").arg(key).cmd("PTTL").arg(key);
+                match connection {
+                    AnyConnection::Cluster(mut connection) if on_cluster => {
+                        pipeline.cmd("CLUSTER").arg("MYID");
+                        // redis-rs would route `CLUSTER MYID` by its argument, as if it were
+                        // a key: the pipeline goes to the key's slot explicitly instead.
+                        let slot = crate::lease::slot(key.as_bytes());
+                        let route =
+                            SingleNodeRoutingInfo::SpecificNode(Route::new(slot, SlotAddr::Master));
+                        let values = connection.route_pipeline(pipeline, 0, 3, route).await?;
+                        // A command's error reply as itself, not as a reply of the wrong type.
+                        let values = Value::Array(values).extract_error()?;
+                        redis::from_redis_value(values).map_err(Into::into)
+                    }
+                    mut connection => {
+                        let (value, millis) = pipeline.query_async(&mut connection).await?;
+                        RedisResult::Ok((value, millis, None))
+                    }
+                }
             })
             .await
-            .map_err(|error| refused_key(error, key))?;
+            .map_err(|error| match error {
+                // About the command, not the key: the caller stops asking.
+                Error::Redis(error) if is_myid_denied(&error) => Error::Redis(error),
+                other => refused_key(other, key),
+            })?;
         let ttl = match millis {
             -1 => None,
             millis => Some(Duration::from_millis(millis.max(0) as u64)),
         };
-        Ok(value.map(|value| (value, ttl)))
+        Ok(NearRead {
+            found: value.map(|value| (value, ttl)),
+            node,
+        })
     }
+}
+
+/// Whether `error` says the ACL user may not run `CLUSTER MYID`.
+pub(crate) fn is_myid_denied(error: &redis::RedisError) -> bool {
+    error.code() == Some("NOPERM") && error.to_string().to_ascii_lowercase().contains("cluster")
 }
