@@ -40,16 +40,17 @@ pub trait KeyPart: fmt::Display {}
 #[diagnostic::do_not_recommend]
 impl<T: fmt::Display + ?Sized> KeyPart for T {}
 
-/// A collection a `{name[..]}` placeholder names: one key per element.
+/// A collection a `{name[..]}` placeholder names: one key per element. Its elements are checked
+/// where they are formatted, as any placeholder's value is: one error for one problem.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot make one key per element: `[..]` needs a collection of `Display` values",
-    label = "not a slice, `Vec`, array or set of `Display` values",
+    message = "`{Self}` cannot make one key per element: `[..]` needs a collection",
+    label = "not a slice, `Vec`, array or set",
     note = "name a collection argument, e.g. `{{service_ids[..]}}` with `service_ids: &[Uuid]`"
 )]
 pub trait KeyCollection {
     /// The element type: each element goes into a key as an argument of that type would (a
     /// string that reads as a UUID lower-case, the rest by `Display`).
-    type Element: KeyPart;
+    type Element;
     /// The elements, to format.
     fn key_parts(&self) -> Vec<&Self::Element>;
 }
@@ -72,12 +73,12 @@ macro_rules! key_collection {
 }
 
 key_collection! {
-    [T] => [T: KeyPart],
-    [T; N] => [T: KeyPart, const N: usize],
-    Vec<T> => [T: KeyPart],
-    std::collections::VecDeque<T> => [T: KeyPart],
-    std::collections::BTreeSet<T> => [T: KeyPart],
-    std::collections::HashSet<T, S> => [T: KeyPart, S],
+    [T] => [T],
+    [T; N] => [T, const N: usize],
+    Vec<T> => [T],
+    std::collections::VecDeque<T> => [T],
+    std::collections::BTreeSet<T> => [T],
+    std::collections::HashSet<T, S> => [T, S],
 }
 
 #[diagnostic::do_not_recommend]
@@ -204,6 +205,11 @@ impl<R> ShareNone<R> for &Returns<R> {
 pub struct ResultStrategy;
 
 impl ResultStrategy {
+    /// The type stored: the `Ok` value's (checked by the generated code before the call).
+    pub fn stored<R: CachedResult>(&self) -> PhantomData<R::Ok> {
+        PhantomData
+    }
+
     /// See [`read_through_result`].
     pub fn read_through<R, F>(
         self,
@@ -268,6 +274,11 @@ impl PlainStrategy {
 }
 
 impl PlainStrategy {
+    /// The type stored: the whole value's (checked by the generated code before the call).
+    pub fn stored<T>(&self) -> PhantomData<T> {
+        PhantomData
+    }
+
     /// See [`read_through`].
     pub fn read_through<T, F>(
         self,
