@@ -32,11 +32,12 @@ impl Check<'_> {
         let runtime = format_ident!("{}", self.runtime);
         quote! {
             #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
-            trait #name: #krate::__private::#runtime {}
+            trait #name<M>: #krate::__private::#runtime {}
             #[diagnostic::do_not_recommend]
-            impl<T: ?::core::marker::Sized + #krate::__private::#runtime> #name for T {}
+            impl<T: ?::core::marker::Sized + #krate::__private::#runtime, M> #name<M> for T {}
+            fn __cache_marker() -> impl ::core::marker::Sized {}
             #[allow(clippy::extra_unused_type_parameters)]
-            fn __cache_check<T: ?::core::marker::Sized + #name>(#arguments) {}
+            fn __cache_check<T: ?::core::marker::Sized + #name<M>, M>(#arguments _: M) {}
         }
     }
 }

@@ -417,13 +417,13 @@ impl Generated {
                     label: "expected a `cache::Cache` (or an `Arc`, reference or `LazyLock` of one)",
                     note: "name the handle, e.g. `cache = self.cache` where the field is a `cache::Cache`",
                 }
-                .items(krate, quote!(_: &T));
+                .items(krate, quote!(_: &T,));
                 let source = Ident::new("__cache_source", Span::mixed_site());
                 let statement = quote! {
                     let #handle_owned = {
                         #check
                         let #source = &(#expr);
-                        __cache_check(#source);
+                        __cache_check(#source, __cache_marker());
                         #krate::__private::handle(#source)
                     };
                 };
@@ -459,7 +459,7 @@ impl Generated {
             label: "not `Display`",
             note: "implement `std::fmt::Display` for `{Self}`, or name one of its fields that is, e.g. `{{arg.id}}`",
         }
-        .items(&self.krate, quote!(_: &T))
+        .items(&self.krate, quote!(_: &T,))
     }
 
     /// One placeholder's value as it goes into a key: a string that reads as a UUID
@@ -471,7 +471,7 @@ impl Generated {
             {
                 #[allow(unused_imports)]
                 use #krate::__private::{KeyDisplay as _, KeyStr as _};
-                __cache_check(&#value);
+                __cache_check(&#value, __cache_marker());
                 (&#krate::__private::KeyArg(&#value)).key_part()
             }
         };
@@ -536,8 +536,9 @@ impl Generated {
         let prelude = quote! {
             let #key_ident = #key;
             let #strategy = {
-                use #krate::__private::{ViaPlain as _, ViaResult as _};
-                (&#krate::__private::Returns::<#ty>::new()).strategy()
+                #[allow(unused_imports)]
+                use #krate::__private::{ViaNone as _, ViaPlain as _, ViaResult as _};
+                (&&&#krate::__private::Returns::<#ty>::new()).strategy()
             };
         };
         // One check of the cached type, in words naming the function; the call's own bound on
@@ -552,13 +553,18 @@ impl Generated {
             label: "the cached value is stored as JSON",
             note: "add `#[derive(serde::Serialize, serde::Deserialize)]` to the type (or to the types it contains)",
         }
-        .items(krate, quote!(_: ::core::marker::PhantomData<T>));
+        .items(krate, quote!(_: ::core::marker::PhantomData<T>,));
         // Everything located (not spanned) at the return type, in the macro's context: rustc
         // reports an error once per place, so the call's own bound on the type is not
         // reported again after the check.
         let ty = relocated(ty, span);
         let check = located_at(
-            quote!({ #check __cache_check(((#strategy).stored::<#ty>())); }),
+            quote!({
+                #check
+                #[allow(unused_imports)]
+                use #krate::__private::{StoresOk as _, StoresWhole as _};
+                __cache_check(((&#krate::__private::Returns::<#ty>::new()).stored()), __cache_marker());
+            }),
             span,
         );
         let method = if blocking {
@@ -572,8 +578,8 @@ impl Generated {
         let wait = located_at(wait.unwrap_or_default(), span);
         let at = Span::call_site().located_at(span);
         (
-            quote!(#prelude #check),
-            quote_spanned!(at=> #head(#arguments #body) #wait),
+            prelude,
+            quote_spanned!(at=> { #check #head(#arguments #body) #wait }),
         )
     }
 
@@ -613,11 +619,11 @@ impl Generated {
                     label: "not a slice, `Vec`, array or set",
                     note: "name a collection argument, e.g. `{{service_ids[..]}}` with `service_ids: &[Uuid]`",
                 }
-                .items(krate, quote!(_: &T));
+                .items(krate, quote!(_: &T,));
                 let parts = located_at(
                     quote!({
                         #check
-                        __cache_check(&#collection);
+                        __cache_check(&#collection, __cache_marker());
                         #krate::__private::key_parts(&#collection)
                     }),
                     key.format.span(),
@@ -645,7 +651,11 @@ impl Generated {
             (true, true) => quote!(invalidate_strict_blocking),
         };
         let wait = located_at(
-            (!blocking).then(|| quote!(.await)).unwrap_or_default(),
+            if blocking {
+                TokenStream::new()
+            } else {
+                quote!(.await)
+            },
             span,
         );
         // A strict return type is checked once, in words naming the function (see `check`).
@@ -662,11 +672,32 @@ impl Generated {
                     note: "implement `From<cache::Error>` for the error type (e.g. with thiserror's `#[from]`), or drop `strict`",
                 }
                 .items(krate, TokenStream::new());
-                quote!({ #check __cache_check::<#ty>(); })
+                quote!({ #check __cache_check::<#ty, _>(__cache_marker()); })
             }
             _ => TokenStream::new(),
         };
-        let head = located_at(quote!(#check #krate::__private::#runtime::<#ty, _>), span);
+        let head = match check.is_empty() {
+            true => quote!(#krate::__private::#runtime::<#ty, _>),
+            // The strategy is `NotStrict` for a type the check rejects, so that the call adds
+            // no second error about it (see `__private::ViaStrict`).
+            false => {
+                let method = if blocking {
+                    quote!(invalidate_blocking)
+                } else {
+                    quote!(invalidate)
+                };
+                quote! {
+                    #check
+                    ({
+                        #[allow(unused_imports)]
+                        use #krate::__private::{ViaNotStrict as _, ViaStrict as _};
+                        (&&#krate::__private::Returns::<#ty>::new()).strict()
+                    })
+                    .#method::<#ty, _>
+                }
+            }
+        };
+        let head = located_at(head, span);
         let arguments = located_at(
             quote!(#handle, #function, #keys_ident, #patterns_ident,),
             span,
