@@ -1,8 +1,14 @@
 //! Compile-time checks in the user's words. Each concern (a cached type, a key value, a
 //! collection, a strict return type, a handle) is checked once, by a trait declared in the
-//! generated code whose `#[diagnostic::on_unimplemented]` message names the function. The
-//! trait extends the runtime's own bound, and the check is located where the runtime call is:
-//! rustc then reports the check alone, as the runtime's error at the same place is implied by it.
+//! generated code whose `#[diagnostic::on_unimplemented]` message names the function, located
+//! at the user's token. The runtime's own bound then adds no second error: either it is checked
+//! at the same place (rustc reports one error per place when one implies the other: the local
+//! trait extends the runtime's), or the runtime picks a strategy without that bound for a type
+//! the check rejects (`__private::ViaNone`, `ViaNotStrict`).
+//!
+//! The trait is local because its message must name the function. It takes a marker type that
+//! cannot be written (an `impl Sized`): rustc then suggests no `where` bound on it, which the
+//! user could not write outside the generated code.
 
 use proc_macro2::{Group, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote};
@@ -19,8 +25,9 @@ pub(crate) struct Check<'a> {
 }
 
 impl Check<'_> {
-    /// The trait, and a function `__cache_check` whose only bound is it: `arguments` is its
-    /// parameter list (`_: &T` for a value, empty for a named type).
+    /// The trait, and a function `__cache_check` whose only bound is it: `arguments` are its
+    /// first parameters (`_: &T,` for a value, none for a named type); the last is the marker,
+    /// `__cache_marker()`.
     pub(crate) fn items(&self, krate: &Path, arguments: TokenStream) -> TokenStream {
         let Check {
             message,
@@ -42,31 +49,20 @@ impl Check<'_> {
     }
 }
 
-/// `tokens` with every span located at `span` (their hygiene kept): an error about any of them
-/// is then reported at the user's token `span` points to, and errors there are deduplicated.
+/// `tokens` with every span located at `span`, their hygiene kept: an error about any of them
+/// is reported at the user's token `span` points to. For key values and collections, the
+/// runtime's own bound is checked at the same place, and rustc reports one error per place.
 pub(crate) fn located_at(tokens: TokenStream, span: Span) -> TokenStream {
-    map_spans(tokens, &|token| token.located_at(span))
-}
-
-/// The user's `tokens` (a type) as if the macro had written them at `span`: an error about them
-/// in the generated call is then at the place, and in the context, of its check. They resolve
-/// as the user's do: the macro's own tokens are call-site.
-pub(crate) fn relocated(tokens: TokenStream, span: Span) -> TokenStream {
-    let located = Span::call_site().located_at(span);
-    map_spans(tokens, &|_| located)
-}
-
-fn map_spans(tokens: TokenStream, span: &dyn Fn(Span) -> Span) -> TokenStream {
     tokens
         .into_iter()
         .map(|token| match token {
             TokenTree::Group(group) => {
-                let mut mapped = Group::new(group.delimiter(), map_spans(group.stream(), span));
-                mapped.set_span(span(group.span()));
-                TokenTree::Group(mapped)
+                let mut located = Group::new(group.delimiter(), located_at(group.stream(), span));
+                located.set_span(group.span().located_at(span));
+                TokenTree::Group(located)
             }
             mut token => {
-                token.set_span(span(token.span()));
+                token.set_span(token.span().located_at(span));
                 token
             }
         })

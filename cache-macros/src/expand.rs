@@ -9,7 +9,7 @@ use syn::spanned::Spanned;
 use syn::{Attribute, Expr, Ident, ItemFn, LitStr, Path, ReturnType, Type};
 
 use crate::attr::{Args, Errors, Kind, whole_span};
-use crate::check::{Check, located_at, relocated};
+use crate::check::{Check, located_at};
 use crate::shape::Shape;
 use crate::signature::Arguments;
 use crate::valid::{ResolvedKey, each_element, resolve};
@@ -440,7 +440,7 @@ impl Generated {
         let Generated { krate, handle, .. } = self;
         let ResolvedKey { format, values, .. } = key;
         let values = values.iter().map(|value| self.key_part(value));
-        let check = self.key_check();
+        let check = located_at(self.key_check(), format.span());
         quote!({
             #check
             #krate::__private::key(#handle, ::core::format_args!(#format #(, #values)*))
@@ -487,7 +487,7 @@ impl Generated {
             let part = self.key_part(value);
             quote_spanned!(value.span()=> #krate::__private::GlobEscaped::new(&#part))
         });
-        let check = self.key_check();
+        let check = located_at(self.key_check(), format.span());
         quote!({
             #check
             #krate::__private::pattern(
@@ -528,7 +528,6 @@ impl Generated {
                 (&#krate::__private::Returns::<#ty>::new()).sharing()
             }
         };
-        let arguments = quote!(#handle, #function, #key_ident, #ttl, #sharing,);
         // The type decides (see `__private::Returns`), not its name: `std::result::Result`
         // under any alias (`io::Result<T>`, `ApiResult<T>`) caches only `Ok` values, and a type
         // of the user's own called `Result` is cached whole, like any other type.
@@ -541,8 +540,9 @@ impl Generated {
                 (&&&#krate::__private::Returns::<#ty>::new()).strategy()
             };
         };
-        // One check of the cached type, in words naming the function; the call's own bound on
-        // it, located at the same place, is then not reported again.
+        // One check of the cached type, at the return type, in words naming the function. The
+        // strategy for a type that cannot be cached is `NotCached`, whose call adds no second
+        // error about it (see `__private::ViaNone`).
         let check = Check {
             name: "SerializeAndDeserialize",
             runtime: "Cacheable",
@@ -554,33 +554,22 @@ impl Generated {
             note: "add `#[derive(serde::Serialize, serde::Deserialize)]` to the type (or to the types it contains)",
         }
         .items(krate, quote!(_: ::core::marker::PhantomData<T>,));
-        // Everything located (not spanned) at the return type, in the macro's context: rustc
-        // reports an error once per place, so the call's own bound on the type is not
-        // reported again after the check.
-        let ty = relocated(ty, span);
         let check = located_at(
             quote!({
                 #check
                 #[allow(unused_imports)]
                 use #krate::__private::{StoresOk as _, StoresWhole as _};
-                __cache_check(((&#krate::__private::Returns::<#ty>::new()).stored()), __cache_marker());
+                __cache_check((&#krate::__private::Returns::<#ty>::new()).stored(), __cache_marker());
             }),
             span,
         );
-        let method = if blocking {
-            quote!(read_through_blocking)
+        let arguments = quote!((#handle, #function, #key_ident, #ttl, #sharing, #body));
+        let call = if blocking {
+            quote_spanned!(span=> #strategy.read_through_blocking::<#ty, _> #arguments)
         } else {
-            quote!(read_through)
+            quote_spanned!(span=> #strategy.read_through::<#ty, _> #arguments .await)
         };
-        let wait = (!blocking).then(|| quote!(.await));
-        let head = located_at(quote!((#strategy).#method::<#ty, _>), span);
-        let arguments = located_at(arguments, span);
-        let wait = located_at(wait.unwrap_or_default(), span);
-        let at = Span::call_site().located_at(span);
-        (
-            prelude,
-            quote_spanned!(at=> { #check #head(#arguments #body) #wait }),
-        )
+        (quote!(#prelude #check), call)
     }
 
     fn invalidate(
@@ -643,23 +632,19 @@ impl Generated {
         };
         let keys = fill(&keys_ident, keys, &|key| self.key(key));
         let patterns = fill(&patterns_ident, patterns, &|pattern| self.pattern(pattern));
-        let ty = relocated(returns.turbofish(), span);
+        let ty = returns.turbofish();
         let runtime = match (strict, blocking) {
             (false, false) => quote!(invalidate),
             (true, false) => quote!(invalidate_strict),
             (false, true) => quote!(invalidate_blocking),
             (true, true) => quote!(invalidate_strict_blocking),
         };
-        let wait = located_at(
-            if blocking {
-                TokenStream::new()
-            } else {
-                quote!(.await)
-            },
-            span,
-        );
-        // A strict return type is checked once, in words naming the function (see `check`).
-        let check = match (strict, returns) {
+        let wait = (!blocking).then(|| quote!(.await));
+        let arguments = quote!((#handle, #function, #keys_ident, #patterns_ident, #body));
+        let call = match (strict, returns) {
+            // A strict return type is checked once, at the return type, in words naming the
+            // function. The strategy for a type the check rejects is `NotStrict`, whose call
+            // adds no second error about it (see `__private::ViaStrict`).
             (true, Returns::Plain(_)) => {
                 let check = Check {
                     name: "StrictResult",
@@ -672,42 +657,35 @@ impl Generated {
                     note: "implement `From<cache::Error>` for the error type (e.g. with thiserror's `#[from]`), or drop `strict`",
                 }
                 .items(krate, TokenStream::new());
-                quote!({ #check __cache_check::<#ty, _>(__cache_marker()); })
-            }
-            _ => TokenStream::new(),
-        };
-        let head = match check.is_empty() {
-            true => quote!(#krate::__private::#runtime::<#ty, _>),
-            // The strategy is `NotStrict` for a type the check rejects, so that the call adds
-            // no second error about it (see `__private::ViaStrict`).
-            false => {
+                let check = located_at(
+                    quote!({ #check __cache_check::<#ty, _>(__cache_marker()); }),
+                    span,
+                );
                 let method = if blocking {
                     quote!(invalidate_blocking)
                 } else {
                     quote!(invalidate)
                 };
-                quote! {
+                quote_spanned! {span=>
                     #check
                     ({
                         #[allow(unused_imports)]
                         use #krate::__private::{ViaNotStrict as _, ViaStrict as _};
                         (&&#krate::__private::Returns::<#ty>::new()).strict()
                     })
-                    .#method::<#ty, _>
+                    .#method::<#ty, _> #arguments #wait
                 }
             }
+            _ => quote_spanned! {span=>
+                #krate::__private::#runtime::<#ty, _> #arguments #wait
+            },
         };
-        let head = located_at(head, span);
-        let arguments = located_at(
-            quote!(#handle, #function, #keys_ident, #patterns_ident,),
-            span,
-        );
         (
             quote! {
                 #keys
                 #patterns
             },
-            quote_spanned!(Span::call_site().located_at(span)=> #head (#arguments #body) #wait),
+            call,
         )
     }
 }
