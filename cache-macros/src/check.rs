@@ -7,8 +7,8 @@
 //! the check rejects (`__private::ViaNone`, `ViaNotStrict`).
 //!
 //! The trait is local because its message must name the function. It takes a marker type that
-//! cannot be written (an `impl Sized`): rustc then suggests no `where` bound on it, which the
-//! user could not write outside the generated code.
+//! cannot be written (`__private::marker`'s `impl Sized`): rustc then suggests no `where` bound
+//! on it, which the user could not write outside the generated code.
 
 use proc_macro2::{Group, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote};
@@ -42,7 +42,7 @@ impl Check<'_> {
             trait #name<M>: #krate::__private::#runtime {}
             #[diagnostic::do_not_recommend]
             impl<T: ?::core::marker::Sized + #krate::__private::#runtime, M> #name<M> for T {}
-            fn __cache_marker() -> impl ::core::marker::Sized {}
+            use #krate::__private::marker as __cache_marker;
             #[allow(clippy::extra_unused_type_parameters)]
             fn __cache_check<T: ?::core::marker::Sized + #name<M>, M>(#arguments _: M) {}
         }

@@ -439,12 +439,28 @@ impl Generated {
     fn key(&self, key: &ResolvedKey) -> TokenStream {
         let Generated { krate, handle, .. } = self;
         let ResolvedKey { format, values, .. } = key;
-        let values = values.iter().map(|value| self.key_part(value));
+        // Only a key with placeholders has values to check.
+        let key = |values: &[TokenStream]| {
+            let values = values.iter().map(|value| self.key_part(value));
+            quote!(#krate::__private::key(#handle, ::core::format_args!(#format #(, #values)*)))
+        };
+        self.checked_keys(format, values, key)
+    }
+
+    /// `build(values)`, in a block with the check of its placeholders' values (see
+    /// [`key_part`](Self::key_part)); alone when there are none.
+    fn checked_keys(
+        &self,
+        format: &LitStr,
+        values: &[TokenStream],
+        build: impl Fn(&[TokenStream]) -> TokenStream,
+    ) -> TokenStream {
+        let built = build(values);
+        if values.is_empty() {
+            return built;
+        }
         let check = located_at(self.key_check(), format.span());
-        quote!({
-            #check
-            #krate::__private::key(#handle, ::core::format_args!(#format #(, #values)*))
-        })
+        quote!({ #check #built })
     }
 
     /// What every placeholder value is checked against, in the block that builds a key.
@@ -482,19 +498,21 @@ impl Generated {
     fn pattern(&self, pattern: &ResolvedKey) -> TokenStream {
         let Generated { krate, handle, .. } = self;
         let ResolvedKey { format, values, .. } = pattern;
-        // Spanned at each value, so that one that is not `Display` is reported where it is written.
-        let values = values.iter().map(|value| {
-            let part = self.key_part(value);
-            quote_spanned!(value.span()=> #krate::__private::GlobEscaped::new(&#part))
-        });
-        let check = located_at(self.key_check(), format.span());
-        quote!({
-            #check
-            #krate::__private::pattern(
-                #handle,
-                ::core::format_args!(#format #(, #values)*),
-            )
-        })
+        let pattern = |values: &[TokenStream]| {
+            // Spanned at each value, so that one that is not `Display` is reported where it is
+            // written.
+            let values = values.iter().map(|value| {
+                let part = self.key_part(value);
+                quote_spanned!(value.span()=> #krate::__private::GlobEscaped::new(&#part))
+            });
+            quote! {
+                #krate::__private::pattern(
+                    #handle,
+                    ::core::format_args!(#format #(, #values)*),
+                )
+            }
+        };
+        self.checked_keys(format, values, pattern)
     }
 
     /// The statements before the call, and the call of the runtime with `body`.

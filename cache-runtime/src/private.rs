@@ -30,6 +30,10 @@ pub trait Cacheable: Serialize + DeserializeOwned {}
 #[diagnostic::do_not_recommend]
 impl<T: Serialize + DeserializeOwned> Cacheable for T {}
 
+/// A value of a type that cannot be written. The generated checks take it as a marker, so that
+/// rustc suggests no `where` bound on their (generated, unnameable) traits.
+pub fn marker() -> impl Sized {}
+
 /// A value a key placeholder names: formatted with `Display`.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be part of a cache key: a placeholder's value is formatted with `std::fmt::Display`",
