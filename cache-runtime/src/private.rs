@@ -32,6 +32,7 @@ impl<T: Serialize + DeserializeOwned> Cacheable for T {}
 
 /// A value of a type that cannot be written. The generated checks take it as a marker, so that
 /// rustc suggests no `where` bound on their (generated, unnameable) traits.
+#[inline]
 pub fn marker() -> impl Sized {}
 
 /// A value a key placeholder names: formatted with `Display`.
