@@ -9,6 +9,7 @@ use syn::spanned::Spanned;
 use syn::{Attribute, Expr, Ident, ItemFn, LitStr, Path, ReturnType, Type};
 
 use crate::attr::{Args, Errors, Kind, whole_span};
+use crate::check::{Check, located_at};
 use crate::shape::Shape;
 use crate::signature::Arguments;
 use crate::valid::{ResolvedKey, each_element, resolve};
@@ -195,6 +196,7 @@ fn try_expand(kind: Kind, args: TokenStream, function: &mut ItemFn) -> syn::Resu
         handle: Ident::new("__cache", Span::mixed_site()),
         handle_owned: Ident::new("__cache_owned", Span::mixed_site()),
         function: quote!(::core::concat!(::core::module_path!(), "::", #function_name)),
+        name: function_name,
     };
     let handle_statement = generated.handle_statement(handle.as_ref());
     // The runtime call is spanned at the return type: an error about the type (not cacheable,
@@ -391,6 +393,8 @@ struct Generated {
     handle_owned: Ident,
     /// The decorated function's name, `module::function`.
     function: TokenStream,
+    /// Its name as written, for messages.
+    name: String,
 }
 
 impl Generated {
@@ -402,10 +406,30 @@ impl Generated {
             ..
         } = self;
         match source {
-            Some(expr) => quote_spanned! {expr.span()=>
-                let #handle_owned = #krate::__private::handle(&(#expr));
-                let #handle = &#handle_owned;
-            },
+            Some(expr) => {
+                let check = Check {
+                    name: "CacheHandle",
+                    runtime: "HandleSource",
+                    message: format!(
+                        "`cache = ...` on `{}` names a `{{Self}}`, not a cache handle",
+                        self.name
+                    ),
+                    label: "expected a `cache::Cache` (or an `Arc`, reference or `LazyLock` of one)",
+                    note: "name the handle, e.g. `cache = self.cache` where the field is a `cache::Cache`",
+                }
+                .items(krate, quote!(_: &T,));
+                let source = Ident::new("__cache_source", Span::mixed_site());
+                let statement = quote! {
+                    let #handle_owned = {
+                        #check
+                        let #source = &(#expr);
+                        __cache_check(#source, __cache_marker());
+                        #krate::__private::handle(#source)
+                    };
+                };
+                let statement = located_at(statement, expr.span());
+                quote!(#statement let #handle = &#handle_owned;)
+            }
             None => quote! {
                 let #handle = #krate::__private::global();
             },
@@ -415,8 +439,43 @@ impl Generated {
     fn key(&self, key: &ResolvedKey) -> TokenStream {
         let Generated { krate, handle, .. } = self;
         let ResolvedKey { format, values, .. } = key;
-        let values = values.iter().map(|value| self.key_part(value));
-        quote!(#krate::__private::key(#handle, ::core::format_args!(#format #(, #values)*)))
+        // Only a key with placeholders has values to check.
+        let key = |values: &[TokenStream]| {
+            let values = values.iter().map(|value| self.key_part(value));
+            quote!(#krate::__private::key(#handle, ::core::format_args!(#format #(, #values)*)))
+        };
+        self.checked_keys(format, values, key)
+    }
+
+    /// `build(values)`, in a block with the check of its placeholders' values (see
+    /// [`key_part`](Self::key_part)); alone when there are none.
+    fn checked_keys(
+        &self,
+        format: &LitStr,
+        values: &[TokenStream],
+        build: impl Fn(&[TokenStream]) -> TokenStream,
+    ) -> TokenStream {
+        let built = build(values);
+        if values.is_empty() {
+            return built;
+        }
+        let check = located_at(self.key_check(), format.span());
+        quote!({ #check #built })
+    }
+
+    /// What every placeholder value is checked against, in the block that builds a key.
+    fn key_check(&self) -> TokenStream {
+        Check {
+            name: "Display",
+            runtime: "KeyPart",
+            message: format!(
+                "`{{Self}}` cannot be part of a key of `{}`: a placeholder's value is formatted with `std::fmt::Display`",
+                self.name
+            ),
+            label: "not `Display`",
+            note: "implement `std::fmt::Display` for `{Self}`, or name one of its fields that is, e.g. `{{arg.id}}`",
+        }
+        .items(&self.krate, quote!(_: &T,))
     }
 
     /// One placeholder's value as it goes into a key: a string that reads as a UUID
@@ -424,29 +483,36 @@ impl Generated {
     /// Spanned at the value, so that one that is not `Display` is reported where it is written.
     fn key_part(&self, value: &TokenStream) -> TokenStream {
         let krate = &self.krate;
-        quote_spanned! {value.span()=>
+        let part = quote! {
             {
                 #[allow(unused_imports)]
                 use #krate::__private::{KeyDisplay as _, KeyStr as _};
+                __cache_check(&#value, __cache_marker());
                 (&#krate::__private::KeyArg(&#value)).key_part()
             }
-        }
+        };
+        // Located, not spanned, at the value: its own tokens keep their hygiene.
+        located_at(part, value.span())
     }
 
     fn pattern(&self, pattern: &ResolvedKey) -> TokenStream {
         let Generated { krate, handle, .. } = self;
         let ResolvedKey { format, values, .. } = pattern;
-        // Spanned at each value, so that one that is not `Display` is reported where it is written.
-        let values = values.iter().map(|value| {
-            let part = self.key_part(value);
-            quote_spanned!(value.span()=> #krate::__private::GlobEscaped::new(&#part))
-        });
-        quote! {
-            #krate::__private::pattern(
-                #handle,
-                ::core::format_args!(#format #(, #values)*),
-            )
-        }
+        let pattern = |values: &[TokenStream]| {
+            // Spanned at each value, so that one that is not `Display` is reported where it is
+            // written.
+            let values = values.iter().map(|value| {
+                let part = self.key_part(value);
+                quote_spanned!(value.span()=> #krate::__private::GlobEscaped::new(&#part))
+            });
+            quote! {
+                #krate::__private::pattern(
+                    #handle,
+                    ::core::format_args!(#format #(, #values)*),
+                )
+            }
+        };
+        self.checked_keys(format, values, pattern)
     }
 
     /// The statements before the call, and the call of the runtime with `body`.
@@ -480,7 +546,6 @@ impl Generated {
                 (&#krate::__private::Returns::<#ty>::new()).sharing()
             }
         };
-        let arguments = quote!((#handle, #function, #key_ident, #ttl, #sharing, #body));
         // The type decides (see `__private::Returns`), not its name: `std::result::Result`
         // under any alias (`io::Result<T>`, `ApiResult<T>`) caches only `Ok` values, and a type
         // of the user's own called `Result` is cached whole, like any other type.
@@ -488,16 +553,41 @@ impl Generated {
         let prelude = quote! {
             let #key_ident = #key;
             let #strategy = {
-                use #krate::__private::{ViaPlain as _, ViaResult as _};
-                (&#krate::__private::Returns::<#ty>::new()).strategy()
+                #[allow(unused_imports)]
+                use #krate::__private::{ViaNone as _, ViaPlain as _, ViaResult as _};
+                (&&&#krate::__private::Returns::<#ty>::new()).strategy()
             };
         };
+        // One check of the cached type, at the return type, in words naming the function. The
+        // strategy for a type that cannot be cached is `NotCached`, whose call adds no second
+        // error about it (see `__private::ViaNone`).
+        let check = Check {
+            name: "SerializeAndDeserialize",
+            runtime: "Cacheable",
+            message: format!(
+                "`{{Self}}` cannot be cached by `{}`: it must implement `serde::Serialize` and `serde::Deserialize`",
+                self.name
+            ),
+            label: "the cached value is stored as JSON",
+            note: "add `#[derive(serde::Serialize, serde::Deserialize)]` to the type (or to the types it contains)",
+        }
+        .items(krate, quote!(_: ::core::marker::PhantomData<T>,));
+        let check = located_at(
+            quote!({
+                #check
+                #[allow(unused_imports)]
+                use #krate::__private::{StoresOk as _, StoresWhole as _};
+                __cache_check((&#krate::__private::Returns::<#ty>::new()).stored(), __cache_marker());
+            }),
+            span,
+        );
+        let arguments = quote!((#handle, #function, #key_ident, #ttl, #sharing, #body));
         let call = if blocking {
             quote_spanned!(span=> #strategy.read_through_blocking::<#ty, _> #arguments)
         } else {
             quote_spanned!(span=> #strategy.read_through::<#ty, _> #arguments .await)
         };
-        (prelude, call)
+        (quote!(#prelude #check), call)
     }
 
     fn invalidate(
@@ -526,8 +616,25 @@ impl Generated {
                 let element = each_element();
                 let built = build(key);
                 let krate = &self.krate;
-                let parts =
-                    quote_spanned!(key.format.span()=> #krate::__private::key_parts(&#collection));
+                let check = Check {
+                    name: "Collection",
+                    runtime: "KeyCollection",
+                    message: format!(
+                        "`{{Self}}` cannot make one key per element for `{}`: `[..]` needs a collection",
+                        self.name
+                    ),
+                    label: "not a slice, `Vec`, array or set",
+                    note: "name a collection argument, e.g. `{{service_ids[..]}}` with `service_ids: &[Uuid]`",
+                }
+                .items(krate, quote!(_: &T,));
+                let parts = located_at(
+                    quote!({
+                        #check
+                        __cache_check(&#collection, __cache_marker());
+                        #krate::__private::key_parts(&#collection)
+                    }),
+                    key.format.span(),
+                );
                 // One key per element of the collection, in the same round trip as the others.
                 Some(quote! {
                     for #element in #parts {
@@ -551,14 +658,52 @@ impl Generated {
             (true, true) => quote!(invalidate_strict_blocking),
         };
         let wait = (!blocking).then(|| quote!(.await));
+        let arguments = quote!((#handle, #function, #keys_ident, #patterns_ident, #body));
+        let call = match (strict, returns) {
+            // A strict return type is checked once, at the return type, in words naming the
+            // function. The strategy for a type the check rejects is `NotStrict`, whose call
+            // adds no second error about it (see `__private::ViaStrict`).
+            (true, Returns::Plain(_)) => {
+                let check = Check {
+                    name: "StrictResult",
+                    runtime: "StrictResult",
+                    message: format!(
+                        "`strict` on `{}` needs a return type `Result<T, E>` with `E: From<cache::Error>`, not `{{Self}}`",
+                        self.name
+                    ),
+                    label: "a strict delete returns `Err` when the cache cannot be cleared before the write",
+                    note: "implement `From<cache::Error>` for the error type (e.g. with thiserror's `#[from]`), or drop `strict`",
+                }
+                .items(krate, TokenStream::new());
+                let check = located_at(
+                    quote!({ #check __cache_check::<#ty, _>(__cache_marker()); }),
+                    span,
+                );
+                let method = if blocking {
+                    quote!(invalidate_blocking)
+                } else {
+                    quote!(invalidate)
+                };
+                quote_spanned! {span=>
+                    #check
+                    ({
+                        #[allow(unused_imports)]
+                        use #krate::__private::{ViaNotStrict as _, ViaStrict as _};
+                        (&&#krate::__private::Returns::<#ty>::new()).strict()
+                    })
+                    .#method::<#ty, _> #arguments #wait
+                }
+            }
+            _ => quote_spanned! {span=>
+                #krate::__private::#runtime::<#ty, _> #arguments #wait
+            },
+        };
         (
             quote! {
                 #keys
                 #patterns
             },
-            quote_spanned! {span=>
-                #krate::__private::#runtime::<#ty, _>(#handle, #function, #keys_ident, #patterns_ident, #body) #wait
-            },
+            call,
         )
     }
 }

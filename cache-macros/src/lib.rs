@@ -12,6 +12,7 @@
 //! `cache-runtime` depends on exactly this crate's version (`=`), so the two always match.
 
 mod attr;
+mod check;
 mod expand;
 mod shape;
 mod signature;

@@ -1,7 +1,7 @@
 //! Checks a key template against the function it decorates and turns it into `format_args!` input.
 
 use proc_macro2::{Span, TokenStream};
-use quote::quote;
+use quote::{quote, quote_spanned};
 use syn::{Ident, Index, LitStr, Member, Token};
 
 use crate::attr::{Errors, Kind};
@@ -79,7 +79,8 @@ pub(crate) fn resolve(
                             "__cache_each",
                             Span::mixed_site().located_at(literal.span()),
                         );
-                        values.push(quote!(#element));
+                        // By value: checked and written as an argument of the element type is.
+                        values.push(quote_spanned!(literal.span()=> (*#element)));
                     }
                     Ok(value) => {
                         format.push_str("{}");

@@ -30,6 +30,11 @@ pub trait Cacheable: Serialize + DeserializeOwned {}
 #[diagnostic::do_not_recommend]
 impl<T: Serialize + DeserializeOwned> Cacheable for T {}
 
+/// A value of a type that cannot be written. The generated checks take it as a marker, so that
+/// rustc suggests no `where` bound on their (generated, unnameable) traits.
+#[inline]
+pub fn marker() -> impl Sized {}
+
 /// A value a key placeholder names: formatted with `Display`.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be part of a cache key: a placeholder's value is formatted with `std::fmt::Display`",
@@ -40,16 +45,17 @@ pub trait KeyPart: fmt::Display {}
 #[diagnostic::do_not_recommend]
 impl<T: fmt::Display + ?Sized> KeyPart for T {}
 
-/// A collection a `{name[..]}` placeholder names: one key per element.
+/// A collection a `{name[..]}` placeholder names: one key per element. Its elements are checked
+/// where they are formatted, as any placeholder's value is: one error for one problem.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot make one key per element: `[..]` needs a collection of `Display` values",
-    label = "not a slice, `Vec`, array or set of `Display` values",
+    message = "`{Self}` cannot make one key per element: `[..]` needs a collection",
+    label = "not a slice, `Vec`, array or set",
     note = "name a collection argument, e.g. `{{service_ids[..]}}` with `service_ids: &[Uuid]`"
 )]
 pub trait KeyCollection {
     /// The element type: each element goes into a key as an argument of that type would (a
     /// string that reads as a UUID lower-case, the rest by `Display`).
-    type Element: KeyPart;
+    type Element;
     /// The elements, to format.
     fn key_parts(&self) -> Vec<&Self::Element>;
 }
@@ -72,12 +78,12 @@ macro_rules! key_collection {
 }
 
 key_collection! {
-    [T] => [T: KeyPart],
-    [T; N] => [T: KeyPart, const N: usize],
-    Vec<T> => [T: KeyPart],
-    std::collections::VecDeque<T> => [T: KeyPart],
-    std::collections::BTreeSet<T> => [T: KeyPart],
-    std::collections::HashSet<T, S> => [T: KeyPart, S],
+    [T] => [T],
+    [T; N] => [T, const N: usize],
+    Vec<T> => [T],
+    std::collections::VecDeque<T> => [T],
+    std::collections::BTreeSet<T> => [T],
+    std::collections::HashSet<T, S> => [T, S],
 }
 
 #[diagnostic::do_not_recommend]
@@ -140,8 +146,9 @@ impl<T, E> CachedResult for Result<T, E> {
 /// any other type is cached whole.
 ///
 /// The choice is made by method resolution ("autoref specialisation"): generated code calls
-/// `(&Returns::<R>::new()).strategy()`. `Returns<R>` implements [`ViaResult`] only when `R` is a
-/// `Result`, and method lookup tries it before [`ViaPlain`], which `&Returns<R>` always implements.
+/// `(&&&Returns::<R>::new()).strategy()`. `&&Returns<R>` implements [`ViaResult`] only when `R`
+/// is a `Result` whose `Ok` value can be cached, and method lookup tries it before
+/// [`ViaPlain`] (`&Returns<R>`, for a type that can be cached), then [`ViaNone`].
 pub struct Returns<R>(PhantomData<fn() -> R>);
 
 impl<R> Returns<R> {
@@ -159,7 +166,7 @@ pub trait ViaResult {
         ResultStrategy
     }
 }
-impl<R: CachedResult> ViaResult for Returns<R> {}
+impl<R: CachedResult> ViaResult for &&Returns<R> where R::Ok: Cacheable {}
 
 /// Picked for every other type: the whole value is cached.
 pub trait ViaPlain {
@@ -168,7 +175,58 @@ pub trait ViaPlain {
         PlainStrategy
     }
 }
-impl<R> ViaPlain for &Returns<R> {}
+impl<R: Cacheable> ViaPlain for &Returns<R> {}
+
+/// Picked for a type that cannot be cached. The generated code has reported that already, in
+/// words naming the function (see [`StoresOk`]); this strategy's call adds no second error about
+/// it. Such code never compiles, so this never runs.
+pub trait ViaNone {
+    /// The strategy for this return type.
+    fn strategy(&self) -> NotCached {
+        NotCached
+    }
+}
+impl<R> ViaNone for Returns<R> {}
+
+/// The type a `#[cache::set]` stores, which the generated code checks (once, naming the
+/// function): a `Result`'s `Ok` value. Chosen like the strategy, whether or not it can be
+/// cached: `(&Returns::<R>::new()).stored()`.
+pub trait StoresOk<R: CachedResult> {
+    /// The stored type.
+    fn stored(&self) -> PhantomData<R::Ok> {
+        PhantomData
+    }
+}
+impl<R: CachedResult> StoresOk<R> for Returns<R> {}
+
+/// The stored type for every other return type: the whole value.
+pub trait StoresWhole<R> {
+    /// The stored type.
+    fn stored(&self) -> PhantomData<R> {
+        PhantomData
+    }
+}
+impl<R> StoresWhole<R> for &Returns<R> {}
+
+/// Strict invalidation, chosen like the read strategy: `(&&Returns::<R>::new()).strict()` is
+/// [`Strict`] when `R` is a [`StrictResult`], else [`NotStrict`] (already reported by the
+/// generated code, in words naming the function).
+pub trait ViaStrict {
+    /// The strategy for this return type.
+    fn strict(&self) -> Strict {
+        Strict
+    }
+}
+impl<R: StrictResult> ViaStrict for &Returns<R> {}
+
+/// Picked for a return type that cannot carry a cache error (see [`ViaStrict`]).
+pub trait ViaNotStrict {
+    /// The strategy for this return type.
+    fn strict(&self) -> NotStrict {
+        NotStrict
+    }
+}
+impl<R> ViaNotStrict for Returns<R> {}
 
 /// How single-flight followers receive a result that is not cached (an `Err`): a clone of the
 /// leader's, when the return type is `Clone + Send + Sync + 'static`; otherwise each follower
@@ -197,6 +255,97 @@ pub trait ShareNone<R> {
 impl<R> ShareNone<R> for &Returns<R> {
     fn sharing(&self) -> Sharing<R> {
         Sharing(None)
+    }
+}
+
+/// The strategy for a return type that cannot be cached: compiling it has already failed, so
+/// it only has to add no error of its own. Never runs.
+pub struct NotCached;
+
+impl NotCached {
+    /// Runs the body.
+    pub fn read_through<R, F: Future<Output = R>>(
+        self,
+        _cache: &Cache,
+        _function: &'static str,
+        _key: String,
+        _ttl: Option<Duration>,
+        _sharing: Sharing<R>,
+        body: F,
+    ) -> F {
+        body
+    }
+
+    /// Runs the body.
+    pub fn read_through_blocking<R, F: FnOnce() -> R>(
+        self,
+        _cache: &Cache,
+        _function: &'static str,
+        _key: String,
+        _ttl: Option<Duration>,
+        _sharing: Sharing<R>,
+        body: F,
+    ) -> R {
+        body()
+    }
+}
+
+/// `strict` invalidation: [`invalidate_strict`].
+pub struct Strict;
+
+impl Strict {
+    /// See [`invalidate_strict`].
+    pub fn invalidate<R: StrictResult, F: Future<Output = R>>(
+        self,
+        cache: &Cache,
+        function: &'static str,
+        keys: Vec<String>,
+        patterns: Vec<String>,
+        body: F,
+    ) -> impl Future<Output = R> {
+        invalidate_strict(cache, function, keys, patterns, body)
+    }
+
+    /// See [`invalidate_strict_blocking`].
+    pub fn invalidate_blocking<R: StrictResult, F: FnOnce() -> R>(
+        self,
+        cache: &Cache,
+        function: &'static str,
+        keys: Vec<String>,
+        patterns: Vec<String>,
+        body: F,
+    ) -> R {
+        invalidate_strict_blocking(cache, function, keys, patterns, body)
+    }
+}
+
+/// `strict` on a return type that cannot carry a cache error: compiling it has already failed,
+/// so it only has to add no error of its own. Never runs.
+pub struct NotStrict;
+
+impl NotStrict {
+    /// Runs the body.
+    pub fn invalidate<R, F: Future<Output = R>>(
+        self,
+        _cache: &Cache,
+        _function: &'static str,
+        _keys: Vec<String>,
+        _patterns: Vec<String>,
+        body: F,
+    ) -> F {
+        body
+    }
+
+    /// Runs the body.
+    pub fn invalidate_blocking<R, F: FnOnce() -> R>(
+        self,
+        _cache: &Cache,
+        _function: &'static str,
+        _keys: Vec<String>,
+        _patterns: Vec<String>,
+        body: F,
+    ) -> R {
+        body()
     }
 }
 

@@ -38,4 +38,10 @@ impl Client {
     async fn reset(&self) {}
 }
 
+// A generic argument: no suggestion to bound it by a trait the user cannot name.
+#[cache::delete("item-{id}")]
+async fn generic<K>(id: K) {
+    let _ = id;
+}
+
 fn main() {}

@@ -19,4 +19,16 @@ async fn templates(id: u32) -> Result<Template, ApiError> {
     Ok(Template { id })
 }
 
+// An `Option` is stored whole (`None` too), so its value must be serializable.
+#[cache::set("maybe-template-{id}")]
+async fn maybe_template(id: u32) -> Option<Template> {
+    Some(Template { id })
+}
+
+// The same holds for a blocking function.
+#[cache::set("template-now-{id}")]
+fn template_now(id: u32) -> Template {
+    Template { id }
+}
+
 fn main() {}

@@ -29,4 +29,10 @@ pub async fn twice(id: u32) {
     let _ = id;
 }
 
+// The same for a blocking function.
+#[cache::delete("organisations", strict)]
+pub fn blocking_not_a_result(id: u32) -> u32 {
+    id
+}
+
 fn main() {}
