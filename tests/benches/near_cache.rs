@@ -13,7 +13,12 @@
 //!    overwritten through a raw connection to that primary, so each node's tracking
 //!    connection is measured.
 //!
-//! Run with `cargo bench -p cache-tests --bench near_cache`; it prints `/proc/loadavg` before and
+//! 0. Decode or clone: `serde_json::from_slice` against `.clone()` of the decoded value, for
+//!    the ~2 KB organisation and a ~200 KB catalogue, in interleaved rounds (why a near hit
+//!    of a `Clone` type hands back a clone of the value it decoded once).
+//!
+//! Run with `cargo bench -p cache-tests --bench near_cache` (part 0 alone with
+//! `NEAR_CACHE_BENCH=decode`); it prints `/proc/loadavg` before and
 //! after. Speed is never asserted; only the hit-only precondition is checked (a body run would
 //! mean a miss was measured).
 
@@ -72,6 +77,85 @@ fn organisation() -> Organisation {
         notes: Some("Went live after a pilot with the revenues team; contact the digital lead before changing branding.".into()),
         services,
     }
+}
+
+/// About 200 KB of JSON: a catalogue of a thousand services.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct Catalogue {
+    id: String,
+    services: Vec<ServiceSummary>,
+}
+
+fn catalogue() -> Catalogue {
+    let services = (0..1100)
+        .map(|n| ServiceSummary {
+            id: format!("6f1c2a3b-4d5e-4f60-8a71-{n:012}"),
+            name: format!("Service number {n} of the borough council, with a long name"),
+            active: n % 7 != 3,
+            restricted: n % 4 == 0,
+            go_live_at: (n % 3 != 0)
+                .then(|| format!("2024-0{}-1{}T09:30:00.000000Z", n % 9 + 1, n % 10)),
+        })
+        .collect();
+    Catalogue {
+        id: "catalogue-of-kingsbridge".into(),
+        services,
+    }
+}
+
+/// Decode against clone, for one value: per-call ns of each, timed in the same round.
+fn decode_and_clone<T>(value: &T, calls: u32) -> (f64, f64)
+where
+    T: Clone + serde::de::DeserializeOwned + Serialize,
+{
+    let json = serde_json::to_vec(value).unwrap();
+    let started = Instant::now();
+    for _ in 0..calls {
+        black_box(serde_json::from_slice::<T>(black_box(&json)).unwrap());
+    }
+    let decode = started.elapsed().as_nanos() as f64 / f64::from(calls);
+    let started = Instant::now();
+    for _ in 0..calls {
+        black_box(black_box(value).clone());
+    }
+    let clone = started.elapsed().as_nanos() as f64 / f64::from(calls);
+    (decode, clone)
+}
+
+/// Part 0: decoding a near copy's JSON against cloning a value decoded once.
+fn decode_or_clone() {
+    println!("decode or clone, {ROUNDS} interleaved rounds:");
+    let small = organisation();
+    let large = catalogue();
+    for (name, bytes) in [
+        ("organisation", serde_json::to_vec(&small).unwrap().len()),
+        ("catalogue", serde_json::to_vec(&large).unwrap().len()),
+    ] {
+        println!("  {name}: {bytes} bytes of JSON");
+    }
+    let mut rows: [Vec<f64>; 6] = Default::default();
+    for round in 0..ROUNDS {
+        // Alternate which size goes first, so neither always runs on a warm cache.
+        for turn in 0..2 {
+            let (decode, clone, at) = if (round + turn) % 2 == 0 {
+                let (decode, clone) = decode_and_clone(&small, 20_000);
+                (decode, clone, 0)
+            } else {
+                let (decode, clone) = decode_and_clone(&large, 200);
+                (decode, clone, 3)
+            };
+            rows[at].push(decode / 1000.0);
+            rows[at + 1].push(clone / 1000.0);
+            rows[at + 2].push(decode / clone);
+        }
+    }
+    let [a, b, c, d, e, f] = &mut rows;
+    report("2 KB: serde_json::from_slice", "µs", a);
+    report("2 KB: clone", "µs", b);
+    report("2 KB: decode / clone", "x ", c);
+    report("200 KB: serde_json::from_slice", "µs", d);
+    report("200 KB: clone", "µs", e);
+    report("200 KB: decode / clone", "x ", f);
 }
 
 /// The annotated client: what an application writes.
@@ -143,6 +227,12 @@ fn main() {
 
 async fn run() {
     println!("near_cache bench; load average before: {}", loadavg());
+    decode_or_clone();
+    println!("load average: {}", loadavg());
+    // Part 0 alone: `NEAR_CACHE_BENCH=decode cargo bench ...`.
+    if std::env::var("NEAR_CACHE_BENCH").as_deref() == Ok("decode") {
+        return;
+    }
     let server = RedisServer::start();
     let mut raw = server
         .client()
