@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 
 use crate::Cache;
 use crate::driver;
-use crate::read::{Follow, Shape, ShareFns};
+use crate::read::{Follow, ReuseFns, Shape, ShareFns};
 
 /// Runs `call(body)` to completion on this thread. Without a background runtime (the operating
 /// system refused one, already logged) the body runs alone: uncached, uninvalidated, counted as
@@ -36,6 +36,7 @@ pub(crate) fn read_through<R, T, B>(
     ttl: Option<Duration>,
     shape: Shape<R, T>,
     sharing: Option<ShareFns<R>>,
+    reuse: Option<ReuseFns<T>>,
     body: B,
 ) -> R
 where
@@ -57,6 +58,7 @@ where
             ttl,
             shape,
             sharing,
+            reuse,
             follow,
             async move { body() },
         )
