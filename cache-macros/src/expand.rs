@@ -589,7 +589,8 @@ impl Generated {
             }),
             span,
         );
-        let arguments = quote!((#handle, #function, #key_ident, #ttl, #sharing, #reuse, #body));
+        // How followers and near hits get a value without decoding, as one argument.
+        let arguments = quote!((#handle, #function, #key_ident, #ttl, (#sharing, #reuse), #body));
         let call = if blocking {
             quote_spanned!(span=> #strategy.read_through_blocking::<#ty, _> #arguments)
         } else {

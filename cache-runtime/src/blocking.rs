@@ -29,6 +29,7 @@ where
 }
 
 /// The blocking read through the cache.
+#[allow(clippy::too_many_arguments)] // the generated call's parts, passed straight through
 pub(crate) fn read_through<R, T, B>(
     cache: &Cache,
     function: &'static str,

@@ -340,8 +340,7 @@ impl NotCached {
         _function: &'static str,
         _key: String,
         _ttl: Option<Duration>,
-        _sharing: Sharing<R>,
-        _reuse: impl Sized,
+        _sharing: (Sharing<R>, impl Sized),
         body: F,
     ) -> F {
         body
@@ -354,8 +353,7 @@ impl NotCached {
         _function: &'static str,
         _key: String,
         _ttl: Option<Duration>,
-        _sharing: Sharing<R>,
-        _reuse: impl Sized,
+        _sharing: (Sharing<R>, impl Sized),
         body: F,
     ) -> R {
         body()
@@ -432,8 +430,7 @@ impl ResultStrategy {
         function: &'static str,
         key: String,
         ttl: Option<Duration>,
-        sharing: Sharing<R>,
-        reuse: impl ReuseFor<R::Ok>,
+        (sharing, reuse): (Sharing<R>, impl ReuseFor<R::Ok>),
         body: F,
     ) -> impl Future<Output = R>
     where
@@ -465,8 +462,7 @@ impl ResultStrategy {
         function: &'static str,
         key: String,
         ttl: Option<Duration>,
-        sharing: Sharing<R>,
-        reuse: impl ReuseFor<R::Ok>,
+        (sharing, reuse): (Sharing<R>, impl ReuseFor<R::Ok>),
         body: F,
     ) -> R
     where
@@ -491,8 +487,7 @@ impl PlainStrategy {
         function: &'static str,
         key: String,
         ttl: Option<Duration>,
-        _sharing: Sharing<T>,
-        reuse: impl ReuseFor<T>,
+        (_sharing, reuse): (Sharing<T>, impl ReuseFor<T>),
         body: F,
     ) -> T
     where
@@ -513,8 +508,7 @@ impl PlainStrategy {
         function: &'static str,
         key: String,
         ttl: Option<Duration>,
-        _sharing: Sharing<T>,
-        reuse: impl ReuseFor<T>,
+        (_sharing, reuse): (Sharing<T>, impl ReuseFor<T>),
         body: F,
     ) -> impl Future<Output = T>
     where

@@ -1,10 +1,13 @@
 //! The near cache, measured in one run against a real `redis-server` on a free loopback port.
 //!
 //! 1. Hit cost, paired rounds: a `#[cache::set]` method over a Redis handle with a near cache
-//!    (a local hit: moka get + `serde_json::from_slice`), the same method over a Redis handle
-//!    without one (a `GET` round trip), and the hand-written floor (`format!` key + a plain
-//!    `moka::sync::Cache<String, Arc<[u8]>>` get + `serde_json::from_slice`). Each round times
-//!    every variant once, in a rotating order; the ratios are taken within each round.
+//!    (a local hit of a `Clone` type: moka get + a clone of the value decoded once), the same
+//!    key read as a type that is not `Clone` (moka get + `serde_json::from_slice`), the method
+//!    over a Redis handle without a near cache (a `GET` round trip), and two hand-written
+//!    floors: `format!` key + a plain `moka::sync::Cache<String, Arc<[u8]>>` get +
+//!    `serde_json::from_slice` (the floor), and `format!` key + a
+//!    `moka::sync::Cache<String, Organisation>` get (a clone). Each round times every variant
+//!    once, in a rotating order; the ratios are taken within each round.
 //! 2. Invalidation latency: a raw redis-rs client overwrites a key whose copy is held locally;
 //!    the time from Redis acknowledging that `SET` to its writer until this process stops
 //!    serving the old value (the stale-read window), and how many reads were served stale
@@ -172,6 +175,25 @@ impl Organisations {
         self.body_runs.fetch_add(1, Relaxed);
         Ok(self.fallback.clone())
     }
+
+    /// The same key, as a type that is not `Clone`: every near hit decodes.
+    #[cache::set("organisation-{org_id}", cache = self.cache)]
+    async fn get_decoded(&self, org_id: u64) -> Result<NotClone, std::io::Error> {
+        let _ = org_id;
+        self.body_runs.fetch_add(1, Relaxed);
+        Ok(NotClone(self.fallback.clone()))
+    }
+}
+
+/// An organisation that cannot be cloned, so a near hit of it decodes.
+#[derive(Serialize, Deserialize)]
+#[serde(transparent)]
+struct NotClone(Organisation);
+
+/// The hand-written floor for a hit that clones: a plain moka cache of decoded values.
+fn clone_floor_get(floor: &moka::sync::Cache<String, Organisation>, org_id: u64) -> Organisation {
+    let key = format!("organisation-{org_id}");
+    floor.get(&key).expect("the floor is filled")
 }
 
 /// The hand-written floor: a plain moka cache of JSON bytes.
@@ -213,7 +235,7 @@ fn spread(values: &mut [f64]) -> (f64, f64, f64) {
 fn report(name: &str, unit: &str, values: &mut [f64]) {
     let (min, median, max) = spread(values);
     println!(
-        "{name:<34} min {min:>10.3} {unit}  median {median:>10.3} {unit}  max {max:>10.3} {unit}"
+        "{name:<38} min {min:>10.3} {unit}  median {median:>10.3} {unit}  max {max:>10.3} {unit}"
     );
 }
 
@@ -278,45 +300,45 @@ async fn run() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 
-    let mut near_ns = Vec::new();
-    let mut redis_ns = Vec::new();
-    let mut floor_ns = Vec::new();
+    let clone_floor = moka::sync::Cache::new(10_000);
+    clone_floor.insert(format!("organisation-{ORG_ID}"), organisation());
+
+    const VARIANTS: usize = 5;
+    let mut ns: [Vec<f64>; VARIANTS] = Default::default();
     let mut redis_over_near = Vec::new();
     let mut near_over_floor = Vec::new();
+    let mut near_over_clone_floor = Vec::new();
+    let mut decoding_over_near = Vec::new();
     for round in 0..ROUNDS {
-        let mut this = [0.0; 3];
-        for turn in 0..3 {
-            let variant = (round + turn) % 3;
-            let started = Instant::now();
-            match variant {
-                0 => {
-                    for _ in 0..LOCAL_CALLS {
-                        black_box(near.get(black_box(ORG_ID)).await.unwrap());
-                    }
-                }
-                1 => {
-                    for _ in 0..REDIS_CALLS {
-                        black_box(plain.get(black_box(ORG_ID)).await.unwrap());
-                    }
-                }
-                _ => {
-                    for _ in 0..LOCAL_CALLS {
-                        black_box(floor_get(&floor, black_box(ORG_ID)));
-                    }
-                }
-            }
+        let mut this = [0.0; VARIANTS];
+        for turn in 0..VARIANTS {
+            let variant = (round + turn) % VARIANTS;
             let calls = if variant == 1 {
                 REDIS_CALLS
             } else {
                 LOCAL_CALLS
             };
+            let started = Instant::now();
+            for _ in 0..calls {
+                match variant {
+                    0 => drop(black_box(near.get(black_box(ORG_ID)).await.unwrap())),
+                    1 => drop(black_box(plain.get(black_box(ORG_ID)).await.unwrap())),
+                    2 => drop(black_box(floor_get(&floor, black_box(ORG_ID)))),
+                    3 => drop(black_box(
+                        near.get_decoded(black_box(ORG_ID)).await.unwrap(),
+                    )),
+                    _ => drop(black_box(clone_floor_get(&clone_floor, black_box(ORG_ID)))),
+                }
+            }
             this[variant] = started.elapsed().as_nanos() as f64 / f64::from(calls);
         }
-        near_ns.push(this[0] / 1000.0);
-        redis_ns.push(this[1] / 1000.0);
-        floor_ns.push(this[2] / 1000.0);
+        for (variant, ns) in ns.iter_mut().enumerate() {
+            ns.push(this[variant] / 1000.0);
+        }
         redis_over_near.push(this[1] / this[0]);
         near_over_floor.push(this[0] / this[2]);
+        near_over_clone_floor.push(this[0] / this[4]);
+        decoding_over_near.push(this[3] / this[0]);
     }
     for (who, handle) in [("near", &near), ("plain", &plain)] {
         let runs = handle.body_runs.load(Relaxed);
@@ -328,11 +350,21 @@ async fn run() {
     println!(
         "hit cost, {ROUNDS} paired rounds ({LOCAL_CALLS} local / {REDIS_CALLS} Redis calls each):"
     );
-    report("near-cache hit (annotated)", "µs", &mut near_ns);
-    report("Redis hit (annotated)", "µs", &mut redis_ns);
-    report("moka + serde_json floor", "µs", &mut floor_ns);
+    let [near_ns, redis_ns, floor_ns, decoding_ns, clone_floor_ns] = &mut ns;
+    report("near-cache hit (annotated, reused)", "µs", near_ns);
+    report("near-cache hit (not Clone: decodes)", "µs", decoding_ns);
+    report("Redis hit (annotated)", "µs", redis_ns);
+    report("moka + serde_json floor", "µs", floor_ns);
+    report("moka of decoded values floor", "µs", clone_floor_ns);
     report("Redis hit / near hit", "x ", &mut redis_over_near);
-    report("near hit / floor", "x ", &mut near_over_floor);
+    report("near hit / serde_json floor", "x ", &mut near_over_floor);
+    report("near hit / decoded floor", "x ", &mut near_over_clone_floor);
+    report(
+        "decoding near hit / near hit",
+        "x ",
+        &mut decoding_over_near,
+    );
+    println!("load average: {}", loadavg());
 
     let (window_us, stale_reads) =
         invalidation_latency(&near.cache, &mut raw, "invalidated", INVALIDATIONS).await;
