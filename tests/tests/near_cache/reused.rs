@@ -47,6 +47,7 @@ counted!(NotClone, NOT_CLONE_DECODES);
 counted!(Invalidated, INVALIDATED_DECODES, Clone);
 counted!(FirstType, FIRST_TYPE_DECODES, Clone);
 counted!(SecondType, SECOND_TYPE_DECODES, Clone);
+counted!(ReusedBlocking, REUSED_BLOCKING_DECODES, Clone);
 
 /// The annotated client. Bodies never run: every value is put in Redis first.
 struct Client {
@@ -73,6 +74,12 @@ impl Client {
 
     #[cache::set("invalidated-{id}", cache = self.cache)]
     async fn invalidated(&self, id: u64) -> Result<Invalidated, io::Error> {
+        let _ = id;
+        Err(io::Error::other("the body ran"))
+    }
+
+    #[cache::set("reused-blocking-{id}", cache = self.cache)]
+    fn reused_blocking(&self, id: u64) -> Result<ReusedBlocking, io::Error> {
         let _ = id;
         Err(io::Error::other("the body ran"))
     }
@@ -281,4 +288,48 @@ async fn a_key_read_as_two_types_never_gets_the_other_types_value() {
     )
     .await;
     assert_eq!(decodes, 0);
+}
+
+/// A blocking function, outside any runtime: the same read path, so the same reuse.
+#[test]
+fn a_blocking_near_hit_of_a_clone_type_does_not_decode() {
+    let server = RedisServer::start();
+    let client = Client {
+        cache: near_handle(&server),
+    };
+    let mut raw = server.client().get_connection().unwrap();
+    let () = redis::cmd("SET")
+        .arg(format!("{PREFIX}reused-blocking-1"))
+        .arg("{\"n\":9}")
+        .query(&mut raw)
+        .unwrap();
+    let mut gets = || -> u64 {
+        let info: String = redis::cmd("INFO")
+            .arg("commandstats")
+            .query(&mut raw)
+            .unwrap();
+        info.lines()
+            .find_map(|line| line.strip_prefix("cmdstat_get:calls="))
+            .and_then(|rest| rest.split(',').next())
+            .map_or(0, |calls| calls.parse().unwrap())
+    };
+    let expected = ReusedBlocking { n: 9 };
+    // The wall clock only decides when to give up.
+    let deadline = std::time::Instant::now() + cache_tests::LIVENESS;
+    loop {
+        let before = gets();
+        assert_eq!(client.reused_blocking(1).unwrap(), expected);
+        if gets() == before {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "never served locally");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let before = (gets(), REUSED_BLOCKING_DECODES.load(SeqCst));
+    for _ in 0..20 {
+        assert_eq!(client.reused_blocking(1).unwrap(), expected);
+    }
+    assert_eq!(gets(), before.0, "every read was a near hit");
+    let decodes = REUSED_BLOCKING_DECODES.load(SeqCst) - before.1;
+    assert!(decodes <= 1, "{decodes} decodes over 20 near hits");
 }
