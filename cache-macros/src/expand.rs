@@ -546,6 +546,14 @@ impl Generated {
                 (&#krate::__private::Returns::<#ty>::new()).sharing()
             }
         };
+        // Whether a near-cache hit clones the value decoded once (see `__private::Reuse`).
+        let reuse = quote! {
+            {
+                #[allow(unused_imports)]
+                use #krate::__private::{ReuseNone as _, ReuseOk as _, ReuseWhole as _};
+                (&&&#krate::__private::Returns::<#ty>::new()).reuse()
+            }
+        };
         // The type decides (see `__private::Returns`), not its name: `std::result::Result`
         // under any alias (`io::Result<T>`, `ApiResult<T>`) caches only `Ok` values, and a type
         // of the user's own called `Result` is cached whole, like any other type.
@@ -581,7 +589,8 @@ impl Generated {
             }),
             span,
         );
-        let arguments = quote!((#handle, #function, #key_ident, #ttl, #sharing, #body));
+        // How followers and near hits get a value without decoding, as one argument.
+        let arguments = quote!((#handle, #function, #key_ident, #ttl, (#sharing, #reuse), #body));
         let call = if blocking {
             quote_spanned!(span=> #strategy.read_through_blocking::<#ty, _> #arguments)
         } else {

@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 
 use crate::Cache;
 use crate::driver;
-use crate::read::{Follow, Shape, ShareFns};
+use crate::read::{Follow, ReuseFns, Shape, ShareFns};
 
 /// Runs `call(body)` to completion on this thread. Without a background runtime (the operating
 /// system refused one, already logged) the body runs alone: uncached, uninvalidated, counted as
@@ -29,6 +29,7 @@ where
 }
 
 /// The blocking read through the cache.
+#[allow(clippy::too_many_arguments)] // the generated call's parts, passed straight through
 pub(crate) fn read_through<R, T, B>(
     cache: &Cache,
     function: &'static str,
@@ -36,6 +37,7 @@ pub(crate) fn read_through<R, T, B>(
     ttl: Option<Duration>,
     shape: Shape<R, T>,
     sharing: Option<ShareFns<R>>,
+    reuse: Option<ReuseFns<T>>,
     body: B,
 ) -> R
 where
@@ -57,6 +59,7 @@ where
             ttl,
             shape,
             sharing,
+            reuse,
             follow,
             async move { body() },
         )

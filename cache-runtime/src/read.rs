@@ -40,6 +40,15 @@ pub(crate) struct ShareFns<R> {
     pub(crate) take: fn(&(dyn Any + Send + Sync)) -> Option<R>,
 }
 
+/// How a near copy's decoded value is reused for `T` (when `T: Clone + Send + Sync + 'static`):
+/// a hit clones it rather than decode the JSON again.
+pub(crate) struct ReuseFns<T> {
+    /// A clone of the kept value, if it is a `T` (a key read as two types keeps one).
+    pub(crate) get: fn(&(dyn Any + Send + Sync)) -> Option<T>,
+    /// The value to keep, from a freshly decoded one.
+    pub(crate) put: fn(&T) -> Arc<dyn Any + Send + Sync>,
+}
+
 /// `#[cache::set]` on `function`: the cached value, or the body's result (whose value is then
 /// stored). The call runs in its span and reports its outcome.
 ///
@@ -54,6 +63,7 @@ pub(crate) async fn read_through<R, T, F>(
     ttl: Option<Duration>,
     shape: Shape<R, T>,
     sharing: Option<ShareFns<R>>,
+    reuse: Option<ReuseFns<T>>,
     follow: Follow,
     body: F,
 ) -> R
@@ -66,7 +76,7 @@ where
     let span = call.span().unwrap_or_else(Span::none);
     let sharing = sharing.as_ref();
     let mut reader = Reader::new(cache, &key, ttl, follow);
-    let looked_up = look_up(&mut reader, &shape, sharing)
+    let looked_up = look_up(&mut reader, &shape, sharing, reuse.as_ref())
         .instrument(span.clone())
         .await;
     let (result, outcome) = match looked_up {
@@ -85,21 +95,36 @@ where
     result
 }
 
-/// The cached value (or a leader's shared result), decoded; `None`: run the body.
+/// The cached value (or a leader's shared result), decoded (or, from a near copy, cloned);
+/// `None`: run the body.
 async fn look_up<R, T>(
     reader: &mut Reader<'_>,
     shape: &Shape<R, T>,
     sharing: Option<&ShareFns<R>>,
+    reuse: Option<&ReuseFns<T>>,
 ) -> Option<(R, Outcome)>
 where
     T: DeserializeOwned,
 {
     loop {
         match reader.next().await {
-            Found::Stored(stored) => match serde_json::from_slice::<T>(&stored) {
-                Ok(value) => return Some(((shape.wrap)(value), reader.decoded(stored))),
-                Err(error) => reader.undecodable(stored, error),
-            },
+            Found::Stored(stored) => {
+                // Only a near copy has a decoded value: any other hit is one branch more.
+                if let Some(reuse) = reuse
+                    && let Some(value) = stored.decoded().and_then(reuse.get)
+                {
+                    return Some(((shape.wrap)(value), reader.decoded(stored)));
+                }
+                match serde_json::from_slice::<T>(&stored) {
+                    Ok(value) => {
+                        if let Some(reuse) = reuse {
+                            stored.keep_decoded(|| (reuse.put)(&value));
+                        }
+                        return Some(((shape.wrap)(value), reader.decoded(stored)));
+                    }
+                    Err(error) => reader.undecodable(stored, error),
+                }
+            }
             Found::Shared(shared) => match sharing.and_then(|fns| (fns.take)(&*shared)) {
                 Some(result) => return Some((result, reader.taken())),
                 None => reader.not_taken(),

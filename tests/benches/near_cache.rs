@@ -1,10 +1,13 @@
 //! The near cache, measured in one run against a real `redis-server` on a free loopback port.
 //!
 //! 1. Hit cost, paired rounds: a `#[cache::set]` method over a Redis handle with a near cache
-//!    (a local hit: moka get + `serde_json::from_slice`), the same method over a Redis handle
-//!    without one (a `GET` round trip), and the hand-written floor (`format!` key + a plain
-//!    `moka::sync::Cache<String, Arc<[u8]>>` get + `serde_json::from_slice`). Each round times
-//!    every variant once, in a rotating order; the ratios are taken within each round.
+//!    (a local hit of a `Clone` type: moka get + a clone of the value decoded once), the same
+//!    key read as a type that is not `Clone` (moka get + `serde_json::from_slice`), the method
+//!    over a Redis handle without a near cache (a `GET` round trip), and two hand-written
+//!    floors: `format!` key + a plain `moka::sync::Cache<String, Arc<[u8]>>` get +
+//!    `serde_json::from_slice` (the floor), and `format!` key + a
+//!    `moka::sync::Cache<String, Organisation>` get (a clone). Each round times every variant
+//!    once, in a rotating order; the ratios are taken within each round.
 //! 2. Invalidation latency: a raw redis-rs client overwrites a key whose copy is held locally;
 //!    the time from Redis acknowledging that `SET` to its writer until this process stops
 //!    serving the old value (the stale-read window), and how many reads were served stale
@@ -13,7 +16,12 @@
 //!    overwritten through a raw connection to that primary, so each node's tracking
 //!    connection is measured.
 //!
-//! Run with `cargo bench -p cache-tests --bench near_cache`; it prints `/proc/loadavg` before and
+//! 0. Decode or clone: `serde_json::from_slice` against `.clone()` of the decoded value, for
+//!    the ~2 KB organisation and a ~200 KB catalogue, in interleaved rounds (why a near hit
+//!    of a `Clone` type hands back a clone of the value it decoded once).
+//!
+//! Run with `cargo bench -p cache-tests --bench near_cache` (part 0 alone with
+//! `NEAR_CACHE_BENCH=decode`, parts 0 and 1 with `NEAR_CACHE_BENCH=hits`); it prints `/proc/loadavg` before and
 //! after. Speed is never asserted; only the hit-only precondition is checked (a body run would
 //! mean a miss was measured).
 
@@ -74,6 +82,85 @@ fn organisation() -> Organisation {
     }
 }
 
+/// About 200 KB of JSON: a catalogue of a thousand services.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct Catalogue {
+    id: String,
+    services: Vec<ServiceSummary>,
+}
+
+fn catalogue() -> Catalogue {
+    let services = (0..1100)
+        .map(|n| ServiceSummary {
+            id: format!("6f1c2a3b-4d5e-4f60-8a71-{n:012}"),
+            name: format!("Service number {n} of the borough council, with a long name"),
+            active: n % 7 != 3,
+            restricted: n % 4 == 0,
+            go_live_at: (n % 3 != 0)
+                .then(|| format!("2024-0{}-1{}T09:30:00.000000Z", n % 9 + 1, n % 10)),
+        })
+        .collect();
+    Catalogue {
+        id: "catalogue-of-kingsbridge".into(),
+        services,
+    }
+}
+
+/// Decode against clone, for one value: per-call ns of each, timed in the same round.
+fn decode_and_clone<T>(value: &T, calls: u32) -> (f64, f64)
+where
+    T: Clone + serde::de::DeserializeOwned + Serialize,
+{
+    let json = serde_json::to_vec(value).unwrap();
+    let started = Instant::now();
+    for _ in 0..calls {
+        black_box(serde_json::from_slice::<T>(black_box(&json)).unwrap());
+    }
+    let decode = started.elapsed().as_nanos() as f64 / f64::from(calls);
+    let started = Instant::now();
+    for _ in 0..calls {
+        black_box(black_box(value).clone());
+    }
+    let clone = started.elapsed().as_nanos() as f64 / f64::from(calls);
+    (decode, clone)
+}
+
+/// Part 0: decoding a near copy's JSON against cloning a value decoded once.
+fn decode_or_clone() {
+    println!("decode or clone, {ROUNDS} interleaved rounds:");
+    let small = organisation();
+    let large = catalogue();
+    for (name, bytes) in [
+        ("organisation", serde_json::to_vec(&small).unwrap().len()),
+        ("catalogue", serde_json::to_vec(&large).unwrap().len()),
+    ] {
+        println!("  {name}: {bytes} bytes of JSON");
+    }
+    let mut rows: [Vec<f64>; 6] = Default::default();
+    for round in 0..ROUNDS {
+        // Alternate which size goes first, so neither always runs on a warm cache.
+        for turn in 0..2 {
+            let (decode, clone, at) = if (round + turn) % 2 == 0 {
+                let (decode, clone) = decode_and_clone(&small, 20_000);
+                (decode, clone, 0)
+            } else {
+                let (decode, clone) = decode_and_clone(&large, 200);
+                (decode, clone, 3)
+            };
+            rows[at].push(decode / 1000.0);
+            rows[at + 1].push(clone / 1000.0);
+            rows[at + 2].push(decode / clone);
+        }
+    }
+    let [a, b, c, d, e, f] = &mut rows;
+    report("2 KB: serde_json::from_slice", "µs", a);
+    report("2 KB: clone", "µs", b);
+    report("2 KB: decode / clone", "x ", c);
+    report("200 KB: serde_json::from_slice", "µs", d);
+    report("200 KB: clone", "µs", e);
+    report("200 KB: decode / clone", "x ", f);
+}
+
 /// The annotated client: what an application writes.
 struct Organisations {
     cache: cache::Cache,
@@ -88,6 +175,25 @@ impl Organisations {
         self.body_runs.fetch_add(1, Relaxed);
         Ok(self.fallback.clone())
     }
+
+    /// The same key, as a type that is not `Clone`: every near hit decodes.
+    #[cache::set("organisation-{org_id}", cache = self.cache)]
+    async fn get_decoded(&self, org_id: u64) -> Result<NotClone, std::io::Error> {
+        let _ = org_id;
+        self.body_runs.fetch_add(1, Relaxed);
+        Ok(NotClone(self.fallback.clone()))
+    }
+}
+
+/// An organisation that cannot be cloned, so a near hit of it decodes.
+#[derive(Serialize, Deserialize)]
+#[serde(transparent)]
+struct NotClone(Organisation);
+
+/// The hand-written floor for a hit that clones: a plain moka cache of decoded values.
+fn clone_floor_get(floor: &moka::sync::Cache<String, Organisation>, org_id: u64) -> Organisation {
+    let key = format!("organisation-{org_id}");
+    floor.get(&key).expect("the floor is filled")
 }
 
 /// The hand-written floor: a plain moka cache of JSON bytes.
@@ -129,7 +235,7 @@ fn spread(values: &mut [f64]) -> (f64, f64, f64) {
 fn report(name: &str, unit: &str, values: &mut [f64]) {
     let (min, median, max) = spread(values);
     println!(
-        "{name:<34} min {min:>10.3} {unit}  median {median:>10.3} {unit}  max {max:>10.3} {unit}"
+        "{name:<38} min {min:>10.3} {unit}  median {median:>10.3} {unit}  max {max:>10.3} {unit}"
     );
 }
 
@@ -143,6 +249,12 @@ fn main() {
 
 async fn run() {
     println!("near_cache bench; load average before: {}", loadavg());
+    decode_or_clone();
+    println!("load average: {}", loadavg());
+    // Part 0 alone: `NEAR_CACHE_BENCH=decode cargo bench ...`.
+    if std::env::var("NEAR_CACHE_BENCH").as_deref() == Ok("decode") {
+        return;
+    }
     let server = RedisServer::start();
     let mut raw = server
         .client()
@@ -188,45 +300,45 @@ async fn run() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 
-    let mut near_ns = Vec::new();
-    let mut redis_ns = Vec::new();
-    let mut floor_ns = Vec::new();
+    let clone_floor = moka::sync::Cache::new(10_000);
+    clone_floor.insert(format!("organisation-{ORG_ID}"), organisation());
+
+    const VARIANTS: usize = 5;
+    let mut ns: [Vec<f64>; VARIANTS] = Default::default();
     let mut redis_over_near = Vec::new();
     let mut near_over_floor = Vec::new();
+    let mut near_over_clone_floor = Vec::new();
+    let mut decoding_over_near = Vec::new();
     for round in 0..ROUNDS {
-        let mut this = [0.0; 3];
-        for turn in 0..3 {
-            let variant = (round + turn) % 3;
-            let started = Instant::now();
-            match variant {
-                0 => {
-                    for _ in 0..LOCAL_CALLS {
-                        black_box(near.get(black_box(ORG_ID)).await.unwrap());
-                    }
-                }
-                1 => {
-                    for _ in 0..REDIS_CALLS {
-                        black_box(plain.get(black_box(ORG_ID)).await.unwrap());
-                    }
-                }
-                _ => {
-                    for _ in 0..LOCAL_CALLS {
-                        black_box(floor_get(&floor, black_box(ORG_ID)));
-                    }
-                }
-            }
+        let mut this = [0.0; VARIANTS];
+        for turn in 0..VARIANTS {
+            let variant = (round + turn) % VARIANTS;
             let calls = if variant == 1 {
                 REDIS_CALLS
             } else {
                 LOCAL_CALLS
             };
+            let started = Instant::now();
+            for _ in 0..calls {
+                match variant {
+                    0 => drop(black_box(near.get(black_box(ORG_ID)).await.unwrap())),
+                    1 => drop(black_box(plain.get(black_box(ORG_ID)).await.unwrap())),
+                    2 => drop(black_box(floor_get(&floor, black_box(ORG_ID)))),
+                    3 => drop(black_box(
+                        near.get_decoded(black_box(ORG_ID)).await.unwrap(),
+                    )),
+                    _ => drop(black_box(clone_floor_get(&clone_floor, black_box(ORG_ID)))),
+                }
+            }
             this[variant] = started.elapsed().as_nanos() as f64 / f64::from(calls);
         }
-        near_ns.push(this[0] / 1000.0);
-        redis_ns.push(this[1] / 1000.0);
-        floor_ns.push(this[2] / 1000.0);
+        for (variant, ns) in ns.iter_mut().enumerate() {
+            ns.push(this[variant] / 1000.0);
+        }
         redis_over_near.push(this[1] / this[0]);
         near_over_floor.push(this[0] / this[2]);
+        near_over_clone_floor.push(this[0] / this[4]);
+        decoding_over_near.push(this[3] / this[0]);
     }
     for (who, handle) in [("near", &near), ("plain", &plain)] {
         let runs = handle.body_runs.load(Relaxed);
@@ -238,11 +350,25 @@ async fn run() {
     println!(
         "hit cost, {ROUNDS} paired rounds ({LOCAL_CALLS} local / {REDIS_CALLS} Redis calls each):"
     );
-    report("near-cache hit (annotated)", "µs", &mut near_ns);
-    report("Redis hit (annotated)", "µs", &mut redis_ns);
-    report("moka + serde_json floor", "µs", &mut floor_ns);
+    let [near_ns, redis_ns, floor_ns, decoding_ns, clone_floor_ns] = &mut ns;
+    report("near-cache hit (annotated, reused)", "µs", near_ns);
+    report("near-cache hit (not Clone: decodes)", "µs", decoding_ns);
+    report("Redis hit (annotated)", "µs", redis_ns);
+    report("moka + serde_json floor", "µs", floor_ns);
+    report("moka of decoded values floor", "µs", clone_floor_ns);
     report("Redis hit / near hit", "x ", &mut redis_over_near);
-    report("near hit / floor", "x ", &mut near_over_floor);
+    report("near hit / serde_json floor", "x ", &mut near_over_floor);
+    report("near hit / decoded floor", "x ", &mut near_over_clone_floor);
+    report(
+        "decoding near hit / near hit",
+        "x ",
+        &mut decoding_over_near,
+    );
+    println!("load average: {}", loadavg());
+    // Parts 0 and 1 alone: `NEAR_CACHE_BENCH=hits`.
+    if std::env::var("NEAR_CACHE_BENCH").as_deref() == Ok("hits") {
+        return;
+    }
 
     let (window_us, stale_reads) =
         invalidation_latency(&near.cache, &mut raw, "invalidated", INVALIDATIONS).await;

@@ -7,14 +7,15 @@ mod near;
 mod redis;
 
 pub(crate) use self::memory::MemoryBackend;
+pub(crate) use self::near::{Decoded, Near, NearValue, near_cache_for};
 pub use self::near::{NEAR_CACHE_MAX_TTL, TRACKING_CLIENT_NAME};
-pub(crate) use self::near::{Near, near_cache_for};
 pub(crate) use self::redis::{
     ClusterConnector, Connector, NodeSettings, RedisBackend, SentinelConnector, SentinelSettings,
     Standalone, cluster_client, describe_connect_error, is_lost, is_myid_denied,
     is_permanent_reply,
 };
 
+use std::any::Any;
 use std::ops::Deref;
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,10 +23,12 @@ use std::time::Duration;
 use crate::Error;
 
 /// A stored value as a backend hands it out: owned when it came over the wire, shared when it
-/// lives in this process (so an in-process hit copies nothing).
+/// lives in this process (so an in-process hit copies nothing), and a near copy with the value
+/// decoded from it, if a reader kept one.
 pub(crate) enum StoredBytes {
     Owned(Vec<u8>),
     Shared(Arc<[u8]>),
+    Near(Arc<NearValue>),
 }
 
 impl StoredBytes {
@@ -34,6 +37,23 @@ impl StoredBytes {
         match self {
             StoredBytes::Owned(bytes) => bytes.into(),
             StoredBytes::Shared(bytes) => bytes,
+            StoredBytes::Near(value) => Arc::clone(value.bytes()),
+        }
+    }
+
+    /// The value decoded from these bytes, if they are a near copy and a reader kept one.
+    pub(crate) fn decoded(&self) -> Option<&(dyn Any + Send + Sync)> {
+        match self {
+            StoredBytes::Near(value) => value.decoded(),
+            _ => None,
+        }
+    }
+
+    /// Keeps `value()`, decoded from these bytes, beside them if they are a near copy without
+    /// one: later hits of the copy may clone it instead of decoding.
+    pub(crate) fn keep_decoded(&self, value: impl FnOnce() -> Decoded) {
+        if let StoredBytes::Near(near) = self {
+            near.keep_decoded(value);
         }
     }
 }
@@ -45,6 +65,7 @@ impl Deref for StoredBytes {
         match self {
             StoredBytes::Owned(bytes) => bytes,
             StoredBytes::Shared(bytes) => bytes,
+            StoredBytes::Near(value) => value.bytes(),
         }
     }
 }

@@ -148,7 +148,7 @@ impl NearCache {
     async fn get(&self, redis: &RedisBackend, key: &str) -> Result<Option<StoredBytes>, Error> {
         self.tracker.ensure_started();
         if let Some(value) = self.store.get(key) {
-            return Ok(Some(StoredBytes::Shared(value)));
+            return Ok(Some(StoredBytes::Near(value)));
         }
         let ticket = self.store.ticket(key);
         let Some(ticket) = ticket.filter(|_| !self.myid_denied.load(Relaxed)) else {

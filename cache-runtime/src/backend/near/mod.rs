@@ -19,6 +19,7 @@ mod cluster;
 mod layer;
 mod sentinel;
 mod tracking;
+mod value;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
@@ -27,6 +28,7 @@ use std::time::Duration;
 pub(crate) use self::layer::{Near, near_cache_for};
 pub use self::tracking::TRACKING_CLIENT_NAME;
 pub(crate) use self::tracking::{Target, Tracker};
+pub(crate) use self::value::{Decoded, NearValue};
 use crate::backend::expiry::{Expires, PerEntryTtl};
 use crate::glob::glob_matches;
 use crate::lease::is_marker;
@@ -41,7 +43,8 @@ pub const NEAR_CACHE_MAX_TTL: Duration = Duration::from_secs(300);
 
 #[derive(Clone)]
 struct Entry {
-    value: Arc<[u8]>,
+    /// Shared by the entry's clones (moka hands out clones): one decoded value per copy.
+    value: Arc<NearValue>,
     /// The state it was stored in; served only while that state lasts.
     state: u64,
     ttl: Duration,
@@ -76,7 +79,7 @@ impl NearStore {
         let entries = moka::sync::Cache::builder()
             .max_capacity(capacity_bytes)
             .weigher(|key: &String, entry: &Entry| {
-                u32::try_from(key.len() + entry.value.len()).unwrap_or(u32::MAX)
+                u32::try_from(key.len() + entry.value.bytes().len()).unwrap_or(u32::MAX)
             })
             .expire_after(PerEntryTtl)
             .build();
@@ -98,7 +101,7 @@ impl NearStore {
     }
 
     /// The local copy of `key`, if tracking vouches for it.
-    pub(crate) fn get(&self, key: &str) -> Option<Arc<[u8]>> {
+    pub(crate) fn get(&self, key: &str) -> Option<Arc<NearValue>> {
         let state = self.state.load(SeqCst);
         if state & 1 == 0 {
             return None;
@@ -135,7 +138,7 @@ impl NearStore {
             return;
         }
         let entry = Entry {
-            value,
+            value: Arc::new(NearValue::new(value)),
             state: ticket.state,
             ttl: ttl.min(self.max_ttl),
         };
@@ -214,6 +217,10 @@ mod tests {
 
     const TTL: Duration = Duration::from_secs(60);
 
+    fn bytes(value: Option<Arc<NearValue>>) -> Option<Vec<u8>> {
+        value.map(|value| value.bytes().to_vec())
+    }
+
     fn on() -> NearStore {
         let store = NearStore::new(1 << 20, NEAR_CACHE_MAX_TTL);
         store.reset(true);
@@ -227,7 +234,7 @@ mod tests {
         let store = on();
         let ticket = store.ticket("k").unwrap();
         store.admit("k", Arc::from(&b"1"[..]), TTL, ticket);
-        assert_eq!(store.get("k").as_deref(), Some(&b"1"[..]));
+        assert_eq!(bytes(store.get("k")), Some(b"1".to_vec()));
         store.reset(false);
         assert!(store.get("k").is_none());
         // Back on: the copy from the old generation stays unserved.
@@ -263,7 +270,27 @@ mod tests {
         assert_eq!(store.state(), state);
         let ticket = store.ticket("k").unwrap();
         store.admit("k", Arc::from(&b"2"[..]), TTL, ticket);
-        assert_eq!(store.get("k").as_deref(), Some(&b"2"[..]));
+        assert_eq!(bytes(store.get("k")), Some(b"2".to_vec()));
+    }
+
+    #[test]
+    fn a_decoded_value_lives_and_dies_with_its_copy() {
+        let store = on();
+        let ticket = store.ticket("k").unwrap();
+        store.admit("k", Arc::from(&b"1"[..]), TTL, ticket);
+        store.get("k").unwrap().keep_decoded(|| Arc::new(1u64));
+        // Another type's value never replaces the one kept.
+        store.get("k").unwrap().keep_decoded(|| Arc::new("one"));
+        let kept = store.get("k").unwrap();
+        assert_eq!(
+            kept.decoded().and_then(|v| v.downcast_ref::<u64>()),
+            Some(&1)
+        );
+        store.invalidate(b"k");
+        assert!(store.get("k").is_none());
+        let ticket = store.ticket("k").unwrap();
+        store.admit("k", Arc::from(&b"2"[..]), TTL, ticket);
+        assert!(store.get("k").unwrap().decoded().is_none());
     }
 
     #[test]
