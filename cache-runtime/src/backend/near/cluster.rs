@@ -4,7 +4,7 @@
 //!
 //! A session finds the primaries with `CLUSTER SLOTS` (from the seeds), opens a tracking
 //! connection to each, reads the slot map again on a tracked node and switches the store on
-//! only if the primaries are still the same. Then, every [`PING_EVERY`] or when a reader asks,
+//! only if the primaries are still the same. Then, every [`PING_EVERY`](super::tracking::PING_EVERY) or when a reader asks,
 //! it pings every node and reads the slot map again: slots moving between tracked primaries
 //! only update the map (the node a key leaves deletes it there, which it pushes, and the node
 //! it reaches is tracked); a different set of primaries (a failover, a node added or removed)
@@ -22,7 +22,7 @@ use std::time::Duration;
 use redis::aio::MultiplexedConnection;
 use redis::{AsyncConnectionConfig, Value};
 
-use super::tracking::{FIRST_BACKOFF, PING_EVERY, Shared, open_tracking, ping};
+use super::tracking::{Shared, open_tracking, ping, serve};
 use crate::backend::NodeSettings;
 
 /// The nodes one session tracks, for readers to check a value's source against.
@@ -98,24 +98,12 @@ pub(super) async fn run_cluster_session(
     }
     let state = shared.store.reset(true);
     publish(shared, state, &current);
-    if lost.load(SeqCst) {
-        return Err("a tracking connection was lost".into());
-    }
-    shared.log_recovery();
-    *backoff = FIRST_BACKOFF;
-    loop {
-        let woken = tokio::time::timeout(PING_EVERY, shared.wake.notified()).await;
-        if shared.stop.load(SeqCst) {
+    serve(shared, &lost, backoff, async |woken| {
+        let asked = shared.recheck.swap(false, SeqCst);
+        if woken && !asked {
             return Ok(());
         }
-        if lost.load(SeqCst) {
-            return Err("a tracking connection was lost".into());
-        }
-        let asked = shared.recheck.swap(false, SeqCst);
-        if woken.is_ok() && !asked {
-            continue;
-        }
-        if woken.is_err() {
+        if !woken {
             let pings = rest.iter().map(|connection| {
                 let mut connection = connection.clone();
                 async move { ping(shared, &mut connection).await }
@@ -137,7 +125,9 @@ pub(super) async fn run_cluster_session(
             publish(shared, state, &now);
             current = now;
         }
-    }
+        Ok(())
+    })
+    .await
 }
 
 /// Makes `layout` the one readers check values against, for the session whose state is `state`.

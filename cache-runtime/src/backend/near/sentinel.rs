@@ -1,6 +1,6 @@
 //! Tracking behind Redis Sentinel. Each session asks the sentinels where the primary is, opens
 //! the tracking connection there, and checks with `ROLE` that the server is a primary, then
-//! every [`PING_EVERY`] (in place of the `PING`): a primary demoted by a failover ends the
+//! every [`PING_EVERY`](super::tracking::PING_EVERY)(super::tracking::PING_EVERY) (in place of the `PING`): a primary demoted by a failover ends the
 //! session, which drops every copy, and the next session follows the sentinels to the new one.
 //! (Sentinel also closes a demoted primary's clients, which ends it at once.)
 //!
@@ -11,12 +11,12 @@
 //! from the very server that vouches for it. Other reads, and every write, use the store.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use redis::aio::MultiplexedConnection;
 
-use super::tracking::{FIRST_BACKOFF, PING_EVERY, Shared, open_tracking};
+use super::tracking::{Shared, open_tracking, serve};
 use crate::backend::SentinelSettings;
 
 /// One session with the primary the sentinels name, from finding it to its end. `Ok` when the
@@ -47,23 +47,13 @@ pub(super) async fn run_sentinel_session(
         .reader
         .write()
         .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some((state, connection.clone()));
-    if lost.load(SeqCst) {
-        return Err("the tracking connection was lost".into());
-    }
-    shared.log_recovery();
-    *backoff = FIRST_BACKOFF;
-    loop {
-        let woken = tokio::time::timeout(PING_EVERY, shared.wake.notified()).await;
-        if shared.stop.load(SeqCst) {
-            return Ok(());
-        }
-        if lost.load(SeqCst) {
-            return Err("the tracking connection was lost".into());
-        }
-        if woken.is_err() {
+    serve(shared, &lost, backoff, async |woken| {
+        if !woken {
             is_primary(shared, &mut connection).await?;
         }
-    }
+        Ok(())
+    })
+    .await
 }
 
 /// `ROLE` on the tracking connection (also its `PING`): `Err` unless the server is a primary.

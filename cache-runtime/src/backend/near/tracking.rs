@@ -234,6 +234,35 @@ fn run(shared: Arc<Shared>) {
     });
 }
 
+/// A session whose tracking is on, until it ends: `Ok` when the handle was dropped, `Err` when
+/// a tracking connection was lost (also during the setup: its push handler switched off before
+/// the session switched on) or `check` failed. `check` runs every [`PING_EVERY`], and when
+/// something wakes the session (`true`).
+pub(super) async fn serve(
+    shared: &Shared,
+    lost: &AtomicBool,
+    backoff: &mut Duration,
+    mut check: impl AsyncFnMut(bool) -> Result<(), String>,
+) -> Result<(), String> {
+    if lost.load(SeqCst) {
+        return Err("a tracking connection was lost".into());
+    }
+    shared.log_recovery();
+    *backoff = FIRST_BACKOFF;
+    loop {
+        let woken = tokio::time::timeout(PING_EVERY, shared.wake.notified())
+            .await
+            .is_ok();
+        if shared.stop.load(SeqCst) {
+            return Ok(());
+        }
+        if lost.load(SeqCst) {
+            return Err("a tracking connection was lost".into());
+        }
+        check(woken).await?;
+    }
+}
+
 /// One tracking connection, from connecting to its loss. `Ok` when the handle was dropped.
 async fn run_session(
     shared: &Arc<Shared>,
@@ -245,24 +274,13 @@ async fn run_session(
     let mut connection = open_tracking(shared, client, session, &lost).await?;
     // Only now, with Redis tracking every key under the prefix, may copies be vouched for.
     shared.store.reset(true);
-    if lost.load(SeqCst) {
-        // Lost during the setup: the push handler switched off before this switched on.
-        return Err("the tracking connection was lost".into());
-    }
-    shared.log_recovery();
-    *backoff = FIRST_BACKOFF;
-    loop {
-        let woken = tokio::time::timeout(PING_EVERY, shared.wake.notified()).await;
-        if shared.stop.load(SeqCst) {
-            return Ok(());
-        }
-        if lost.load(SeqCst) {
-            return Err("the tracking connection was lost".into());
-        }
-        if woken.is_err() {
+    serve(shared, &lost, backoff, async |woken| {
+        if !woken {
             ping(shared, &mut connection).await?;
         }
-    }
+        Ok(())
+    })
+    .await
 }
 
 /// A `PING` on a tracking connection, within the ping timeout.
