@@ -4,11 +4,13 @@
 
 use std::any::Any;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
-use tracing::{Instrument, Span};
+use tracing::Span;
 
 use crate::Cache;
 use crate::observe::{Call, Outcome};
@@ -49,15 +51,50 @@ pub(crate) struct ReuseFns<T> {
     pub(crate) put: fn(&T) -> Arc<dyn Any + Send + Sync>,
 }
 
+/// The typed half of a read: how `R` holds the cached `T`, and how followers and near copies
+/// share values. Function pointers only, so each step gets its own copy.
+pub(crate) struct Typed<R, T> {
+    pub(crate) shape: Shape<R, T>,
+    pub(crate) sharing: Option<ShareFns<R>>,
+    pub(crate) reuse: Option<ReuseFns<T>>,
+}
+
+// By hand: derived impls would ask `R: Copy, T: Copy`, and function pointers are `Copy` anyway.
+impl<R, T> Clone for Typed<R, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<R, T> Copy for Typed<R, T> {}
+impl<R, T> Clone for Shape<R, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<R, T> Copy for Shape<R, T> {}
+impl<R> Clone for ShareFns<R> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<R> Copy for ShareFns<R> {}
+impl<T> Clone for ReuseFns<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for ReuseFns<T> {}
+
 /// `#[cache::set]` on `function`: the cached value, or the body's result (whose value is then
 /// stored). The call runs in its span and reports its outcome.
 ///
-/// This is the one future compiled for each annotated function (its body's type is unique), so
-/// it only sequences: [`look_up`] and [`store`] depend on the return type alone (one copy for
-/// all functions returning it), and the decisions are the untyped [`Reader`]'s.
+/// The returned future is the one piece compiled for each annotated function (its body's type
+/// is unique): a small hand-written state machine that polls [`look_up`], the body, then
+/// [`store`]. Those two depend on the return type alone (one copy for every function returning
+/// it), and every decision is the untyped [`Reader`]'s.
 #[allow(clippy::too_many_arguments)] // the generated call's parts, passed straight through
-pub(crate) async fn read_through<R, T, F>(
-    cache: &Cache,
+pub(crate) fn read_through<'a, R, T, F>(
+    cache: &'a Cache,
     function: &'static str,
     key: String,
     ttl: Option<Duration>,
@@ -66,7 +103,7 @@ pub(crate) async fn read_through<R, T, F>(
     reuse: Option<ReuseFns<T>>,
     follow: Follow,
     body: F,
-) -> R
+) -> impl Future<Output = R> + use<'a, R, T, F>
 where
     T: serde::Serialize + DeserializeOwned,
     F: Future<Output = R>,
@@ -74,71 +111,143 @@ where
     let call = Call::read(function, &key);
     // Entering a disabled span (the usual case in production, at `info`) is a branch.
     let span = call.span().unwrap_or_else(Span::none);
-    let sharing = sharing.as_ref();
-    let mut reader = Reader::new(cache, &key, ttl, follow);
-    let looked_up = look_up(&mut reader, &shape, sharing, reuse.as_ref())
-        .instrument(span.clone())
-        .await;
-    let (result, outcome) = match looked_up {
-        Some(answered) => answered,
-        None => {
-            // The body may decide how its result is stored (`cache::this_call()`).
-            let mut scope = CallScope::default();
-            let result = scope.run(body, &span).await;
-            let decision = scope.decision();
-            store(&mut reader, &shape, sharing, result, decision)
-                .instrument(span)
-                .await
-        }
+    let typed = Typed {
+        shape,
+        sharing,
+        reuse,
     };
-    call.read_done(outcome);
-    result
+    ReadThrough {
+        stage: Stage::LookingUp {
+            future: look_up(Reader::new(cache, key, ttl, follow), typed),
+        },
+        body,
+        store: Some(move |reader, result, decision| store(reader, typed, result, decision)),
+        span,
+        call: Some(call),
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The steps of a read through the cache; see [`read_through`].
+    struct ReadThrough<'a, L, F, M, S> {
+        #[pin]
+        stage: Stage<'a, L, S>,
+        // Polled only on a miss; dropped unpolled on a hit.
+        #[pin]
+        body: F,
+        store: Option<M>,
+        span: Span,
+        call: Option<Call>,
+    }
+}
+
+pin_project_lite::pin_project! {
+    #[project = StageProjection]
+    enum Stage<'a, L, S> {
+        LookingUp { #[pin] future: L },
+        // What the body decides about its result (`cache::this_call()`).
+        Running { reader: Option<Reader<'a>>, scope: CallScope },
+        Storing { #[pin] future: S },
+        Done,
+    }
+}
+
+impl<'a, R, L, F, M, S> Future for ReadThrough<'a, L, F, M, S>
+where
+    L: Future<Output = (Reader<'a>, Option<(R, Outcome)>)>,
+    F: Future<Output = R>,
+    M: FnOnce(Reader<'a>, R, Decision) -> S,
+    S: Future<Output = (R, Outcome)>,
+{
+    type Output = R;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<R> {
+        let mut this = self.project();
+        let _entered = this.span.enter();
+        let (result, outcome) = loop {
+            match this.stage.as_mut().project() {
+                StageProjection::LookingUp { future } => match ready!(future.poll(cx)) {
+                    (_, Some(answered)) => break answered,
+                    (reader, None) => this.stage.set(Stage::Running {
+                        reader: Some(reader),
+                        scope: CallScope::default(),
+                    }),
+                },
+                StageProjection::Running { reader, scope } => {
+                    let result = ready!(scope.poll(this.body.as_mut(), cx));
+                    let decision = scope.decision();
+                    match (reader.take(), this.store.take()) {
+                        (Some(reader), Some(store)) => this.stage.set(Stage::Storing {
+                            future: store(reader, result, decision),
+                        }),
+                        // Not reached: both are there until this step, which runs once.
+                        _ => break (result, Outcome::Miss),
+                    }
+                }
+                StageProjection::Storing { future } => break ready!(future.poll(cx)),
+                StageProjection::Done => {
+                    panic!("a cached call's future was polled after it completed")
+                }
+            }
+        };
+        this.stage.set(Stage::Done);
+        if let Some(call) = this.call.take() {
+            call.read_done(outcome);
+        }
+        Poll::Ready(result)
+    }
 }
 
 /// The cached value (or a leader's shared result), decoded (or, from a near copy, cloned);
-/// `None`: run the body.
-async fn look_up<R, T>(
-    reader: &mut Reader<'_>,
-    shape: &Shape<R, T>,
-    sharing: Option<&ShareFns<R>>,
-    reuse: Option<&ReuseFns<T>>,
-) -> Option<(R, Outcome)>
+/// `None`: run the body. The reader comes back for [`store`].
+async fn look_up<'a, R, T>(
+    mut reader: Reader<'a>,
+    typed: Typed<R, T>,
+) -> (Reader<'a>, Option<(R, Outcome)>)
 where
     T: DeserializeOwned,
 {
+    let Typed {
+        shape,
+        sharing,
+        reuse,
+    } = typed;
     loop {
         match reader.next().await {
             Found::Stored(stored) => {
-                // Only a near copy has a decoded value: any other hit is one branch more.
                 if let Some(reuse) = reuse
                     && let Some(value) = stored.decoded().and_then(reuse.get)
                 {
-                    return Some(((shape.wrap)(value), reader.decoded(stored)));
+                    let outcome = reader.decoded(stored);
+                    return (reader, Some(((shape.wrap)(value), outcome)));
                 }
                 match serde_json::from_slice::<T>(&stored) {
                     Ok(value) => {
                         if let Some(reuse) = reuse {
                             stored.keep_decoded(|| (reuse.put)(&value));
                         }
-                        return Some(((shape.wrap)(value), reader.decoded(stored)));
+                        let outcome = reader.decoded(stored);
+                        return (reader, Some(((shape.wrap)(value), outcome)));
                     }
                     Err(error) => reader.undecodable(stored, error),
                 }
             }
             Found::Shared(shared) => match sharing.and_then(|fns| (fns.take)(&*shared)) {
-                Some(result) => return Some((result, reader.taken())),
+                Some(result) => {
+                    let outcome = reader.taken();
+                    return (reader, Some((result, outcome)));
+                }
                 None => reader.not_taken(),
             },
-            Found::Miss => return None,
+            Found::Miss => return (reader, None),
         }
     }
 }
 
 /// Stores the body's value, hands it to this call's followers, and returns the result.
 async fn store<R, T>(
-    reader: &mut Reader<'_>,
-    shape: &Shape<R, T>,
-    sharing: Option<&ShareFns<R>>,
+    mut reader: Reader<'_>,
+    typed: Typed<R, T>,
     result: R,
     decision: Decision,
 ) -> (R, Outcome)
@@ -146,11 +255,12 @@ where
     T: serde::Serialize,
 {
     let value = if reader.wants_value() {
-        (shape.value)(&result).map(serde_json::to_vec)
+        (typed.shape.value)(&result).map(serde_json::to_vec)
     } else {
         None
     };
     let stored = reader.store(value, decision).await;
+    let sharing = typed.sharing;
     let outcome = reader.finish(stored, &|| sharing.map(|fns| (fns.share)(&result)));
     (result, outcome)
 }

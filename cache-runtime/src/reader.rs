@@ -89,7 +89,7 @@ enum Fill<'a> {
 /// One read through the cache, without its type.
 pub(crate) struct Reader<'a> {
     cache: &'a Cache,
-    key: &'a str,
+    key: String,
     ttl: Option<Duration>,
     follow: Follow,
     phase: Phase,
@@ -116,7 +116,7 @@ pub(crate) struct Reader<'a> {
 impl<'a> Reader<'a> {
     pub(crate) fn new(
         cache: &'a Cache,
-        key: &'a str,
+        key: String,
         ttl: Option<Duration>,
         follow: Follow,
     ) -> Self {
@@ -173,10 +173,10 @@ impl<'a> Reader<'a> {
         self.phase = Phase::Join;
         // A value stored before a write whose invalidation is still being retried must not be
         // served, nor a fresh one stored that the retry would then delete for nothing.
-        self.first = if inner.pending.covers(self.key) {
+        self.first = if inner.pending.covers(&self.key) {
             FirstLook::Skip(Outcome::Skipped)
         } else {
-            match inner.backend.get(self.key).await {
+            match inner.backend.get(&self.key).await {
                 Ok(Some(stored)) if is_marker(&stored) => FirstLook::NoValue,
                 Ok(Some(stored)) => {
                     self.phase = Phase::FirstLook;
@@ -185,7 +185,7 @@ impl<'a> Reader<'a> {
                 Ok(None) => FirstLook::NoValue,
                 // Redis is failing: one timeout per call is enough. Concurrent misses still
                 // share one body run, so an outage does not multiply the load on the API.
-                Err(error) => FirstLook::Skip(read_failed(self.cache, self.key, &error)),
+                Err(error) => FirstLook::Skip(read_failed(self.cache, &self.key, &error)),
             }
         };
         None
@@ -201,7 +201,7 @@ impl<'a> Reader<'a> {
             return None;
         }
         loop {
-            let slot = match inner.flights.join(self.key) {
+            let slot = match inner.flights.join(&self.key) {
                 Role::Leader(guard) => {
                     // If this call is dropped, the guard goes with it and a follower leads.
                     self.leading = Some(guard);
@@ -258,15 +258,17 @@ impl<'a> Reader<'a> {
             }
         }
         let (started, mut waited) = self.lease_wait.unwrap_or((Instant::now(), false));
-        let (cache, key) = (self.cache, self.key);
-        let hold = self.hold.get_or_insert_with(|| LeaseHold::new(cache, key));
+        let (cache, key) = (self.cache, &self.key);
+        let hold = self
+            .hold
+            .get_or_insert_with(|| LeaseHold::new(cache, key.clone()));
         let mut poll = FIRST_POLL;
         loop {
             let asked_at = Instant::now();
             let found = inner
                 .backend
                 .lookup_or_lease(
-                    self.key,
+                    &self.key,
                     hold.arm(),
                     settings.lease_ttl,
                     self.corrupt.as_deref(),
@@ -292,7 +294,7 @@ impl<'a> Reader<'a> {
                     }
                     self.outcome = self
                         .outcome
-                        .worst(read_failed(self.cache, self.key, &error));
+                        .worst(read_failed(self.cache, &self.key, &error));
                     return self.miss(Fill::No);
                 }
             };
@@ -308,7 +310,7 @@ impl<'a> Reader<'a> {
             let left = settings.lease_wait.saturating_sub(started.elapsed());
             if left.is_zero() {
                 tracing::debug!(
-                    key = self.key,
+                    key = self.key.as_str(),
                     "another reader's fill did not come in time; calling through"
                 );
                 return self.miss(Fill::No);
@@ -320,7 +322,7 @@ impl<'a> Reader<'a> {
 
     fn miss(&mut self, fill: Fill<'a>) -> Found {
         self.cache.inner().counters.miss();
-        tracing::debug!(key = self.key, "cache miss");
+        tracing::debug!(key = self.key.as_str(), "cache miss");
         self.fill = fill;
         self.phase = Phase::Miss;
         Found::Miss
@@ -344,7 +346,7 @@ impl<'a> Reader<'a> {
             _ => {}
         }
         counters.hit();
-        tracing::debug!(key = self.key, "cache hit");
+        tracing::debug!(key = self.key.as_str(), "cache hit");
         Outcome::Hit
     }
 
@@ -378,7 +380,7 @@ impl<'a> Reader<'a> {
         if !matches!(self.phase, Phase::Join) {
             self.outcome = Outcome::Error;
         }
-        let (cache, key) = (self.cache, self.key);
+        let (cache, key) = (self.cache, self.key.as_str());
         cache.inner().counters.error();
         let error = Error::Decode {
             key: key.to_owned(),
@@ -431,10 +433,10 @@ impl<'a> Reader<'a> {
                 self.cache.inner().counters.error();
                 self.outcome = Outcome::Error;
                 let error = Error::Encode {
-                    key: self.key.to_owned(),
+                    key: self.key.clone(),
                     source,
                 };
-                warn_limited!(self.cache, self.key, error, "value not cached");
+                warn_limited!(self.cache, self.key.as_str(), error, "value not cached");
                 None
             }
             None => None,
@@ -442,7 +444,7 @@ impl<'a> Reader<'a> {
         let ttl = decision.ttl.or(self.ttl);
         let keep = bytes.clone().filter(|_| !decision.skip);
         let fill = std::mem::replace(&mut self.fill, Fill::No);
-        match store(self.cache, self.key, ttl, fill, keep, &mut self.outcome).await {
+        match store(self.cache, &self.key, ttl, fill, keep, &mut self.outcome).await {
             Stored::Filled(asked_at) => self.confirmed_at = Some(asked_at),
             Stored::Refused => self.invalidated = true,
             Stored::Other => {}
@@ -477,14 +479,14 @@ impl<'a> Reader<'a> {
 /// background when dropped, and readers need not wait for the marker to expire.
 struct LeaseHold<'a> {
     cache: &'a Cache,
-    key: &'a str,
+    key: String,
     marker: Vec<u8>,
     /// Whether our marker may be in the key.
     armed: bool,
 }
 
 impl<'a> LeaseHold<'a> {
-    fn new(cache: &'a Cache, key: &'a str) -> Self {
+    fn new(cache: &'a Cache, key: String) -> Self {
         LeaseHold {
             cache,
             key,
@@ -516,7 +518,7 @@ impl Drop for LeaseHold<'_> {
         }
         let marker = std::mem::take(&mut self.marker);
         let cache = self.cache.clone();
-        let key = self.key.to_owned();
+        let key = std::mem::take(&mut self.key);
         // Without any runtime it expires with its TTL.
         crate::driver::spawn(async move { release_until_expired(&cache, &key, &marker).await });
     }

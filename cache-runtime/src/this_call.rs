@@ -13,8 +13,6 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use tracing::Span;
-
 thread_local! {
     /// The decision of the cached body running on this thread now, if any.
     static CURRENT: Cell<Option<Decision>> = const { Cell::new(None) };
@@ -43,42 +41,19 @@ impl CallScope {
         body()
     }
 
-    /// Runs `body` (an async body) with this scope current, and `span` entered, during each of
-    /// its polls.
-    pub(crate) fn run<'a, F: Future>(&'a mut self, body: F, span: &'a Span) -> InCall<'a, F> {
-        InCall {
-            body,
-            scope: self,
-            span,
-        }
+    /// Polls `body` (an async body) with this scope current.
+    pub(crate) fn poll<F: Future>(
+        &mut self,
+        body: Pin<&mut F>,
+        cx: &mut Context<'_>,
+    ) -> Poll<F::Output> {
+        let _current = Current::swap_in(&mut self.decision);
+        body.poll(cx)
     }
 
     /// What the body decided.
     pub(crate) fn decision(&self) -> Decision {
         self.decision
-    }
-}
-
-pin_project_lite::pin_project! {
-    /// A cached call's body, polled with its decision slot current and its span entered. A
-    /// struct rather than an `async` block: it is compiled once per annotated function, so
-    /// it is kept to one small `poll`.
-    pub(crate) struct InCall<'a, F> {
-        #[pin]
-        body: F,
-        scope: &'a mut CallScope,
-        span: &'a Span,
-    }
-}
-
-impl<F: Future> Future for InCall<'_, F> {
-    type Output = F::Output;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        let this = self.project();
-        let _entered = this.span.enter();
-        let _current = Current::swap_in(&mut this.scope.decision);
-        this.body.poll(cx)
     }
 }
 
@@ -205,17 +180,12 @@ mod tests {
     #[tokio::test]
     async fn an_async_body_keeps_its_decision_across_awaits() {
         let mut scope = CallScope::default();
-        let span = Span::none();
-        scope
-            .run(
-                async {
-                    tokio::task::yield_now().await;
-                    this_call().skip();
-                    tokio::task::yield_now().await;
-                },
-                &span,
-            )
-            .await;
+        let mut body = std::pin::pin!(async {
+            tokio::task::yield_now().await;
+            this_call().skip();
+            tokio::task::yield_now().await;
+        });
+        std::future::poll_fn(|cx| scope.poll(body.as_mut(), cx)).await;
         assert!(scope.decision().skip);
         assert!(!this_call().is_cached());
     }
