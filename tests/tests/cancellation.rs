@@ -379,7 +379,9 @@ async fn dropped_leader_hands_over(cache: Cache) {
     );
     assert_eq!(store.bodies(), 2, "one follower took over");
     let stats = cache.stats();
-    assert_eq!(stats.coalesced, 7, "{stats:?}");
+    // The other seven got the new leader's value: from its flight, or (a follower woken only
+    // after that flight had landed, on a busy machine) from the store, as a hit.
+    assert_eq!(stats.coalesced + stats.hits, 7, "{stats:?}");
     assert_eq!(stats.sets, 1, "{stats:?}");
 }
 
