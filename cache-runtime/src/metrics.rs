@@ -35,9 +35,13 @@
 //! # }
 //! ```
 
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
-use ::metrics::{Unit, counter, describe_counter, describe_histogram, histogram};
+use ::metrics::{
+    Key, Label, Level, Metadata, Unit, describe_counter, describe_histogram, with_recorder,
+};
 
 use crate::observe::{Invalidated, Outcome};
 
@@ -72,13 +76,47 @@ pub fn describe() {
 
 /// One `#[cache::set]` call.
 pub(crate) fn read(function: &'static str, outcome: Outcome, elapsed: Duration) {
-    let outcome = outcome.as_str();
-    counter!(CALLS, "function" => function, "outcome" => outcome).increment(1);
-    histogram!(CALL_DURATION, "function" => function, "outcome" => outcome)
-        .record(elapsed.as_secs_f64());
+    let labels = labels(function, outcome.as_str());
+    with_recorder(|recorder| {
+        recorder
+            .register_counter(&Key::from_static_parts(CALLS, labels), &METADATA)
+            .increment(1);
+        recorder
+            .register_histogram(&Key::from_static_parts(CALL_DURATION, labels), &METADATA)
+            .record(elapsed.as_secs_f64());
+    });
 }
 
 /// One invalidating call.
 pub(crate) fn invalidation(function: &'static str, outcome: Invalidated) {
-    counter!(INVALIDATIONS, "function" => function, "outcome" => outcome.as_str()).increment(1);
+    let labels = labels(function, outcome.as_str());
+    with_recorder(|recorder| {
+        recorder
+            .register_counter(&Key::from_static_parts(INVALIDATIONS, labels), &METADATA)
+            .increment(1);
+    });
+}
+
+static METADATA: Metadata<'static> =
+    Metadata::new(module_path!(), Level::INFO, Some(module_path!()));
+
+/// The labels of `function`'s calls with `outcome`, made once and kept: a key built from
+/// `'static` parts is registered without copying them, where labels built for each call cost
+/// the recorder several allocations per call. At most a few per annotated function.
+fn labels(function: &'static str, outcome: &'static str) -> &'static [Label] {
+    type Interned = HashMap<(usize, usize, &'static str), &'static [Label]>;
+    static INTERNED: OnceLock<Mutex<Interned>> = OnceLock::new();
+    let mut interned = INTERNED
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    // By address: `function` is a literal per annotated function.
+    interned
+        .entry((function.as_ptr() as usize, function.len(), outcome))
+        .or_insert_with(|| {
+            Box::leak(Box::new([
+                Label::from_static_parts("function", function),
+                Label::from_static_parts("outcome", outcome),
+            ]))
+        })
 }
