@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 
 use crate::Cache;
 use crate::driver;
-use crate::read::{Follow, ReuseFns, Shape, ShareFns};
+use crate::read::{Follow, Typed};
 
 /// Runs `call(body)` to completion on this thread. Without a background runtime (the operating
 /// system refused one, already logged) the body runs alone: uncached, uninvalidated, counted as
@@ -29,15 +29,12 @@ where
 }
 
 /// The blocking read through the cache.
-#[allow(clippy::too_many_arguments)] // the generated call's parts, passed straight through
 pub(crate) fn read_through<R, T, B>(
     cache: &Cache,
     function: &'static str,
     key: String,
     ttl: Option<Duration>,
-    shape: Shape<R, T>,
-    sharing: Option<ShareFns<R>>,
-    reuse: Option<ReuseFns<T>>,
+    typed: Typed<R, T>,
     body: B,
 ) -> R
 where
@@ -57,9 +54,7 @@ where
             function,
             key,
             ttl,
-            shape,
-            sharing,
-            reuse,
+            typed,
             follow,
             async move { body() },
         )

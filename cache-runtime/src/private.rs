@@ -16,7 +16,7 @@ pub use crate::global::global;
 use crate::invalidation::{InvalidationGuard, Work};
 pub use crate::key_arg::{AsKeyStr, KeyArg, KeyDisplay, KeyStr, UuidLower};
 use crate::observe::{Call, Invalidated};
-use crate::read::{Follow, ReuseFns, Shape, ShareFns};
+use crate::read::{Follow, ReuseFns, Shape, ShareFns, Typed};
 use crate::{Cache, Error};
 
 /// A type the cache can store and read back.
@@ -438,19 +438,12 @@ impl ResultStrategy {
         R::Ok: Cacheable,
         F: Future<Output = R>,
     {
-        let shape = ok_shape::<R>();
-        let (sharing, reuse) = (sharing.0, reuse.for_type().0);
-        crate::read::read_through(
-            cache,
-            function,
-            key,
-            ttl,
-            shape,
-            sharing,
-            reuse,
-            Follow::Yes,
-            body,
-        )
+        let typed = Typed {
+            shape: ok_shape::<R>(),
+            sharing: sharing.0,
+            reuse: reuse.for_type().0,
+        };
+        crate::read::read_through(cache, function, key, ttl, typed, Follow::Yes, body)
     }
 }
 
@@ -470,9 +463,12 @@ impl ResultStrategy {
         R::Ok: Cacheable,
         F: FnOnce() -> R,
     {
-        let shape = ok_shape::<R>();
-        let (sharing, reuse) = (sharing.0, reuse.for_type().0);
-        crate::blocking::read_through(cache, function, key, ttl, shape, sharing, reuse, body)
+        let typed = Typed {
+            shape: ok_shape::<R>(),
+            sharing: sharing.0,
+            reuse: reuse.for_type().0,
+        };
+        crate::blocking::read_through(cache, function, key, ttl, typed, body)
     }
 }
 
@@ -494,9 +490,12 @@ impl PlainStrategy {
         T: Cacheable,
         F: FnOnce() -> T,
     {
-        let shape = Shape::whole();
-        let reuse = reuse.for_type().0;
-        crate::blocking::read_through(cache, function, key, ttl, shape, None, reuse, body)
+        let typed = Typed {
+            shape: Shape::whole(),
+            sharing: None,
+            reuse: reuse.for_type().0,
+        };
+        crate::blocking::read_through(cache, function, key, ttl, typed, body)
     }
 }
 
@@ -515,18 +514,12 @@ impl PlainStrategy {
         T: Cacheable,
         F: Future<Output = T>,
     {
-        let (shape, reuse) = (Shape::whole(), reuse.for_type().0);
-        crate::read::read_through(
-            cache,
-            function,
-            key,
-            ttl,
-            shape,
-            None,
-            reuse,
-            Follow::Yes,
-            body,
-        )
+        let typed = Typed {
+            shape: Shape::whole(),
+            sharing: None,
+            reuse: reuse.for_type().0,
+        };
+        crate::read::read_through(cache, function, key, ttl, typed, Follow::Yes, body)
     }
 }
 
@@ -595,18 +588,12 @@ where
     F: Future<Output = T>,
 {
     // The runtime's future itself, not one awaiting it: one state machine less per function.
-    let shape = Shape::whole();
-    crate::read::read_through(
-        cache,
-        function,
-        key,
-        ttl,
-        shape,
-        None,
-        None,
-        Follow::Yes,
-        body,
-    )
+    let typed = Typed {
+        shape: Shape::whole(),
+        sharing: None,
+        reuse: None,
+    };
+    crate::read::read_through(cache, function, key, ttl, typed, Follow::Yes, body)
 }
 
 /// `#[cache::set]` on a function returning `Result<T, E>`: only `Ok` values are stored.
@@ -623,18 +610,12 @@ where
     R::Ok: Cacheable,
     F: Future<Output = R>,
 {
-    let shape = ok_shape::<R>();
-    crate::read::read_through(
-        cache,
-        function,
-        key,
-        ttl,
-        shape,
-        sharing.0,
-        None,
-        Follow::Yes,
-        body,
-    )
+    let typed = Typed {
+        shape: ok_shape::<R>(),
+        sharing: sharing.0,
+        reuse: None,
+    };
+    crate::read::read_through(cache, function, key, ttl, typed, Follow::Yes, body)
 }
 
 /// `#[cache::delete]` / `#[cache::delete_by_pattern]`: runs the body, then invalidates whatever it

@@ -92,15 +92,12 @@ impl<T> Copy for ReuseFns<T> {}
 /// is unique): a small hand-written state machine that polls [`look_up`], the body, then
 /// [`store`]. Those two depend on the return type alone (one copy for every function returning
 /// it), and every decision is the untyped [`Reader`]'s.
-#[allow(clippy::too_many_arguments)] // the generated call's parts, passed straight through
 pub(crate) fn read_through<'a, R, T, F>(
     cache: &'a Cache,
     function: &'static str,
     key: String,
     ttl: Option<Duration>,
-    shape: Shape<R, T>,
-    sharing: Option<ShareFns<R>>,
-    reuse: Option<ReuseFns<T>>,
+    typed: Typed<R, T>,
     follow: Follow,
     body: F,
 ) -> impl Future<Output = R> + use<'a, R, T, F>
@@ -111,11 +108,6 @@ where
     let call = Call::read(function, &key);
     // Entering a disabled span (the usual case in production, at `info`) is a branch.
     let span = call.span().unwrap_or_else(Span::none);
-    let typed = Typed {
-        shape,
-        sharing,
-        reuse,
-    };
     ReadThrough {
         stage: Stage::LookingUp {
             future: look_up(Reader::new(cache, key, ttl, follow), typed),
