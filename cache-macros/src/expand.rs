@@ -590,11 +590,14 @@ impl Generated {
             span,
         );
         // How followers and near hits get a value without decoding, as one argument.
-        let arguments = quote!((#handle, #function, #key_ident, #ttl, (#sharing, #reuse), #body));
+        let arguments = quote!(#handle, #function, #key_ident, #ttl, (#sharing, #reuse));
         let call = if blocking {
-            quote_spanned!(span=> #strategy.read_through_blocking::<#ty, _> #arguments)
+            quote_spanned!(span=> #strategy.read_through_blocking::<#ty, _>(#arguments, #body))
         } else {
-            quote_spanned!(span=> #strategy.read_through::<#ty, _> #arguments .await)
+            // The steps depend on the return type only; the body meets them in a struct literal,
+            // so nothing generic over the body's type is compiled but `ReadThrough`'s `poll`.
+            let steps = quote_spanned!(span=> #strategy.read_through::<#ty>(#arguments));
+            quote_spanned!(span=> #krate::__private::ReadThrough { steps: #steps, body: #body }.await)
         };
         (quote!(#prelude #check), call)
     }

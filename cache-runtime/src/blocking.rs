@@ -48,15 +48,8 @@ where
     } else {
         Follow::Yes
     };
-    run(cache, body, |body| {
-        crate::read::read_through(
-            cache,
-            function,
-            key,
-            ttl,
-            typed,
-            follow,
-            async move { body() },
-        )
+    run(cache, body, |body| crate::read::ReadThrough {
+        steps: crate::read::read_steps(cache, function, key, ttl, typed, follow),
+        body: async move { body() },
     })
 }

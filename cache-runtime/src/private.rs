@@ -4,7 +4,9 @@ use std::any::Any;
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -17,6 +19,7 @@ use crate::invalidation::{InvalidationGuard, Work};
 pub use crate::key_arg::{AsKeyStr, KeyArg, KeyDisplay, KeyStr, UuidLower};
 use crate::observe::{Call, Invalidated};
 use crate::read::{Follow, ReuseFns, Shape, ShareFns, Typed};
+pub use crate::read::{ReadSteps, ReadThrough};
 use crate::{Cache, Error};
 
 /// A type the cache can store and read back.
@@ -334,16 +337,15 @@ pub struct NotCached;
 
 impl NotCached {
     /// Runs the body.
-    pub fn read_through<R, F: Future<Output = R>>(
+    pub fn read_through<R>(
         self,
         _cache: &Cache,
         _function: &'static str,
         _key: String,
         _ttl: Option<Duration>,
         _sharing: (Sharing<R>, impl Sized),
-        body: F,
-    ) -> F {
-        body
+    ) -> BodyOnly<R> {
+        BodyOnly(PhantomData)
     }
 
     /// Runs the body.
@@ -357,6 +359,21 @@ impl NotCached {
         body: F,
     ) -> R {
         body()
+    }
+}
+
+/// The steps of a read that cannot be cached (see [`NotCached`]): the body alone.
+pub struct BodyOnly<R>(PhantomData<fn() -> R>);
+
+impl<R> ReadSteps for BodyOnly<R> {
+    type Output = R;
+
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        body: Pin<&mut dyn Future<Output = R>>,
+    ) -> Poll<R> {
+        body.poll(cx)
     }
 }
 
@@ -423,27 +440,27 @@ impl NotStrict {
 pub struct ResultStrategy;
 
 impl ResultStrategy {
-    /// See [`read_through_result`].
-    pub fn read_through<R, F>(
+    /// The steps of a read caching the `Ok` value only, for [`ReadThrough`] to run with the
+    /// body: `function`'s cached value, or its body's result (whose `Ok` value is then stored).
+    /// `function` names the annotated function (`module::name`) in its span and metrics.
+    pub fn read_through<'a, R>(
         self,
-        cache: &Cache,
+        cache: &'a Cache,
         function: &'static str,
         key: String,
         ttl: Option<Duration>,
         (sharing, reuse): (Sharing<R>, impl ReuseFor<R::Ok>),
-        body: F,
-    ) -> impl Future<Output = R>
+    ) -> impl ReadSteps<Output = R>
     where
         R: CachedResult,
         R::Ok: Cacheable,
-        F: Future<Output = R>,
     {
         let typed = Typed {
             shape: ok_shape::<R>(),
             sharing: sharing.0,
             reuse: reuse.for_type().0,
         };
-        crate::read::read_through(cache, function, key, ttl, typed, Follow::Yes, body)
+        crate::read::read_steps(cache, function, key, ttl, typed, Follow::Yes)
     }
 }
 
@@ -500,26 +517,26 @@ impl PlainStrategy {
 }
 
 impl PlainStrategy {
-    /// See [`read_through`].
-    pub fn read_through<T, F>(
+    /// The steps of a read caching the whole value, for [`ReadThrough`] to run with the body:
+    /// `function`'s cached value, or its body's (then stored). `function` names the annotated
+    /// function (`module::name`) in its span and metrics.
+    pub fn read_through<'a, T>(
         self,
-        cache: &Cache,
+        cache: &'a Cache,
         function: &'static str,
         key: String,
         ttl: Option<Duration>,
         (_sharing, reuse): (Sharing<T>, impl ReuseFor<T>),
-        body: F,
-    ) -> impl Future<Output = T>
+    ) -> impl ReadSteps<Output = T>
     where
         T: Cacheable,
-        F: Future<Output = T>,
     {
         let typed = Typed {
             shape: Shape::whole(),
             sharing: None,
             reuse: reuse.for_type().0,
         };
-        crate::read::read_through(cache, function, key, ttl, typed, Follow::Yes, body)
+        crate::read::read_steps(cache, function, key, ttl, typed, Follow::Yes)
     }
 }
 
@@ -572,50 +589,6 @@ fn build(prefix: &str, template: fmt::Arguments<'_>) -> String {
     key.push_str(prefix);
     let _ = fmt::write(&mut key, template);
     key
-}
-
-/// `#[cache::set]` on a function returning `T`: the cached value, or the body's (then stored).
-/// `function` names the annotated function (`module::name`) in its span and metrics.
-pub fn read_through<T, F>(
-    cache: &Cache,
-    function: &'static str,
-    key: String,
-    ttl: Option<Duration>,
-    body: F,
-) -> impl Future<Output = T>
-where
-    T: Cacheable,
-    F: Future<Output = T>,
-{
-    // The runtime's future itself, not one awaiting it: one state machine less per function.
-    let typed = Typed {
-        shape: Shape::whole(),
-        sharing: None,
-        reuse: None,
-    };
-    crate::read::read_through(cache, function, key, ttl, typed, Follow::Yes, body)
-}
-
-/// `#[cache::set]` on a function returning `Result<T, E>`: only `Ok` values are stored.
-pub fn read_through_result<R, F>(
-    cache: &Cache,
-    function: &'static str,
-    key: String,
-    ttl: Option<Duration>,
-    sharing: Sharing<R>,
-    body: F,
-) -> impl Future<Output = R>
-where
-    R: CachedResult,
-    R::Ok: Cacheable,
-    F: Future<Output = R>,
-{
-    let typed = Typed {
-        shape: ok_shape::<R>(),
-        sharing: sharing.0,
-        reuse: None,
-    };
-    crate::read::read_through(cache, function, key, ttl, typed, Follow::Yes, body)
 }
 
 /// `#[cache::delete]` / `#[cache::delete_by_pattern]`: runs the body, then invalidates whatever it

@@ -85,34 +85,73 @@ impl<T> Clone for ReuseFns<T> {
 }
 impl<T> Copy for ReuseFns<T> {}
 
-/// `#[cache::set]` on `function`: the cached value, or the body's result (whose value is then
-/// stored). The call runs in its span and reports its outcome.
+/// The steps of a read through the cache that do not depend on the body, for the return type
+/// `R`: look-up, then (on a miss, after the body) store. [`ReadThrough`] drives them with the
+/// body, which they see only as a trait object.
 ///
-/// The returned future is the one piece compiled for each annotated function (its body's type
-/// is unique): a small hand-written state machine that polls [`look_up`], the body, then
-/// [`store`]. Those two depend on the return type alone (one copy for every function returning
-/// it), and every decision is the untyped [`Reader`]'s.
-pub(crate) fn read_through<'a, R, T, F>(
+/// This is what keeps an annotated function's own code small: every function's body has a type
+/// of its own, so anything generic over it is compiled once per function. Here that is only
+/// [`ReadThrough`]'s `poll`, a few lines (as `tracing`'s `Instrumented<F>` is); the steps are
+/// compiled once for each return type, and every decision is the untyped [`Reader`]'s.
+pub trait ReadSteps {
+    /// What the read returns.
+    type Output;
+
+    /// Advances the read; `body` is polled on a miss.
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        body: Pin<&mut dyn Future<Output = Self::Output>>,
+    ) -> Poll<Self::Output>;
+}
+
+pin_project_lite::pin_project! {
+    /// A read through the cache: `steps` (see [`ReadSteps`]) with the function's `body`, run
+    /// on a miss only (on a hit it is dropped unpolled). Generated code builds it with a struct
+    /// literal, which compiles to no function of its own.
+    // The fields are documented above: pin-project-lite takes no attribute on a field but `pin`.
+    #[allow(missing_docs)]
+    pub struct ReadThrough<S, F> {
+        #[pin]
+        pub steps: S,
+        #[pin]
+        pub body: F,
+    }
+}
+
+impl<S, F> Future for ReadThrough<S, F>
+where
+    S: ReadSteps,
+    F: Future<Output = S::Output>,
+{
+    type Output = S::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<S::Output> {
+        let this = self.project();
+        this.steps.poll_read(cx, this.body)
+    }
+}
+
+/// The steps of a read of `key` through `cache` for `function`, whose return type holds the
+/// cached value as `typed` says. The call runs in its span and reports its outcome.
+pub(crate) fn read_steps<'a, R, T>(
     cache: &'a Cache,
     function: &'static str,
     key: String,
     ttl: Option<Duration>,
     typed: Typed<R, T>,
     follow: Follow,
-    body: F,
-) -> impl Future<Output = R> + use<'a, R, T, F>
+) -> impl ReadSteps<Output = R> + use<'a, R, T>
 where
     T: serde::Serialize + DeserializeOwned,
-    F: Future<Output = R>,
 {
     let call = Call::read(function, &key);
     // Entering a disabled span (the usual case in production, at `info`) is a branch.
     let span = call.span().unwrap_or_else(Span::none);
-    ReadThrough {
+    Steps {
         stage: Stage::LookingUp {
             future: look_up(Reader::new(cache, key, ttl, follow), typed),
         },
-        body,
         store: Some(move |reader, result, decision| store(reader, typed, result, decision)),
         span,
         call: Some(call),
@@ -120,13 +159,10 @@ where
 }
 
 pin_project_lite::pin_project! {
-    /// The steps of a read through the cache; see [`read_through`].
-    struct ReadThrough<'a, L, F, M, S> {
+    /// See [`read_steps`].
+    struct Steps<'a, L, M, S> {
         #[pin]
         stage: Stage<'a, L, S>,
-        // Polled only on a miss; dropped unpolled on a hit.
-        #[pin]
-        body: F,
         store: Option<M>,
         span: Span,
         call: Option<Call>,
@@ -144,16 +180,19 @@ pin_project_lite::pin_project! {
     }
 }
 
-impl<'a, R, L, F, M, S> Future for ReadThrough<'a, L, F, M, S>
+impl<'a, R, L, M, S> ReadSteps for Steps<'a, L, M, S>
 where
     L: Future<Output = (Reader<'a>, Option<(R, Outcome)>)>,
-    F: Future<Output = R>,
     M: FnOnce(Reader<'a>, R, Decision) -> S,
     S: Future<Output = (R, Outcome)>,
 {
     type Output = R;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<R> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        mut body: Pin<&mut dyn Future<Output = R>>,
+    ) -> Poll<R> {
         let mut this = self.project();
         let _entered = this.span.enter();
         let (result, outcome) = loop {
@@ -166,7 +205,7 @@ where
                     }),
                 },
                 StageProjection::Running { reader, scope } => {
-                    let result = ready!(scope.poll(this.body.as_mut(), cx));
+                    let result = ready!(scope.poll(body.as_mut(), cx));
                     let decision = scope.decision();
                     match (reader.take(), this.store.take()) {
                         (Some(reader), Some(store)) => this.stage.set(Stage::Storing {

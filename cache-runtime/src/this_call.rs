@@ -42,7 +42,7 @@ impl CallScope {
     }
 
     /// Polls `body` (an async body) with this scope current.
-    pub(crate) fn poll<F: Future>(
+    pub(crate) fn poll<F: Future + ?Sized>(
         &mut self,
         body: Pin<&mut F>,
         cx: &mut Context<'_>,
