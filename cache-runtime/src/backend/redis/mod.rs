@@ -32,6 +32,7 @@ use self::scripts::{FILL, LOOKUP_OR_LEASE, RELEASE};
 use crate::Error;
 use crate::breaker::{Breaker, is_outage};
 use crate::lease::{OLD_MARKER_PREFIX, token_key};
+use crate::log_limit::Limiter;
 
 /// How many keys one `SCAN` step asks for; each step's matches are unlinked in one command.
 const SCAN_COUNT: usize = 1000;
@@ -47,6 +48,8 @@ pub(crate) struct RedisBackend {
     pub(crate) breaker: Breaker,
     /// Set when the ACL user may not run scripts: leases are off, plain `GET`/`SET` instead.
     scripts_denied: AtomicBool,
+    /// Limits the warning about timeouts seen late by a starved process (see [`starved`]).
+    starved_warnings: Limiter,
 }
 
 type Connection = <Connector as Connect>::Connection;
@@ -94,6 +97,7 @@ impl RedisBackend {
             timeout,
             breaker,
             scripts_denied: AtomicBool::new(false),
+            starved_warnings: Limiter::default(),
         }
     }
 
@@ -103,8 +107,15 @@ impl RedisBackend {
         F: Future<Output = redis::RedisResult<T>>,
     {
         let permit = self.breaker.permit()?;
-        let result = self.query_unmetered(run).await;
-        permit.record(result.as_ref().err().is_some_and(is_outage));
+        let deadline = tokio::time::Instant::now() + self.timeout;
+        let result = self.query_until(deadline, run).await;
+        permit.record(match &result {
+            Ok(_) => false,
+            // A starved process is not Redis failing: opening the breaker would send every
+            // call to the API for the cool-down, when only the starved ones had to go.
+            Err(Error::Timeout(_)) => !starved(deadline, self.timeout),
+            Err(error) => is_outage(error),
+        });
         result
     }
 
@@ -120,7 +131,19 @@ impl RedisBackend {
     where
         F: Future<Output = redis::RedisResult<T>>,
     {
-        let deadline = tokio::time::Instant::now() + self.timeout;
+        self.query_until(tokio::time::Instant::now() + self.timeout, run)
+            .await
+    }
+
+    /// [`query_unmetered`](Self::query_unmetered), bounded by `deadline`.
+    async fn query_until<T, F>(
+        &self,
+        deadline: tokio::time::Instant,
+        run: impl Fn(Connection) -> F,
+    ) -> Result<T, Error>
+    where
+        F: Future<Output = redis::RedisResult<T>>,
+    {
         let mut may_retry = true;
         loop {
             let (connection, generation) =
@@ -135,7 +158,12 @@ impl RedisBackend {
                 }
                 Ok(Err(error)) => error,
                 Err(_elapsed) => {
-                    self.link.timed_out(generation);
+                    if starved(deadline, self.timeout) {
+                        self.starved_warning(deadline);
+                    } else {
+                        // Only Redis's own silence counts towards reconnecting.
+                        self.link.timed_out(generation);
+                    }
                     return Err(Error::Timeout(self.timeout));
                 }
             };
@@ -148,6 +176,21 @@ impl RedisBackend {
                 continue;
             }
             return Err(self.failed(error, generation));
+        }
+    }
+
+    /// Warns, at most once in a while, of a timeout that this process's starvation caused.
+    fn starved_warning(&self, deadline: tokio::time::Instant) {
+        let late = tokio::time::Instant::now().saturating_duration_since(deadline);
+        if let Some(suppressed) = self.starved_warnings.allow("starved") {
+            tracing::warn!(
+                timeout = ?self.timeout,
+                seen_late_by = ?late,
+                suppressed,
+                "a cache operation timed out because this process was starved of CPU, not because \
+                 Redis was slow: not counted against Redis (the breaker stays closed); consider a \
+                 longer CACHE_TIMEOUT, or moving CPU-bound work off the async runtime"
+            );
         }
     }
 
@@ -536,4 +579,18 @@ async fn release(
         .arg(lease)
         .invoke_async(&mut connection)
         .await
+}
+
+/// Whether a command that timed out at `deadline` did so because this process was starved of
+/// CPU rather than because Redis was slow: its task saw the timeout late, by more than half the
+/// timeout (at least 20 ms). A healthy runtime wakes a task within a millisecond or two of its
+/// timer; one whose threads are all busy (CPU-bound work on the runtime, a host with more busy
+/// threads than cores) wakes it late, and Redis's reply, if any, was waiting unread meanwhile.
+fn starved(deadline: tokio::time::Instant, timeout: Duration) -> bool {
+    tokio::time::Instant::now().saturating_duration_since(deadline) > starved_after(timeout)
+}
+
+/// How late a timeout must be seen to count as starvation (see [`starved`]).
+fn starved_after(timeout: Duration) -> Duration {
+    (timeout / 2).max(Duration::from_millis(20))
 }
