@@ -1,6 +1,8 @@
-//! Reading through the cache, typed: the only part of a read compiled for each annotated
-//! function. It decodes what [`Reader`] finds, runs the body on a miss and encodes its value;
-//! every decision (flights, leases, waits, logging) is the untyped reader's, compiled once.
+//! Reading through the cache, typed: it decodes what [`Reader`] finds, runs the body on a miss
+//! and encodes its value; every decision (flights, leases, waits, logging) is the untyped
+//! reader's, compiled once. What is compiled for each return type is [`ReadSteps`]; for each
+//! annotated function, only [`ReadThrough`]'s `poll`, which hands the body over as a trait
+//! object.
 
 use std::any::Any;
 use std::future::Future;

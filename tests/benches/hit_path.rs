@@ -15,7 +15,9 @@
 //! - `key`: `cache::__private::key` (what generated code calls) against `format!`.
 //!
 //! Before the groups run it prints allocations per key and per hit (a counting global allocator);
-//! after them, the annotated/baseline ratio of each group, read from criterion's estimates.
+//! after them, the annotated/baseline ratio of each group, read from criterion's estimates; then,
+//! with `--bench`, a paired cross-check in alternating batches: wall time and this process's CPU
+//! time per call, each as min / median / max of the per-round ratios.
 //!
 //! Run with `cargo bench -p cache-tests --bench hit_path`: with the runtime's `metrics` feature
 //! (cache-tests enables it by default) and a Prometheus recorder installed, so every hit is
@@ -521,7 +523,9 @@ fn print_allocations(fixture: &Fixture) {
 // Paired timing: a cross-check of the criterion groups that resists a changing machine load
 
 /// Per-call times from alternating batches of the two sides (A B, then B A, ...), so a load change
-/// on a shared machine hits both sides alike; medians over the rounds.
+/// on a shared machine hits both sides alike; medians over the rounds. Wall time, and the CPU time
+/// this process spent (every thread: the caller's runtime, the cache's background one, the
+/// Redis connection's driver), which a busy machine disturbs less.
 struct Paired {
     annotated_ns: f64,
     baseline_ns: f64,
@@ -530,6 +534,13 @@ struct Paired {
     /// The lowest and highest per-round ratio.
     ratio_min: f64,
     ratio_max: f64,
+    /// CPU time per call, median over the rounds.
+    annotated_cpu_ns: f64,
+    baseline_cpu_ns: f64,
+    /// Median, lowest and highest per-round ratio of CPU time per call.
+    cpu_ratio: f64,
+    cpu_ratio_min: f64,
+    cpu_ratio_max: f64,
 }
 
 const PAIRED_ROUNDS: usize = 60;
@@ -540,12 +551,41 @@ fn median(mut values: Vec<f64>) -> f64 {
     values[values.len() / 2]
 }
 
-async fn batch_ns<T, F: Future<Output = T>>(batch: usize, call: &mut impl FnMut() -> F) -> f64 {
+/// CPU time this process has used, all threads (`CLOCK_PROCESS_CPUTIME_ID`), in nanoseconds.
+fn process_cpu_ns() -> f64 {
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `now` is a valid, writable timespec; the clock id is a constant Linux defines.
+    let status = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut now) };
+    assert_eq!(status, 0, "clock_gettime(CLOCK_PROCESS_CPUTIME_ID)");
+    now.tv_sec as f64 * 1e9 + now.tv_nsec as f64
+}
+
+/// Wall and CPU nanoseconds per call over a batch.
+async fn batch_ns<T, F: Future<Output = T>>(
+    batch: usize,
+    call: &mut impl FnMut() -> F,
+) -> (f64, f64) {
+    let cpu = process_cpu_ns();
     let start = Instant::now();
     for _ in 0..batch {
         black_box(call().await);
     }
-    start.elapsed().as_nanos() as f64 / batch as f64
+    let wall = start.elapsed().as_nanos() as f64;
+    let cpu = process_cpu_ns() - cpu;
+    (wall / batch as f64, cpu / batch as f64)
+}
+
+/// Median, lowest and highest of the per-round ratios `a / b`.
+fn ratios(a: &[f64], b: &[f64]) -> (f64, f64, f64) {
+    let ratios: Vec<f64> = a.iter().zip(b).map(|(a, b)| a / b).collect();
+    (
+        median(ratios.clone()),
+        ratios.iter().copied().fold(f64::INFINITY, f64::min),
+        ratios.iter().copied().fold(0.0, f64::max),
+    )
 }
 
 async fn paired<A, B, FA: Future<Output = A>, FB: Future<Output = B>>(
@@ -567,13 +607,21 @@ async fn paired<A, B, FA: Future<Output = A>, FB: Future<Output = B>>(
             a.push(batch_ns(batch, &mut annotated).await);
         }
     }
-    let ratios: Vec<f64> = a.iter().zip(&b).map(|(a, b)| a / b).collect();
+    let (a_wall, a_cpu): (Vec<f64>, Vec<f64>) = a.into_iter().unzip();
+    let (b_wall, b_cpu): (Vec<f64>, Vec<f64>) = b.into_iter().unzip();
+    let (ratio, ratio_min, ratio_max) = ratios(&a_wall, &b_wall);
+    let (cpu_ratio, cpu_ratio_min, cpu_ratio_max) = ratios(&a_cpu, &b_cpu);
     Paired {
-        annotated_ns: median(a),
-        baseline_ns: median(b),
-        ratio_min: ratios.iter().copied().fold(f64::INFINITY, f64::min),
-        ratio_max: ratios.iter().copied().fold(0.0, f64::max),
-        ratio: median(ratios),
+        annotated_ns: median(a_wall),
+        baseline_ns: median(b_wall),
+        ratio,
+        ratio_min,
+        ratio_max,
+        annotated_cpu_ns: median(a_cpu),
+        baseline_cpu_ns: median(b_cpu),
+        cpu_ratio,
+        cpu_ratio_min,
+        cpu_ratio_max,
     }
 }
 
@@ -907,12 +955,18 @@ fn main() {
     );
     for (group, figures) in paired {
         println!(
-            "  {group}: annotated {}, baseline {}, ratio {:.3} (min {:.3}, max {:.3})",
+            "  {group}: annotated {}, baseline {}, ratio {:.3} (min {:.3}, max {:.3}); \
+             CPU per call {} vs {}, ratio {:.3} (min {:.3}, max {:.3})",
             time(figures.annotated_ns),
             time(figures.baseline_ns),
             figures.ratio,
             figures.ratio_min,
-            figures.ratio_max
+            figures.ratio_max,
+            time(figures.annotated_cpu_ns),
+            time(figures.baseline_cpu_ns),
+            figures.cpu_ratio,
+            figures.cpu_ratio_min,
+            figures.cpu_ratio_max
         );
     }
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();

@@ -6,7 +6,8 @@
 //!    over a Redis handle without a near cache (a `GET` round trip), and two hand-written
 //!    floors: `format!` key + a plain `moka::sync::Cache<String, Arc<[u8]>>` get +
 //!    `serde_json::from_slice` (the floor), and `format!` key + a
-//!    `moka::sync::Cache<String, Organisation>` get (a clone). Each round times every variant
+//!    `moka::sync::Cache<String, Organisation>` get (a clone); and the method returning
+//!    `Arc<Organisation>` (a near hit clones the `Arc`). Each round times every variant
 //!    once, in a rotating order; the ratios are taken within each round.
 //! 2. Invalidation latency: a raw redis-rs client overwrites a key whose copy is held locally;
 //!    the time from Redis acknowledging that `SET` to its writer until this process stops
@@ -176,6 +177,16 @@ impl Organisations {
         Ok(self.fallback.clone())
     }
 
+    /// The value behind an `Arc`: a near hit hands back a clone of the `Arc` (a count
+    /// increment), not of the organisation. (Its own key: a near copy keeps the value decoded
+    /// for the first type that reads it.)
+    #[cache::set("organisation-shared-{org_id}", cache = self.cache)]
+    async fn get_shared(&self, org_id: u64) -> Result<Arc<Organisation>, std::io::Error> {
+        let _ = org_id;
+        self.body_runs.fetch_add(1, Relaxed);
+        Ok(Arc::new(self.fallback.clone()))
+    }
+
     /// The same key, as a type that is not `Clone`: every near hit decodes.
     #[cache::set("organisation-{org_id}", cache = self.cache)]
     async fn get_decoded(&self, org_id: u64) -> Result<NotClone, std::io::Error> {
@@ -283,12 +294,15 @@ async fn run() {
 
     // Fill Redis once, then wait until the near handle serves it locally.
     plain.get(ORG_ID).await.unwrap();
+    plain.get_shared(ORG_ID).await.unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         near.get(ORG_ID).await.unwrap();
+        near.get_shared(ORG_ID).await.unwrap();
         let before = gets(&mut raw).await;
         for _ in 0..100 {
             near.get(ORG_ID).await.unwrap();
+            near.get_shared(ORG_ID).await.unwrap();
         }
         if gets(&mut raw).await == before {
             break;
@@ -303,12 +317,13 @@ async fn run() {
     let clone_floor = moka::sync::Cache::new(10_000);
     clone_floor.insert(format!("organisation-{ORG_ID}"), organisation());
 
-    const VARIANTS: usize = 5;
+    const VARIANTS: usize = 6;
     let mut ns: [Vec<f64>; VARIANTS] = Default::default();
     let mut redis_over_near = Vec::new();
     let mut near_over_floor = Vec::new();
     let mut near_over_clone_floor = Vec::new();
     let mut decoding_over_near = Vec::new();
+    let mut redis_over_shared = Vec::new();
     for round in 0..ROUNDS {
         let mut this = [0.0; VARIANTS];
         for turn in 0..VARIANTS {
@@ -327,7 +342,10 @@ async fn run() {
                     3 => drop(black_box(
                         near.get_decoded(black_box(ORG_ID)).await.unwrap(),
                     )),
-                    _ => drop(black_box(clone_floor_get(&clone_floor, black_box(ORG_ID)))),
+                    4 => drop(black_box(clone_floor_get(&clone_floor, black_box(ORG_ID)))),
+                    _ => drop(black_box(
+                        near.get_shared(black_box(ORG_ID)).await.unwrap(),
+                    )),
                 }
             }
             this[variant] = started.elapsed().as_nanos() as f64 / f64::from(calls);
@@ -339,6 +357,7 @@ async fn run() {
         near_over_floor.push(this[0] / this[2]);
         near_over_clone_floor.push(this[0] / this[4]);
         decoding_over_near.push(this[3] / this[0]);
+        redis_over_shared.push(this[1] / this[5]);
     }
     for (who, handle) in [("near", &near), ("plain", &plain)] {
         let runs = handle.body_runs.load(Relaxed);
@@ -350,13 +369,15 @@ async fn run() {
     println!(
         "hit cost, {ROUNDS} paired rounds ({LOCAL_CALLS} local / {REDIS_CALLS} Redis calls each):"
     );
-    let [near_ns, redis_ns, floor_ns, decoding_ns, clone_floor_ns] = &mut ns;
+    let [near_ns, redis_ns, floor_ns, decoding_ns, clone_floor_ns, shared_ns] = &mut ns;
     report("near-cache hit (annotated, reused)", "µs", near_ns);
+    report("near-cache hit (Arc<Organisation>)", "µs", shared_ns);
     report("near-cache hit (not Clone: decodes)", "µs", decoding_ns);
     report("Redis hit (annotated)", "µs", redis_ns);
     report("moka + serde_json floor", "µs", floor_ns);
     report("moka of decoded values floor", "µs", clone_floor_ns);
     report("Redis hit / near hit", "x ", &mut redis_over_near);
+    report("Redis hit / near hit of an Arc", "x ", &mut redis_over_shared);
     report("near hit / serde_json floor", "x ", &mut near_over_floor);
     report("near hit / decoded floor", "x ", &mut near_over_clone_floor);
     report(
