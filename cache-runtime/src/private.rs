@@ -19,7 +19,7 @@ use crate::invalidation::{InvalidationGuard, Work};
 pub use crate::key_arg::{AsKeyStr, KeyArg, KeyDisplay, KeyStr, UuidLower};
 use crate::observe::{Call, Invalidated};
 use crate::read::{Follow, ReuseFns, Shape, ShareFns, Typed};
-pub use crate::read::{ReadSteps, ReadThrough};
+pub use crate::read::{ReadSteps, ReadThrough, Steps};
 use crate::{Cache, Error};
 
 /// A type the cache can store and read back.
@@ -450,7 +450,7 @@ impl ResultStrategy {
         key: String,
         ttl: Option<Duration>,
         (sharing, reuse): (Sharing<R>, impl ReuseFor<R::Ok>),
-    ) -> impl ReadSteps<Output = R>
+    ) -> Steps<'a, R, R::Ok>
     where
         R: CachedResult,
         R::Ok: Cacheable,
@@ -527,7 +527,7 @@ impl PlainStrategy {
         key: String,
         ttl: Option<Duration>,
         (_sharing, reuse): (Sharing<T>, impl ReuseFor<T>),
-    ) -> impl ReadSteps<Output = T>
+    ) -> Steps<'a, T, T>
     where
         T: Cacheable,
     {

@@ -143,50 +143,79 @@ pub(crate) fn read_steps<'a, R, T>(
     ttl: Option<Duration>,
     typed: Typed<R, T>,
     follow: Follow,
-) -> impl ReadSteps<Output = R> + use<'a, R, T>
-where
-    T: serde::Serialize + DeserializeOwned,
-{
+) -> Steps<'a, R, T> {
     let call = Call::read(function, &key);
     // Entering a disabled span (the usual case in production, at `info`) is a branch.
     let span = call.span().unwrap_or_else(Span::none);
     Steps {
-        stage: Stage::LookingUp {
-            future: look_up(Reader::new(cache, key, ttl, follow), typed),
-        },
-        store: Some(move |reader, result, decision| store(reader, typed, result, decision)),
+        stage: Stage::Looking(look(Reader::new(cache, key, ttl, follow))),
+        typed,
         span,
         call: Some(call),
     }
 }
 
-pin_project_lite::pin_project! {
-    /// See [`read_steps`].
-    struct Steps<'a, L, M, S> {
-        #[pin]
-        stage: Stage<'a, L, S>,
-        store: Option<M>,
-        span: Span,
-        call: Option<Call>,
-    }
+/// The steps of a read through the cache for a return type `R` holding the cached `T`; see
+/// [`ReadSteps`].
+///
+/// A named type whose parts are all named (the reader's awaits are boxed, see [`Pending`]):
+/// proving a function's future `Send` then takes a look at a few fields, where the opaque
+/// futures of `async fn`s were unfolded for every function again, down to the last await of the
+/// backend. That cost more to compile than all the rest of a function; the box costs one
+/// allocation per read.
+pub struct Steps<'a, R, T> {
+    stage: Stage<'a, R>,
+    typed: Typed<R, T>,
+    span: Span,
+    call: Option<Call>,
 }
 
-pin_project_lite::pin_project! {
-    #[project = StageProjection]
-    enum Stage<'a, L, S> {
-        LookingUp { #[pin] future: L },
-        // What the body decides about its result (`cache::this_call()`).
-        Running { reader: Option<Reader<'a>>, scope: CallScope },
-        Storing { #[pin] future: S },
-        Done,
-    }
+/// An await of the untyped reader, boxed (see [`Steps`]); it hands the reader back.
+type Pending<'a, O> = Pin<Box<dyn Future<Output = (Reader<'a>, O)> + Send + 'a>>;
+
+enum Stage<'a, R> {
+    /// Looking for a value (or a leader's result) to hand back.
+    Looking(Pending<'a, Found>),
+    /// A miss: the body runs, deciding about its result (`cache::this_call()`).
+    Running {
+        reader: Option<Reader<'a>>,
+        scope: CallScope,
+    },
+    /// Storing the body's value; its result waits here.
+    Storing {
+        pending: Pending<'a, Option<Arc<[u8]>>>,
+        result: Option<R>,
+    },
+    Done,
 }
 
-impl<'a, R, L, M, S> ReadSteps for Steps<'a, L, M, S>
+// Nothing in `Steps` is pinned in place: the boxed awaits are pinned in their boxes, and the
+// result is moved out when the read ends.
+impl<R, T> Unpin for Steps<'_, R, T> {}
+
+/// The reader's next find, boxed. Not generic: compiled once.
+fn look(mut reader: Reader<'_>) -> Pending<'_, Found> {
+    Box::pin(async move {
+        let found = reader.next().await;
+        (reader, found)
+    })
+}
+
+/// The reader's store of the body's encoded value, boxed. Not generic: compiled once.
+fn store(
+    mut reader: Reader<'_>,
+    value: Option<serde_json::Result<Vec<u8>>>,
+    decision: Decision,
+) -> Pending<'_, Option<Arc<[u8]>>> {
+    Box::pin(async move {
+        let stored = reader.store(value, decision).await;
+        (reader, stored)
+    })
+}
+
+impl<R, T> ReadSteps for Steps<'_, R, T>
 where
-    L: Future<Output = (Reader<'a>, Option<(R, Outcome)>)>,
-    M: FnOnce(Reader<'a>, R, Decision) -> S,
-    S: Future<Output = (R, Outcome)>,
+    T: serde::Serialize + DeserializeOwned,
 {
     type Output = R;
 
@@ -195,105 +224,88 @@ where
         cx: &mut Context<'_>,
         mut body: Pin<&mut dyn Future<Output = R>>,
     ) -> Poll<R> {
-        let mut this = self.project();
+        let this = self.get_mut();
         let _entered = this.span.enter();
+        let Typed {
+            shape,
+            sharing,
+            reuse,
+        } = this.typed;
         let (result, outcome) = loop {
-            match this.stage.as_mut().project() {
-                StageProjection::LookingUp { future } => match ready!(future.poll(cx)) {
-                    (_, Some(answered)) => break answered,
-                    (reader, None) => this.stage.set(Stage::Running {
-                        reader: Some(reader),
-                        scope: CallScope::default(),
-                    }),
-                },
-                StageProjection::Running { reader, scope } => {
-                    let result = ready!(scope.poll(body.as_mut(), cx));
-                    let decision = scope.decision();
-                    match (reader.take(), this.store.take()) {
-                        (Some(reader), Some(store)) => this.stage.set(Stage::Storing {
-                            future: store(reader, result, decision),
-                        }),
-                        // Not reached: both are there until this step, which runs once.
-                        _ => break (result, Outcome::Miss),
+            match &mut this.stage {
+                Stage::Looking(pending) => {
+                    let (mut reader, found) = ready!(pending.as_mut().poll(cx));
+                    match found {
+                        Found::Stored(stored) => {
+                            if let Some(reuse) = reuse
+                                && let Some(value) = stored.decoded().and_then(reuse.get)
+                            {
+                                break ((shape.wrap)(value), reader.decoded(stored));
+                            }
+                            match serde_json::from_slice::<T>(&stored) {
+                                Ok(value) => {
+                                    if let Some(reuse) = reuse {
+                                        stored.keep_decoded(|| (reuse.put)(&value));
+                                    }
+                                    break ((shape.wrap)(value), reader.decoded(stored));
+                                }
+                                Err(error) => {
+                                    reader.undecodable(stored, error);
+                                    this.stage = Stage::Looking(look(reader));
+                                }
+                            }
+                        }
+                        Found::Shared(shared) => {
+                            match sharing.and_then(|fns| (fns.take)(&*shared)) {
+                                Some(result) => break (result, reader.taken()),
+                                None => {
+                                    reader.not_taken();
+                                    this.stage = Stage::Looking(look(reader));
+                                }
+                            }
+                        }
+                        Found::Miss => {
+                            this.stage = Stage::Running {
+                                reader: Some(reader),
+                                scope: CallScope::default(),
+                            }
+                        }
                     }
                 }
-                StageProjection::Storing { future } => break ready!(future.poll(cx)),
-                StageProjection::Done => {
-                    panic!("a cached call's future was polled after it completed")
+                Stage::Running { reader, scope } => {
+                    let result = ready!(scope.poll(body.as_mut(), cx));
+                    let decision = scope.decision();
+                    // Always there: this step runs once.
+                    let Some(reader) = reader.take() else {
+                        break (result, Outcome::Miss);
+                    };
+                    let value = if reader.wants_value() {
+                        (shape.value)(&result).map(serde_json::to_vec)
+                    } else {
+                        None
+                    };
+                    this.stage = Stage::Storing {
+                        pending: store(reader, value, decision),
+                        result: Some(result),
+                    };
                 }
+                Stage::Storing { pending, result } => {
+                    let (mut reader, stored) = ready!(pending.as_mut().poll(cx));
+                    // Always there: taken once, here.
+                    let Some(result) = result.take() else {
+                        panic!("a cached call's result was taken twice")
+                    };
+                    let outcome =
+                        reader.finish(stored, &|| sharing.map(|fns| (fns.share)(&result)));
+                    break (result, outcome);
+                }
+                Stage::Done => panic!("a cached call's future was polled after it completed"),
             }
         };
-        this.stage.set(Stage::Done);
+        this.stage = Stage::Done;
         if let Some(call) = this.call.take() {
             call.read_done(outcome);
         }
         Poll::Ready(result)
     }
-}
-
-/// The cached value (or a leader's shared result), decoded (or, from a near copy, cloned);
-/// `None`: run the body. The reader comes back for [`store`].
-async fn look_up<'a, R, T>(
-    mut reader: Reader<'a>,
-    typed: Typed<R, T>,
-) -> (Reader<'a>, Option<(R, Outcome)>)
-where
-    T: DeserializeOwned,
-{
-    let Typed {
-        shape,
-        sharing,
-        reuse,
-    } = typed;
-    loop {
-        match reader.next().await {
-            Found::Stored(stored) => {
-                if let Some(reuse) = reuse
-                    && let Some(value) = stored.decoded().and_then(reuse.get)
-                {
-                    let outcome = reader.decoded(stored);
-                    return (reader, Some(((shape.wrap)(value), outcome)));
-                }
-                match serde_json::from_slice::<T>(&stored) {
-                    Ok(value) => {
-                        if let Some(reuse) = reuse {
-                            stored.keep_decoded(|| (reuse.put)(&value));
-                        }
-                        let outcome = reader.decoded(stored);
-                        return (reader, Some(((shape.wrap)(value), outcome)));
-                    }
-                    Err(error) => reader.undecodable(stored, error),
-                }
-            }
-            Found::Shared(shared) => match sharing.and_then(|fns| (fns.take)(&*shared)) {
-                Some(result) => {
-                    let outcome = reader.taken();
-                    return (reader, Some((result, outcome)));
-                }
-                None => reader.not_taken(),
-            },
-            Found::Miss => return (reader, None),
-        }
-    }
-}
-
-/// Stores the body's value, hands it to this call's followers, and returns the result.
-async fn store<R, T>(
-    mut reader: Reader<'_>,
-    typed: Typed<R, T>,
-    result: R,
-    decision: Decision,
-) -> (R, Outcome)
-where
-    T: serde::Serialize,
-{
-    let value = if reader.wants_value() {
-        (typed.shape.value)(&result).map(serde_json::to_vec)
-    } else {
-        None
-    };
-    let stored = reader.store(value, decision).await;
-    let sharing = typed.sharing;
-    let outcome = reader.finish(stored, &|| sharing.map(|fns| (fns.share)(&result)));
-    (result, outcome)
 }

@@ -343,9 +343,7 @@ async fn run() {
                         near.get_decoded(black_box(ORG_ID)).await.unwrap(),
                     )),
                     4 => drop(black_box(clone_floor_get(&clone_floor, black_box(ORG_ID)))),
-                    _ => drop(black_box(
-                        near.get_shared(black_box(ORG_ID)).await.unwrap(),
-                    )),
+                    _ => drop(black_box(near.get_shared(black_box(ORG_ID)).await.unwrap())),
                 }
             }
             this[variant] = started.elapsed().as_nanos() as f64 / f64::from(calls);
@@ -369,7 +367,14 @@ async fn run() {
     println!(
         "hit cost, {ROUNDS} paired rounds ({LOCAL_CALLS} local / {REDIS_CALLS} Redis calls each):"
     );
-    let [near_ns, redis_ns, floor_ns, decoding_ns, clone_floor_ns, shared_ns] = &mut ns;
+    let [
+        near_ns,
+        redis_ns,
+        floor_ns,
+        decoding_ns,
+        clone_floor_ns,
+        shared_ns,
+    ] = &mut ns;
     report("near-cache hit (annotated, reused)", "µs", near_ns);
     report("near-cache hit (Arc<Organisation>)", "µs", shared_ns);
     report("near-cache hit (not Clone: decodes)", "µs", decoding_ns);
@@ -377,7 +382,11 @@ async fn run() {
     report("moka + serde_json floor", "µs", floor_ns);
     report("moka of decoded values floor", "µs", clone_floor_ns);
     report("Redis hit / near hit", "x ", &mut redis_over_near);
-    report("Redis hit / near hit of an Arc", "x ", &mut redis_over_shared);
+    report(
+        "Redis hit / near hit of an Arc",
+        "x ",
+        &mut redis_over_shared,
+    );
     report("near hit / serde_json floor", "x ", &mut near_over_floor);
     report("near hit / decoded floor", "x ", &mut near_over_clone_floor);
     report(
