@@ -148,7 +148,7 @@ pub(crate) fn read_steps<'a, R, T>(
     // Entering a disabled span (the usual case in production, at `info`) is a branch.
     let span = call.span().unwrap_or_else(Span::none);
     Steps {
-        stage: Stage::Looking(look(Reader::new(cache, key, ttl, follow))),
+        stage: Stage::Start(Some(Reader::new(cache, key, ttl, follow))),
         typed,
         span,
         call: Some(call),
@@ -161,8 +161,9 @@ pub(crate) fn read_steps<'a, R, T>(
 /// A named type whose parts are all named (the reader's awaits are boxed, see [`Pending`]):
 /// proving a function's future `Send` then takes a look at a few fields, where the opaque
 /// futures of `async fn`s were unfolded for every function again, down to the last await of the
-/// backend. That cost more to compile than all the rest of a function; the box costs one
-/// allocation per read.
+/// backend. That cost more to compile than all the rest of a function. The box costs one
+/// allocation per read that awaits the store (a Redis read); a hit in process or from a near
+/// copy needs no await, and none.
 pub struct Steps<'a, R, T> {
     stage: Stage<'a, R>,
     typed: Typed<R, T>,
@@ -174,6 +175,9 @@ pub struct Steps<'a, R, T> {
 type Pending<'a, O> = Pin<Box<dyn Future<Output = (Reader<'a>, O)> + Send + 'a>>;
 
 enum Stage<'a, R> {
+    /// Not polled yet. A hit that needs no await (in process, a near copy) is answered from
+    /// here, with no box.
+    Start(Option<Reader<'a>>),
     /// Looking for a value (or a leader's result) to hand back.
     Looking(Pending<'a, Found>),
     /// A miss: the body runs, deciding about its result (`cache::this_call()`).
@@ -232,46 +236,20 @@ where
             reuse,
         } = this.typed;
         let (result, outcome) = loop {
-            match &mut this.stage {
-                Stage::Looking(pending) => {
-                    let (mut reader, found) = ready!(pending.as_mut().poll(cx));
-                    match found {
-                        Found::Stored(stored) => {
-                            if let Some(reuse) = reuse
-                                && let Some(value) = stored.decoded().and_then(reuse.get)
-                            {
-                                break ((shape.wrap)(value), reader.decoded(stored));
-                            }
-                            match serde_json::from_slice::<T>(&stored) {
-                                Ok(value) => {
-                                    if let Some(reuse) = reuse {
-                                        stored.keep_decoded(|| (reuse.put)(&value));
-                                    }
-                                    break ((shape.wrap)(value), reader.decoded(stored));
-                                }
-                                Err(error) => {
-                                    reader.undecodable(stored, error);
-                                    this.stage = Stage::Looking(look(reader));
-                                }
-                            }
-                        }
-                        Found::Shared(shared) => {
-                            match sharing.and_then(|fns| (fns.take)(&*shared)) {
-                                Some(result) => break (result, reader.taken()),
-                                None => {
-                                    reader.not_taken();
-                                    this.stage = Stage::Looking(look(reader));
-                                }
-                            }
-                        }
-                        Found::Miss => {
-                            this.stage = Stage::Running {
-                                reader: Some(reader),
-                                scope: CallScope::default(),
-                            }
+            let (mut reader, found) = match &mut this.stage {
+                Stage::Start(reader) => {
+                    let Some(mut reader) = reader.take() else {
+                        panic!("a cached call's future was polled after it panicked")
+                    };
+                    match reader.look_at_hand() {
+                        Some(found) => (reader, found),
+                        None => {
+                            this.stage = Stage::Looking(look(reader));
+                            continue;
                         }
                     }
                 }
+                Stage::Looking(pending) => ready!(pending.as_mut().poll(cx)),
                 Stage::Running { reader, scope } => {
                     let result = ready!(scope.poll(body.as_mut(), cx));
                     let decision = scope.decision();
@@ -288,6 +266,7 @@ where
                         pending: store(reader, value, decision),
                         result: Some(result),
                     };
+                    continue;
                 }
                 Stage::Storing { pending, result } => {
                     let (mut reader, stored) = ready!(pending.as_mut().poll(cx));
@@ -300,6 +279,40 @@ where
                     break (result, outcome);
                 }
                 Stage::Done => panic!("a cached call's future was polled after it completed"),
+            };
+            match found {
+                Found::Stored(stored) => {
+                    if let Some(reuse) = reuse
+                        && let Some(value) = stored.decoded().and_then(reuse.get)
+                    {
+                        break ((shape.wrap)(value), reader.decoded(stored));
+                    }
+                    match serde_json::from_slice::<T>(&stored) {
+                        Ok(value) => {
+                            if let Some(reuse) = reuse {
+                                stored.keep_decoded(|| (reuse.put)(&value));
+                            }
+                            break ((shape.wrap)(value), reader.decoded(stored));
+                        }
+                        Err(error) => {
+                            reader.undecodable(stored, error);
+                            this.stage = Stage::Looking(look(reader));
+                        }
+                    }
+                }
+                Found::Shared(shared) => match sharing.and_then(|fns| (fns.take)(&*shared)) {
+                    Some(result) => break (result, reader.taken()),
+                    None => {
+                        reader.not_taken();
+                        this.stage = Stage::Looking(look(reader));
+                    }
+                },
+                Found::Miss => {
+                    this.stage = Stage::Running {
+                        reader: Some(reader),
+                        scope: CallScope::default(),
+                    }
+                }
             }
         };
         this.stage = Stage::Done;

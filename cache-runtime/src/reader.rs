@@ -163,30 +163,59 @@ impl<'a> Reader<'a> {
     /// The plain `GET`. Most reads are hits: it answers them with no lease and no flight (the
     /// lease script costs Redis a Lua call, about a fifth of a loopback hit).
     async fn first_look(&mut self) -> Option<Found> {
+        if let Some(decided) = self.before_first_look() {
+            return decided;
+        }
+        let got = self.cache.inner().backend.get(&self.key).await;
+        self.after_first_look(got)
+    }
+
+    /// The first look without an await, when the store answers at once (in process, a near
+    /// copy): what [`next`](Self::next) would return. `None`: call `next`, which carries on from
+    /// where this left off (or, if the store must be asked over the network, starts).
+    pub(crate) fn look_at_hand(&mut self) -> Option<Found> {
+        if !matches!(self.phase, Phase::FirstLook) {
+            return None;
+        }
+        // Asked first, so that nothing has changed when the answer needs an await.
+        let at_hand = self.cache.inner().backend.get_at_hand(&self.key)?;
+        if let Some(decided) = self.before_first_look() {
+            return decided;
+        }
+        self.after_first_look(Ok(at_hand))
+    }
+
+    /// What the first look decides before asking the store: `Some` when it need not ask.
+    fn before_first_look(&mut self) -> Option<Option<Found>> {
         let inner = self.cache.inner();
         if !self.cache.stores_anything() {
             inner.counters.miss();
             self.outcome = Outcome::Skipped;
             self.phase = Phase::Miss;
-            return Some(Found::Miss);
+            return Some(Some(Found::Miss));
         }
         self.phase = Phase::Join;
         // A value stored before a write whose invalidation is still being retried must not be
         // served, nor a fresh one stored that the retry would then delete for nothing.
-        self.first = if inner.pending.covers(&self.key) {
-            FirstLook::Skip(Outcome::Skipped)
-        } else {
-            match inner.backend.get(&self.key).await {
-                Ok(Some(stored)) if is_marker(&stored) => FirstLook::NoValue,
-                Ok(Some(stored)) => {
-                    self.phase = Phase::FirstLook;
-                    return Some(Found::Stored(stored));
-                }
-                Ok(None) => FirstLook::NoValue,
-                // Redis is failing: one timeout per call is enough. Concurrent misses still
-                // share one body run, so an outage does not multiply the load on the API.
-                Err(error) => FirstLook::Skip(read_failed(self.cache, &self.key, &error)),
+        if inner.pending.covers(&self.key) {
+            self.first = FirstLook::Skip(Outcome::Skipped);
+            return Some(None);
+        }
+        None
+    }
+
+    /// What the store's answer to the first look means.
+    fn after_first_look(&mut self, got: Result<Option<StoredBytes>, Error>) -> Option<Found> {
+        self.first = match got {
+            Ok(Some(stored)) if is_marker(&stored) => FirstLook::NoValue,
+            Ok(Some(stored)) => {
+                self.phase = Phase::FirstLook;
+                return Some(Found::Stored(stored));
             }
+            Ok(None) => FirstLook::NoValue,
+            // Redis is failing: one timeout per call is enough. Concurrent misses still
+            // share one body run, so an outage does not multiply the load on the API.
+            Err(error) => FirstLook::Skip(read_failed(self.cache, &self.key, &error)),
         };
         None
     }

@@ -100,6 +100,16 @@ impl Backend {
         }
     }
 
+    /// The value of `key`, when it is at hand without an await: the in-process store's, a near
+    /// copy (`Some(None)`: there is none). `None`: ask with [`get`](Self::get).
+    pub(crate) fn get_at_hand(&self, key: &str) -> Option<Option<StoredBytes>> {
+        match self {
+            Backend::Redis(redis) => redis.get_at_hand(key).map(Some),
+            Backend::Memory(memory) => Some(memory.get(key).map(StoredBytes::Shared)),
+            Backend::Disabled => Some(None),
+        }
+    }
+
     pub(crate) async fn get(&self, key: &str) -> Result<Option<StoredBytes>, Error> {
         match self {
             Backend::Redis(redis) => redis.get(key).await,

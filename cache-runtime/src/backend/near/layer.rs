@@ -41,6 +41,13 @@ impl Near {
         }
     }
 
+    /// The local copy of `key`, if tracking vouches for one (no await: see [`Self::get`]).
+    pub(crate) fn get_at_hand(&self, key: &str) -> Option<StoredBytes> {
+        let cache = self.cache.as_ref()?;
+        cache.tracker.ensure_started();
+        cache.store.get(key).map(StoredBytes::Near)
+    }
+
     /// See [`RedisBackend::lookup_or_lease`]; a corrupt value to `replace` may be the local
     /// copy too, so it goes.
     pub(crate) async fn lookup_or_lease(
