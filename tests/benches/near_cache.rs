@@ -358,9 +358,11 @@ async fn run() {
         redis_over_shared.push(this[1] / this[5]);
     }
     for (who, handle) in [("near", &near), ("plain", &plain)] {
+        // At most the fill of each of the two keys (the organisation, and the one behind an
+        // `Arc`), before the rounds.
         let runs = handle.body_runs.load(Relaxed);
         assert!(
-            runs <= 1,
+            runs <= 2,
             "{who}: the body ran {runs} times: misses were measured"
         );
     }
