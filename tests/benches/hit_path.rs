@@ -17,7 +17,9 @@
 //! Before the groups run it prints allocations per key and per hit (a counting global allocator);
 //! after them, the annotated/baseline ratio of each group, read from criterion's estimates; then,
 //! with `--bench`, a paired cross-check in alternating batches: wall time and this process's CPU
-//! time per call, each as min / median / max of the per-round ratios.
+//! time per call, each as min / median / max of the per-round ratios. The paired check also
+//! measures the Redis hit against the hand-written `GET` inside `tokio::time::timeout` (as the
+//! toolkit bounds every command): what the toolkit adds beyond the bound on the wait.
 //!
 //! Run with `cargo bench -p cache-tests --bench hit_path`: with the runtime's `metrics` feature
 //! (cache-tests enables it by default) and a Prometheus recorder installed, so every hit is
@@ -443,6 +445,17 @@ async fn baseline_redis_hit(mut connection: impl ConnectionLike, id: Uuid) -> Or
     decode(&bytes.expect("baseline key is missing from Redis"))
 }
 
+/// The hand-written `GET` bounded as the toolkit bounds every command (`timeout`, 100 ms): what
+/// the toolkit adds beyond the bound on the wait.
+async fn bounded_baseline_redis_hit(connection: impl ConnectionLike, id: Uuid) -> Organisation {
+    tokio::time::timeout(
+        Duration::from_millis(100),
+        baseline_redis_hit(connection, id),
+    )
+    .await
+    .expect("baseline GET timed out")
+}
+
 fn baseline_memory_hit(store: &moka::sync::Cache<String, Arc<[u8]>>, id: Uuid) -> Organisation {
     let key = format!("organisation-{id}");
     let bytes = store
@@ -625,7 +638,7 @@ async fn paired<A, B, FA: Future<Output = A>, FB: Future<Output = B>>(
     }
 }
 
-fn measure_paired(fixture: &Fixture) -> [(&'static str, Paired); 7] {
+fn measure_paired(fixture: &Fixture) -> [(&'static str, Paired); 8] {
     let redis_client = &fixture.redis_client;
     let plain_client = &fixture.redis_plain_client;
     let connection = &fixture.redis_baseline;
@@ -635,52 +648,68 @@ fn measure_paired(fixture: &Fixture) -> [(&'static str, Paired); 7] {
     let tls_connection = &fixture.redis_tls_baseline;
     let cluster_client = &fixture.redis_cluster_client;
     let cluster_connection = &fixture.redis_cluster_baseline;
-    let (redis, plain, tls, cluster, same_cluster, memory, key) = fixture.runtime.block_on(async {
-        let redis = paired(
-            200,
-            || redis_client.get(black_box(ORG_ID)),
-            || baseline_redis_hit(connection.clone(), black_box(ORG_ID)),
-        )
-        .await;
-        let plain = paired(
-            200,
-            || plain_client.get(black_box(ORG_ID)),
-            || baseline_redis_hit(connection.clone(), black_box(ORG_ID)),
-        )
-        .await;
-        let tls = paired(
-            200,
-            || tls_client.get(black_box(ORG_ID)),
-            || baseline_redis_hit(tls_connection.clone(), black_box(ORG_ID)),
-        )
-        .await;
-        let cluster = paired(
-            200,
-            || cluster_client.get(black_box(ORG_ID)),
-            || baseline_redis_hit(connection.clone(), black_box(ORG_ID)),
-        )
-        .await;
-        let same_cluster = paired(
-            200,
-            || cluster_client.get(black_box(ORG_ID)),
-            || baseline_redis_hit(cluster_connection.clone(), black_box(ORG_ID)),
-        )
-        .await;
-        let memory = paired(
-            2_000,
-            || memory_client.get(black_box(ORG_ID)),
-            || async { baseline_memory_hit(store, black_box(ORG_ID)) },
-        )
-        .await;
-        let cache = &fixture.key_cache;
-        let key = paired(
-            20_000,
-            || async { annotated_key(cache, black_box(ORG_ID)) },
-            || async { baseline_key(black_box(ORG_ID)) },
-        )
-        .await;
-        (redis, plain, tls, cluster, same_cluster, memory, key)
-    });
+    let (redis, bounded, plain, tls, cluster, same_cluster, memory, key) =
+        fixture.runtime.block_on(async {
+            let redis = paired(
+                200,
+                || redis_client.get(black_box(ORG_ID)),
+                || baseline_redis_hit(connection.clone(), black_box(ORG_ID)),
+            )
+            .await;
+            let bounded = paired(
+                200,
+                || redis_client.get(black_box(ORG_ID)),
+                || bounded_baseline_redis_hit(connection.clone(), black_box(ORG_ID)),
+            )
+            .await;
+            let plain = paired(
+                200,
+                || plain_client.get(black_box(ORG_ID)),
+                || baseline_redis_hit(connection.clone(), black_box(ORG_ID)),
+            )
+            .await;
+            let tls = paired(
+                200,
+                || tls_client.get(black_box(ORG_ID)),
+                || baseline_redis_hit(tls_connection.clone(), black_box(ORG_ID)),
+            )
+            .await;
+            let cluster = paired(
+                200,
+                || cluster_client.get(black_box(ORG_ID)),
+                || baseline_redis_hit(connection.clone(), black_box(ORG_ID)),
+            )
+            .await;
+            let same_cluster = paired(
+                200,
+                || cluster_client.get(black_box(ORG_ID)),
+                || baseline_redis_hit(cluster_connection.clone(), black_box(ORG_ID)),
+            )
+            .await;
+            let memory = paired(
+                2_000,
+                || memory_client.get(black_box(ORG_ID)),
+                || async { baseline_memory_hit(store, black_box(ORG_ID)) },
+            )
+            .await;
+            let cache = &fixture.key_cache;
+            let key = paired(
+                20_000,
+                || async { annotated_key(cache, black_box(ORG_ID)) },
+                || async { baseline_key(black_box(ORG_ID)) },
+            )
+            .await;
+            (
+                redis,
+                bounded,
+                plain,
+                tls,
+                cluster,
+                same_cluster,
+                memory,
+                key,
+            )
+        });
     cluster_client.check_all_hits("redis cluster paired timing");
     tls_client.check_all_hits("redis TLS paired timing");
     redis_client.check_all_hits("redis paired timing");
@@ -688,6 +717,7 @@ fn measure_paired(fixture: &Fixture) -> [(&'static str, Paired); 7] {
     memory_client.check_all_hits("memory paired timing");
     [
         ("redis_hit", redis),
+        ("redis_hit_against_bounded_get", bounded),
         ("redis_hit_no_leases", plain),
         ("redis_tls_hit", tls),
         ("redis_cluster_hit", cluster),
