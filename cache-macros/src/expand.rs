@@ -595,9 +595,9 @@ impl Generated {
             quote_spanned!(span=> #strategy.read_through_blocking::<#ty, _>(#arguments, #body))
         } else {
             // The steps depend on the return type only; the body meets them in a struct literal,
-            // so nothing generic over the body's type is compiled but `ReadThrough`'s `poll`.
+            // so nothing generic over the body's type is compiled but `CachedCall`'s `poll`.
             let steps = quote_spanned!(span=> #strategy.read_through::<#ty>(#arguments));
-            quote_spanned!(span=> #krate::__private::ReadThrough { steps: #steps, body: #body }.await)
+            quote_spanned!(span=> #krate::__private::CachedCall { steps: #steps, body: #body }.await)
         };
         (quote!(#prelude #check), call)
     }
@@ -669,8 +669,26 @@ impl Generated {
             (false, true) => quote!(invalidate_blocking),
             (true, true) => quote!(invalidate_strict_blocking),
         };
-        let wait = (!blocking).then(|| quote!(.await));
-        let arguments = quote!((#handle, #function, #keys_ident, #patterns_ident, #body));
+        // Blocking: the runtime runs the body. Async: the steps depend on the return type only,
+        // and meet the body in a struct literal (as a read's do).
+        let (arguments, turbofish) = if blocking {
+            (
+                quote!((#handle, #function, #keys_ident, #patterns_ident, #body)),
+                quote!(::<#ty, _>),
+            )
+        } else {
+            (
+                quote!((#handle, #function, #keys_ident, #patterns_ident)),
+                quote!(::<#ty>),
+            )
+        };
+        let run = |steps: TokenStream| {
+            if blocking {
+                steps
+            } else {
+                quote_spanned!(span=> #krate::__private::CachedCall { steps: #steps, body: #body }.await)
+            }
+        };
         let call = match (strict, returns) {
             // A strict return type is checked once, at the return type, in words naming the
             // function. The strategy for a type the check rejects is `NotStrict`, whose call
@@ -696,19 +714,18 @@ impl Generated {
                 } else {
                     quote!(invalidate)
                 };
-                quote_spanned! {span=>
-                    #check
+                let steps = quote_spanned! {span=>
                     ({
                         #[allow(unused_imports)]
                         use #krate::__private::{ViaNotStrict as _, ViaStrict as _};
                         (&&#krate::__private::Returns::<#ty>::new()).strict()
                     })
-                    .#method::<#ty, _> #arguments #wait
-                }
+                    .#method #turbofish #arguments
+                };
+                let call = run(steps);
+                quote_spanned! {span=> { #check #call } }
             }
-            _ => quote_spanned! {span=>
-                #krate::__private::#runtime::<#ty, _> #arguments #wait
-            },
+            _ => run(quote_spanned! {span=> #krate::__private::#runtime #turbofish #arguments }),
         };
         (
             quote! {

@@ -48,7 +48,7 @@ where
     } else {
         Follow::Yes
     };
-    run(cache, body, |body| crate::read::ReadThrough {
+    run(cache, body, |body| crate::cached_call::CachedCall {
         steps: crate::read::read_steps(cache, function, key, ttl, typed, follow),
         body: async move { body() },
     })

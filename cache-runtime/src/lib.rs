@@ -64,6 +64,7 @@
 mod backend;
 mod blocking;
 mod breaker;
+mod cached_call;
 mod config;
 mod driver;
 mod error;
@@ -71,6 +72,7 @@ mod flight;
 mod glob;
 mod global;
 mod handle;
+mod invalidating;
 mod invalidation;
 mod key_arg;
 mod lease;

@@ -2,24 +2,20 @@
 
 use std::any::Any;
 use std::fmt;
-use std::future::Future;
 use std::marker::PhantomData;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use tracing::Instrument;
 
+pub use crate::cached_call::{BodyOnly, CachedCall, CallSteps};
 pub use crate::glob::GlobEscaped;
 pub use crate::global::global;
-use crate::invalidation::{InvalidationGuard, Work};
+pub use crate::invalidating::InvalidateSteps;
 pub use crate::key_arg::{AsKeyStr, KeyArg, KeyDisplay, KeyStr, UuidLower};
-use crate::observe::{Call, Invalidated};
+pub use crate::read::ReadSteps;
 use crate::read::{Follow, ReuseFns, Shape, ShareFns, Typed};
-pub use crate::read::{ReadSteps, ReadThrough, Steps};
 use crate::{Cache, Error};
 
 /// A type the cache can store and read back.
@@ -345,7 +341,7 @@ impl NotCached {
         _ttl: Option<Duration>,
         _sharing: (Sharing<R>, impl Sized),
     ) -> BodyOnly<R> {
-        BodyOnly(PhantomData)
+        BodyOnly::new()
     }
 
     /// Runs the body.
@@ -362,35 +358,19 @@ impl NotCached {
     }
 }
 
-/// The steps of a read that cannot be cached (see [`NotCached`]): the body alone.
-pub struct BodyOnly<R>(PhantomData<fn() -> R>);
-
-impl<R> ReadSteps for BodyOnly<R> {
-    type Output = R;
-
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        body: Pin<&mut dyn Future<Output = R>>,
-    ) -> Poll<R> {
-        body.poll(cx)
-    }
-}
-
 /// `strict` invalidation: [`invalidate_strict`].
 pub struct Strict;
 
 impl Strict {
     /// See [`invalidate_strict`].
-    pub fn invalidate<R: StrictResult, F: Future<Output = R>>(
+    pub fn invalidate<R: StrictResult>(
         self,
         cache: &Cache,
         function: &'static str,
         keys: Vec<String>,
         patterns: Vec<String>,
-        body: F,
-    ) -> impl Future<Output = R> {
-        invalidate_strict(cache, function, keys, patterns, body)
+    ) -> InvalidateSteps<R> {
+        invalidate_strict(cache, function, keys, patterns)
     }
 
     /// See [`invalidate_strict_blocking`].
@@ -412,15 +392,14 @@ pub struct NotStrict;
 
 impl NotStrict {
     /// Runs the body.
-    pub fn invalidate<R, F: Future<Output = R>>(
+    pub fn invalidate<R>(
         self,
         _cache: &Cache,
         _function: &'static str,
         _keys: Vec<String>,
         _patterns: Vec<String>,
-        body: F,
-    ) -> F {
-        body
+    ) -> BodyOnly<R> {
+        BodyOnly::new()
     }
 
     /// Runs the body.
@@ -440,7 +419,7 @@ impl NotStrict {
 pub struct ResultStrategy;
 
 impl ResultStrategy {
-    /// The steps of a read caching the `Ok` value only, for [`ReadThrough`] to run with the
+    /// The steps of a read caching the `Ok` value only, for [`CachedCall`] to run with the
     /// body: `function`'s cached value, or its body's result (whose `Ok` value is then stored).
     /// `function` names the annotated function (`module::name`) in its span and metrics.
     pub fn read_through<'a, R>(
@@ -450,7 +429,7 @@ impl ResultStrategy {
         key: String,
         ttl: Option<Duration>,
         (sharing, reuse): (Sharing<R>, impl ReuseFor<R::Ok>),
-    ) -> Steps<'a, R, R::Ok>
+    ) -> ReadSteps<'a, R, R::Ok>
     where
         R: CachedResult,
         R::Ok: Cacheable,
@@ -517,7 +496,7 @@ impl PlainStrategy {
 }
 
 impl PlainStrategy {
-    /// The steps of a read caching the whole value, for [`ReadThrough`] to run with the body:
+    /// The steps of a read caching the whole value, for [`CachedCall`] to run with the body:
     /// `function`'s cached value, or its body's (then stored). `function` names the annotated
     /// function (`module::name`) in its span and metrics.
     pub fn read_through<'a, T>(
@@ -527,7 +506,7 @@ impl PlainStrategy {
         key: String,
         ttl: Option<Duration>,
         (_sharing, reuse): (Sharing<T>, impl ReuseFor<T>),
-    ) -> Steps<'a, T, T>
+    ) -> ReadSteps<'a, T, T>
     where
         T: Cacheable,
     {
@@ -624,29 +603,17 @@ impl fmt::Write for Short {
     }
 }
 
-/// `#[cache::delete]` / `#[cache::delete_by_pattern]`: runs the body, then invalidates whatever it
-/// returned (a failed write may have partly applied). Once the body has started, the
-/// invalidation happens even if this future is dropped, and a failed one is retried.
-pub async fn invalidate<R, F>(
+/// `#[cache::delete]` / `#[cache::delete_by_pattern]`: the steps that run the body, then
+/// invalidate whatever it returned (a failed write may have partly applied), for [`CachedCall`]
+/// to run with the body. Once the body has started, the invalidation happens even if the call is
+/// dropped, and a failed one is retried.
+pub fn invalidate<R>(
     cache: &Cache,
     function: &'static str,
     keys: Vec<String>,
     patterns: Vec<String>,
-    body: F,
-) -> R
-where
-    F: Future<Output = R>,
-{
-    let call = Call::invalidate(function, &keys, &patterns);
-    let span = call.span().unwrap_or_else(tracing::Span::none);
-    async move {
-        let guard = InvalidationGuard::new(cache, Work { keys, patterns });
-        let result = body.await;
-        call.invalidate_done(guard.run().await);
-        result
-    }
-    .instrument(span)
-    .await
+) -> InvalidateSteps<R> {
+    InvalidateSteps::new(cache, function, keys, patterns, None)
 }
 
 /// The blocking form of [`invalidate`]: `body` runs on this thread.
@@ -660,8 +627,9 @@ pub fn invalidate_blocking<R, F>(
 where
     F: FnOnce() -> R,
 {
-    crate::blocking::run(cache, body, |body| {
-        invalidate(cache, function, keys, patterns, async move { body() })
+    crate::blocking::run(cache, body, |body| CachedCall {
+        steps: invalidate(cache, function, keys, patterns),
+        body: async move { body() },
     })
 }
 
@@ -677,8 +645,9 @@ where
     R: StrictResult,
     F: FnOnce() -> R,
 {
-    crate::blocking::run(cache, body, |body| {
-        invalidate_strict(cache, function, keys, patterns, async move { body() })
+    crate::blocking::run(cache, body, |body| CachedCall {
+        steps: invalidate_strict(cache, function, keys, patterns),
+        body: async move { body() },
     })
 }
 
@@ -700,35 +669,16 @@ impl<T, E: From<Error>> StrictResult for Result<T, E> {
     }
 }
 
-/// `#[cache::delete(..., strict)]`: invalidates before the body too, and returns `Err` without
-/// running the body if that fails: stale data is worse than a failed request.
-pub async fn invalidate_strict<R, F>(
+/// `#[cache::delete(..., strict)]`: the steps of [`invalidate`], which also invalidate before the
+/// body, and return `Err` without running the body if that fails: stale data is worse than a
+/// failed request.
+pub fn invalidate_strict<R: StrictResult>(
     cache: &Cache,
     function: &'static str,
     keys: Vec<String>,
     patterns: Vec<String>,
-    body: F,
-) -> R
-where
-    R: StrictResult,
-    F: Future<Output = R>,
-{
-    let call = Call::invalidate(function, &keys, &patterns);
-    let span = call.span().unwrap_or_else(tracing::Span::none);
-    async move {
-        let work = Work { keys, patterns };
-        if let Err(error) = cache.try_invalidate(&work).await {
-            tracing::error!(keys = ?work.keys, patterns = ?work.patterns, %error, "strict invalidation failed before the write; the write was not attempted");
-            call.invalidate_done(Invalidated::of_error(&error));
-            return R::from_cache_error(error);
-        }
-        let guard = InvalidationGuard::new(cache, work);
-        let result = body.await;
-        call.invalidate_done(guard.run().await);
-        result
-    }
-    .instrument(span)
-    .await
+) -> InvalidateSteps<R> {
+    InvalidateSteps::new(cache, function, keys, patterns, Some(R::from_cache_error))
 }
 
 /// For a `Result`: only the `Ok` value is cached.

@@ -1,8 +1,7 @@
 //! Reading through the cache, typed: it decodes what [`Reader`] finds, runs the body on a miss
 //! and encodes its value; every decision (flights, leases, waits, logging) is the untyped
-//! reader's, compiled once. What is compiled for each return type is [`ReadSteps`]; for each
-//! annotated function, only [`ReadThrough`]'s `poll`, which hands the body over as a trait
-//! object.
+//! reader's, compiled once. [`ReadSteps`] is compiled for each return type; for each annotated
+//! function, only [`CachedCall`]'s `poll`, which hands the body over as a trait object.
 
 use std::any::Any;
 use std::future::Future;
@@ -15,6 +14,7 @@ use serde::de::DeserializeOwned;
 use tracing::Span;
 
 use crate::Cache;
+use crate::cached_call::CallSteps;
 use crate::observe::{Call, Outcome};
 pub(crate) use crate::reader::Follow;
 use crate::reader::{Found, Reader};
@@ -87,53 +87,6 @@ impl<T> Clone for ReuseFns<T> {
 }
 impl<T> Copy for ReuseFns<T> {}
 
-/// The steps of a read through the cache that do not depend on the body, for the return type
-/// `R`: look-up, then (on a miss, after the body) store. [`ReadThrough`] drives them with the
-/// body, which they see only as a trait object.
-///
-/// This is what keeps an annotated function's own code small: every function's body has a type
-/// of its own, so anything generic over it is compiled once per function. Here that is only
-/// [`ReadThrough`]'s `poll`, a few lines (as `tracing`'s `Instrumented<F>` is); the steps are
-/// compiled once for each return type, and every decision is the untyped [`Reader`]'s.
-pub trait ReadSteps {
-    /// What the read returns.
-    type Output;
-
-    /// Advances the read; `body` is polled on a miss.
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        body: Pin<&mut dyn Future<Output = Self::Output>>,
-    ) -> Poll<Self::Output>;
-}
-
-pin_project_lite::pin_project! {
-    /// A read through the cache: `steps` (see [`ReadSteps`]) with the function's `body`, run
-    /// on a miss only (on a hit it is dropped unpolled). Generated code builds it with a struct
-    /// literal, which compiles to no function of its own.
-    // The fields are documented above: pin-project-lite takes no attribute on a field but `pin`.
-    #[allow(missing_docs)]
-    pub struct ReadThrough<S, F> {
-        #[pin]
-        pub steps: S,
-        #[pin]
-        pub body: F,
-    }
-}
-
-impl<S, F> Future for ReadThrough<S, F>
-where
-    S: ReadSteps,
-    F: Future<Output = S::Output>,
-{
-    type Output = S::Output;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<S::Output> {
-        let this = self.project();
-        this.steps.poll_read(cx, this.body)
-    }
-}
-
 /// The steps of a read of `key` through `cache` for `function`, whose return type holds the
 /// cached value as `typed` says. The call runs in its span and reports its outcome.
 pub(crate) fn read_steps<'a, R, T>(
@@ -143,11 +96,11 @@ pub(crate) fn read_steps<'a, R, T>(
     ttl: Option<Duration>,
     typed: Typed<R, T>,
     follow: Follow,
-) -> Steps<'a, R, T> {
+) -> ReadSteps<'a, R, T> {
     let call = Call::read(function, &key);
     // Entering a disabled span (the usual case in production, at `info`) is a branch.
     let span = call.span().unwrap_or_else(Span::none);
-    Steps {
+    ReadSteps {
         stage: Stage::Start(Some(Reader::new(cache, key, ttl, follow))),
         typed,
         span,
@@ -156,7 +109,7 @@ pub(crate) fn read_steps<'a, R, T>(
 }
 
 /// The steps of a read through the cache for a return type `R` holding the cached `T`; see
-/// [`ReadSteps`].
+/// [`CallSteps`].
 ///
 /// A named type whose parts are all named (the reader's awaits are boxed, see [`Pending`]):
 /// proving a function's future `Send` then takes a look at a few fields, where the opaque
@@ -164,14 +117,14 @@ pub(crate) fn read_steps<'a, R, T>(
 /// backend. That cost more to compile than all the rest of a function. The box costs one
 /// allocation per read that awaits the store (a Redis read); a hit in process or from a near
 /// copy needs no await, and none.
-pub struct Steps<'a, R, T> {
+pub struct ReadSteps<'a, R, T> {
     stage: Stage<'a, R>,
     typed: Typed<R, T>,
     span: Span,
     call: Option<Call>,
 }
 
-/// An await of the untyped reader, boxed (see [`Steps`]); it hands the reader back.
+/// An await of the untyped reader, boxed (see [`ReadSteps`]); it hands the reader back.
 type Pending<'a, O> = Pin<Box<dyn Future<Output = (Reader<'a>, O)> + Send + 'a>>;
 
 enum Stage<'a, R> {
@@ -195,7 +148,7 @@ enum Stage<'a, R> {
 
 // Nothing in `Steps` is pinned in place: the boxed awaits are pinned in their boxes, and the
 // result is moved out when the read ends.
-impl<R, T> Unpin for Steps<'_, R, T> {}
+impl<R, T> Unpin for ReadSteps<'_, R, T> {}
 
 /// The reader's next find, boxed. Not generic: compiled once.
 fn look(mut reader: Reader<'_>) -> Pending<'_, Found> {
@@ -217,13 +170,13 @@ fn store(
     })
 }
 
-impl<R, T> ReadSteps for Steps<'_, R, T>
+impl<R, T> CallSteps for ReadSteps<'_, R, T>
 where
     T: serde::Serialize + DeserializeOwned,
 {
     type Output = R;
 
-    fn poll_read(
+    fn poll_call(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         mut body: Pin<&mut dyn Future<Output = R>>,
