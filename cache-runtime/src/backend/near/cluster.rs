@@ -22,7 +22,7 @@ use std::time::Duration;
 use redis::aio::MultiplexedConnection;
 use redis::{AsyncConnectionConfig, Value};
 
-use super::tracking::{Shared, open_tracking, ping, serve};
+use super::tracking::{Shared, connect_within, open_tracking, ping, serve};
 use crate::backend::NodeSettings;
 
 /// The nodes one session tracks, for readers to check a value's source against.
@@ -156,13 +156,7 @@ async fn discover(shared: &Shared, nodes: &NodeSettings) -> Result<Layout, Strin
             let config = AsyncConnectionConfig::new()
                 .set_connection_timeout(Some(shared.connect_timeout))
                 .set_response_timeout(Some(shared.ping_timeout));
-            let mut connection = tokio::time::timeout(
-                shared.connect_timeout,
-                client.get_multiplexed_async_connection_with_config(&config),
-            )
-            .await
-            .map_err(|_elapsed| format!("no connection within {:?}", shared.connect_timeout))?
-            .map_err(|error| format!("cannot connect: {error}"))?;
+            let mut connection = connect_within(&client, &config, shared.connect_timeout).await?;
             layout_of(&mut connection, &host, shared.ping_timeout).await
         };
         match found.await {

@@ -333,13 +333,7 @@ pub(super) async fn open_tracking(
         .set_connection_timeout(Some(shared.connect_timeout))
         .set_response_timeout(Some(shared.ping_timeout))
         .set_push_sender(sender);
-    let mut connection = tokio::time::timeout(
-        shared.connect_timeout,
-        client.get_multiplexed_async_connection_with_config(&config),
-    )
-    .await
-    .map_err(|_elapsed| format!("no connection within {:?}", shared.connect_timeout))?
-    .map_err(|error| format!("cannot connect: {error}"))?;
+    let mut connection = connect_within(client, &config, shared.connect_timeout).await?;
     let mut tracking = redis::cmd("CLIENT");
     tracking.arg("TRACKING").arg("ON").arg("BCAST");
     if !shared.prefix.is_empty() {
@@ -412,4 +406,19 @@ impl Shared {
             tracing::info!("near cache on again: Redis client tracking is back");
         }
     }
+}
+
+/// A connection of `client` with `config`, made within `within`; the error says why not.
+pub(super) async fn connect_within(
+    client: &redis::Client,
+    config: &AsyncConnectionConfig,
+    within: Duration,
+) -> Result<MultiplexedConnection, String> {
+    tokio::time::timeout(
+        within,
+        client.get_multiplexed_async_connection_with_config(config),
+    )
+    .await
+    .map_err(|_elapsed| format!("no connection within {within:?}"))?
+    .map_err(|error| format!("cannot connect: {error}"))
 }
