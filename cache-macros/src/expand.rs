@@ -12,6 +12,7 @@ use crate::attr::{Args, Errors, Kind, whole_span};
 use crate::check::{Check, located_at};
 use crate::shape::Shape;
 use crate::signature::Arguments;
+use crate::thin;
 use crate::valid::{ResolvedKey, each_element, resolve};
 
 /// Expands one attribute. On error the function is emitted unchanged (minus our attributes) next
@@ -191,14 +192,18 @@ fn try_expand(kind: Kind, args: TokenStream, function: &mut ItemFn) -> syn::Resu
 
     // `module::function`, a `&'static str` built at compile time, for spans and metrics.
     let function_name = syn::ext::IdentExt::unraw(&name).to_string();
+    // See `thin`: an `async fn` becomes a `fn` returning the cached call, where it can.
+    let thin =
+        matches!(shape, Shape::Async) && thin::applies(function, handle.as_ref(), set.is_some());
     let generated = Generated {
         krate,
         handle: Ident::new("__cache", Span::mixed_site()),
         handle_owned: Ident::new("__cache_owned", Span::mixed_site()),
         function: quote!(::core::concat!(::core::module_path!(), "::", #function_name)),
         name: function_name,
+        awaits: !thin,
     };
-    let handle_statement = generated.handle_statement(handle.as_ref());
+    let handle_statement = generated.handle_statement(handle.as_ref(), thin && set.is_some());
     // The runtime call is spanned at the return type: an error about the type (not cacheable,
     // not a strict `Result`) is then one error, there, not one per generated token.
     let returns_span = match &output {
@@ -268,6 +273,11 @@ fn try_expand(kind: Kind, args: TokenStream, function: &mut ItemFn) -> syn::Resu
     let ItemFn {
         attrs, vis, sig, ..
     } = function;
+    let sig = if thin {
+        thin::signature(sig)
+    } else {
+        sig.clone()
+    };
     Ok(quote! {
         #(#attrs)*
         #vis #sig {
@@ -395,10 +405,15 @@ struct Generated {
     function: TokenStream,
     /// Its name as written, for messages.
     name: String,
+    /// Whether the generated body awaits the cached call (in an `async fn` or a returned
+    /// `async` block), or returns it (the thin form, see `thin`).
+    awaits: bool,
 }
 
 impl Generated {
-    fn handle_statement(&self, source: Option<&Expr>) -> TokenStream {
+    /// Binds the handle. `borrowed`: the call borrows it from `self` (see `thin`), rather than
+    /// holding a clone that lets the body move `self`.
+    fn handle_statement(&self, source: Option<&Expr>, borrowed: bool) -> TokenStream {
         let Generated {
             krate,
             handle,
@@ -419,16 +434,25 @@ impl Generated {
                 }
                 .items(krate, quote!(_: &T,));
                 let source = Ident::new("__cache_source", Span::mixed_site());
+                let (bound, take, rebind) = if borrowed {
+                    (handle, quote!(handle_ref), None)
+                } else {
+                    (
+                        handle_owned,
+                        quote!(handle),
+                        Some(quote!(let #handle = &#handle_owned;)),
+                    )
+                };
                 let statement = quote! {
-                    let #handle_owned = {
+                    let #bound = {
                         #check
                         let #source = &(#expr);
                         __cache_check(#source, __cache_marker());
-                        #krate::__private::handle(#source)
+                        #krate::__private::#take(#source)
                     };
                 };
                 let statement = located_at(statement, expr.span());
-                quote!(#statement let #handle = &#handle_owned;)
+                quote!(#statement #rebind)
             }
             None => quote! {
                 let #handle = #krate::__private::global();
@@ -515,6 +539,18 @@ impl Generated {
         self.checked_keys(format, values, pattern)
     }
 
+    /// The call of `steps` with `body`, awaited unless it is the thin form's value.
+    fn cached_call(&self, steps: TokenStream, body: TokenStream, span: Span) -> TokenStream {
+        let krate = &self.krate;
+        let call =
+            quote_spanned!(span=> #krate::__private::CachedCall { steps: #steps, body: #body });
+        if self.awaits {
+            quote_spanned!(span=> #call.await)
+        } else {
+            call
+        }
+    }
+
     /// The statements before the call, and the call of the runtime with `body`.
     fn read_through(
         &self,
@@ -597,7 +633,7 @@ impl Generated {
             // The steps depend on the return type only; the body meets them in a struct literal,
             // so nothing generic over the body's type is compiled but `CachedCall`'s `poll`.
             let steps = quote_spanned!(span=> #strategy.read_through::<#ty>(#arguments));
-            quote_spanned!(span=> #krate::__private::CachedCall { steps: #steps, body: #body }.await)
+            self.cached_call(steps, body, span)
         };
         (quote!(#prelude #check), call)
     }
@@ -686,7 +722,7 @@ impl Generated {
             if blocking {
                 steps
             } else {
-                quote_spanned!(span=> #krate::__private::CachedCall { steps: #steps, body: #body }.await)
+                self.cached_call(steps, body.clone(), span)
             }
         };
         let call = match (strict, returns) {

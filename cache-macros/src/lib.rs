@@ -18,6 +18,7 @@ mod shape;
 mod signature;
 mod suggest;
 mod template;
+mod thin;
 mod ttl;
 mod valid;
 

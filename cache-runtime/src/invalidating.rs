@@ -26,6 +26,8 @@ pub struct InvalidateSteps<R> {
     stage: Stage<R>,
     /// For `strict`: the call's result when the deletes before the body failed.
     strict: Option<fn(Error) -> R>,
+    function: &'static str,
+    /// The call's span and its record, begun at the first poll (see [`Call::begin`]).
     span: Span,
     call: Option<Call>,
 }
@@ -61,14 +63,13 @@ impl<R> InvalidateSteps<R> {
         patterns: Vec<String>,
         strict: Option<fn(Error) -> R>,
     ) -> Self {
-        let call = Call::invalidate(function, &keys, &patterns);
-        let span = call.span().unwrap_or_else(Span::none);
         InvalidateSteps {
             cache: cache.clone(),
             stage: Stage::Start(Some(Work { keys, patterns })),
             strict,
-            span,
-            call: Some(call),
+            function,
+            span: Span::none(),
+            call: None,
         }
     }
 }
@@ -98,6 +99,10 @@ impl<R> CallSteps for InvalidateSteps<R> {
         mut body: Pin<&mut dyn Future<Output = R>>,
     ) -> Poll<R> {
         let this = self.get_mut();
+        if let Stage::Start(Some(work)) = &this.stage {
+            let call = Call::invalidate(this.function, &work.keys, &work.patterns);
+            (this.call, this.span) = Call::begin(call);
+        }
         let _entered = this.span.enter();
         loop {
             match &mut this.stage {

@@ -129,9 +129,17 @@ impl Call {
         }
     }
 
-    /// The span to run the call in, unless no subscriber wants it.
-    pub(crate) fn span(&self) -> Option<Span> {
-        (!self.span.is_disabled()).then(|| self.span.clone())
+    /// A call's record and the span its steps enter, made when its future is first polled
+    /// rather than when the function is called: the span's parent is then the span the future
+    /// runs in (as with an `async fn`), and a future dropped unpolled records nothing. Entering
+    /// a disabled span (the usual case in production, at `info`) is a branch.
+    pub(crate) fn begin(call: Call) -> (Option<Call>, Span) {
+        let span = if call.span.is_disabled() {
+            Span::none()
+        } else {
+            call.span.clone()
+        };
+        (Some(call), span)
     }
 
     /// Records how a read ended: on the span and, with the `metrics` feature, in the metrics.

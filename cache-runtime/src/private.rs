@@ -525,6 +525,11 @@ pub fn handle<S: HandleSource + ?Sized>(source: &S) -> Cache {
     source.cache().clone()
 }
 
+/// Borrows the handle, for a read whose future borrows it from `&self` (`cache = self.cache`).
+pub fn handle_ref<S: HandleSource + ?Sized>(source: &S) -> &Cache {
+    source.cache()
+}
+
 /// TTL given in the attribute, in whole seconds (checked at compile time).
 pub const fn ttl_seconds(seconds: u64) -> Option<Duration> {
     Some(Duration::from_secs(seconds))

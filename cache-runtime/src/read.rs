@@ -97,14 +97,12 @@ pub(crate) fn read_steps<'a, R, T>(
     typed: Typed<R, T>,
     follow: Follow,
 ) -> ReadSteps<'a, R, T> {
-    let call = Call::read(function, &key);
-    // Entering a disabled span (the usual case in production, at `info`) is a branch.
-    let span = call.span().unwrap_or_else(Span::none);
     ReadSteps {
         stage: Stage::Start(Some(Reader::new(cache, key, ttl, follow))),
         typed,
-        span,
-        call: Some(call),
+        function,
+        span: Span::none(),
+        call: None,
     }
 }
 
@@ -120,6 +118,8 @@ pub(crate) fn read_steps<'a, R, T>(
 pub struct ReadSteps<'a, R, T> {
     stage: Stage<'a, R>,
     typed: Typed<R, T>,
+    function: &'static str,
+    /// The call's span and its record, begun at the first poll (see [`Call::begin`]).
     span: Span,
     call: Option<Call>,
 }
@@ -182,6 +182,9 @@ where
         mut body: Pin<&mut dyn Future<Output = R>>,
     ) -> Poll<R> {
         let this = self.get_mut();
+        if let Stage::Start(Some(reader)) = &this.stage {
+            (this.call, this.span) = Call::begin(Call::read(this.function, reader.key()));
+        }
         let _entered = this.span.enter();
         let Typed {
             shape,

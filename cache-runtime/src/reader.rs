@@ -139,6 +139,11 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// The key read.
+    pub(crate) fn key(&self) -> &str {
+        &self.key
+    }
+
     /// The next thing for the caller to do.
     pub(crate) async fn next(&mut self) -> Found {
         loop {

@@ -26,6 +26,8 @@ const UPDATE: &str = concat!(module_path!(), "::update");
 #[derive(Debug, Clone, Default)]
 struct Seen {
     name: &'static str,
+    /// The name of the span it was opened in, if any.
+    parent: Option<&'static str>,
     fields: BTreeMap<&'static str, String>,
     events: Vec<String>,
 }
@@ -50,9 +52,13 @@ impl Visit for Fields<'_> {
 }
 
 impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Capture {
-    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, _: Context<'_, S>) {
+    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, context: Context<'_, S>) {
         let mut seen = Seen {
             name: attrs.metadata().name(),
+            parent: context
+                .span(id)
+                .and_then(|span| span.parent())
+                .map(|parent| parent.name()),
             ..Seen::default()
         };
         attrs.record(&mut Fields(&mut seen.fields));
@@ -114,6 +120,14 @@ impl Client {
     async fn update(&self, id: u32) -> Result<(), String> {
         let _ = id;
         Ok(())
+    }
+
+    /// Another attribute macro below ours sees the `async fn` it expects (see the macros'
+    /// `thin`): its span covers the whole call, the cache's included.
+    #[cache::set("traced-{id}", cache = self.cache)]
+    #[tracing::instrument(name = "traced", skip_all)]
+    async fn traced(&self, id: u32) -> u32 {
+        id
     }
 }
 
@@ -209,4 +223,53 @@ fn a_failing_or_disabled_cache_shows_in_the_outcome() {
     let expected = [("user-2", "error"), ("user-2", "skipped")]
         .map(|(key, outcome)| (key.to_owned(), outcome.to_owned()));
     assert_eq!(outcomes, expected);
+}
+
+/// An annotated `async fn` compiles to a plain `fn` returning its call (see the macros' `thin`),
+/// but the call's span still opens at the first poll, as an `async fn`'s would: a future made
+/// outside any span and instrumented afterwards (as `tokio::spawn(call.instrument(span))` does)
+/// runs its call in that span, and a future dropped unpolled opens none.
+#[test]
+fn a_call_opens_its_span_where_its_future_first_runs() {
+    use tracing::Instrument;
+
+    let client = Client {
+        cache: Cache::in_memory(),
+    };
+    let capture = Capture::default();
+    let ((), spans) = capture.spans_of(async {
+        let read = client.user(3);
+        let update = client.update(3);
+        drop(client.user(4));
+        drop(client.update(4));
+        read.instrument(tracing::info_span!("request"))
+            .await
+            .unwrap();
+        update
+            .instrument(tracing::info_span!("request"))
+            .await
+            .unwrap();
+        client.traced(5).await;
+    });
+    let spans = ours(spans);
+    let summary: Vec<(&str, &str, Option<&str>)> = spans
+        .iter()
+        .map(|span| {
+            let key = span
+                .fields
+                .get("key")
+                .or_else(|| span.fields.get("keys"))
+                .map_or("", String::as_str);
+            (span.name, key, span.parent)
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("cache.read", "user-3", Some("request")),
+            ("cache.invalidate", r#"["user-3"]"#, Some("request")),
+            ("cache.read", "traced-5", Some("traced")),
+        ],
+        "{spans:#?}"
+    );
 }

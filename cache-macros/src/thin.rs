@@ -1,0 +1,92 @@
+//! The thin form of an annotated `async fn`: a plain `fn` whose value is the cached call itself,
+//! `CachedCall { steps, body }`, with the body the only `async` block. An `async fn` wrapping
+//! that call would be a second state machine around the first, and proving it `Send` costs a
+//! crate's build about as much again as the body's; the thin form costs what a plain `async fn`
+//! does, plus the call's `poll`.
+//!
+//! The function's callers see no difference. The `impl Future` return type is written here,
+//! in this crate's edition (2024), so it captures every lifetime and type parameter in scope,
+//! as the `async fn` did, in a crate of any edition (even a hidden `Cow<str>` lifetime, which a
+//! macro could not name). Its auto traits (`Send`) are seen through, as an `async fn`'s are. The
+//! call's span and metrics begin at the first poll, as in the `async fn`; only the key is built
+//! when the function is called.
+//!
+//! The `async fn` is kept where the thin form could change what compiles:
+//! - another attribute macro follows ours (`#[tracing::instrument]` below `#[cache::set]`): it
+//!   expects the `async fn` as written;
+//! - a read's handle is neither the global one nor a field of `&self`: the read borrows its
+//!   handle, and a handle from any other expression (`self` by value, a local) could not be
+//!   borrowed by a future that outlives the call.
+
+use quote::quote;
+use syn::{Expr, FnArg, ItemFn, ReturnType, Signature, Type};
+
+/// Whether `function`, an `async fn`, can take the thin form. `handle` is its `cache = ...`
+/// expression; `borrows_handle`: its steps borrow the handle (a read).
+pub(crate) fn applies(function: &ItemFn, handle: Option<&Expr>, borrows_handle: bool) -> bool {
+    let handle_lives = match handle {
+        None => true,
+        Some(_) if !borrows_handle => true,
+        Some(expr) => is_field_of_shared_self(expr) && has_shared_receiver(&function.sig),
+    };
+    handle_lives && function.attrs.iter().all(is_inert)
+}
+
+/// `sig` of an `async fn`, as a plain `fn` returning `impl Future` of its output.
+pub(crate) fn signature(sig: &Signature) -> Signature {
+    let mut thin = sig.clone();
+    thin.asyncness = None;
+    let output = match &sig.output {
+        ReturnType::Default => quote!(()),
+        ReturnType::Type(_, ty) => quote!(#ty),
+    };
+    thin.output = syn::parse_quote!(-> impl ::core::future::Future<Output = #output>);
+    thin
+}
+
+/// An attribute that no macro reads: the compiler's own lints and hints, docs, tool attributes.
+fn is_inert(attribute: &syn::Attribute) -> bool {
+    const BUILTIN: &[&str] = &[
+        "allow",
+        "cfg",
+        "cold",
+        "deny",
+        "deprecated",
+        "doc",
+        "expect",
+        "forbid",
+        "inline",
+        "must_use",
+        "warn",
+    ];
+    const TOOLS: &[&str] = &["clippy", "rustfmt", "rustdoc", "diagnostic"];
+    let segments = &attribute.path().segments;
+    let first = segments.first().map(|segment| segment.ident.to_string());
+    match (segments.len(), first.as_deref()) {
+        (1, Some(name)) => BUILTIN.contains(&name),
+        (_, Some(tool)) => TOOLS.contains(&tool),
+        _ => false,
+    }
+}
+
+/// `self.a.b`: a place the future may borrow for as long as `self`.
+fn is_field_of_shared_self(expr: &Expr) -> bool {
+    match expr {
+        Expr::Field(field) => match &*field.base {
+            Expr::Path(path) => path.qself.is_none() && path.path.is_ident("self"),
+            base => is_field_of_shared_self(base),
+        },
+        Expr::Paren(inner) => is_field_of_shared_self(&inner.expr),
+        _ => false,
+    }
+}
+
+/// `&self`, `&'a self` or `self: &Self`.
+fn has_shared_receiver(sig: &Signature) -> bool {
+    match sig.inputs.first() {
+        Some(FnArg::Receiver(receiver)) => {
+            matches!(&*receiver.ty, Type::Reference(reference) if reference.mutability.is_none())
+        }
+        _ => false,
+    }
+}
