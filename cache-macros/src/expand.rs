@@ -1,7 +1,8 @@
 //! The expansion of one attribute: stacked attributes gathered, the checks that concern the whole
 //! function (the per-key ones are in `valid`), then code generation. The decorated function keeps
-//! its signature; its body is wrapped in a call to the runtime (`read_through` or `invalidate`),
-//! with the key built before the body runs.
+//! its signature (an `async fn` may become a plain `fn` returning its future, see `thin`); its
+//! body is wrapped in a call to the runtime (`read_through` or `invalidate`), with the key built
+//! before the body runs.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
