@@ -7,10 +7,11 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{Attribute, Expr, Ident, ItemFn, LitStr, Path, ReturnType, Type};
+use syn::{Attribute, Expr, Ident, LitStr, Path, ReturnType, Type};
 
 use crate::attr::{Args, Errors, Kind, whole_span};
-use crate::check::{Check, located_at};
+use crate::check::{At, Check};
+use crate::function::Function;
 use crate::shape::Shape;
 use crate::signature::Arguments;
 use crate::thin;
@@ -19,7 +20,7 @@ use crate::valid::{ResolvedKey, each_element, resolve};
 /// Expands one attribute. On error the function is emitted unchanged (minus our attributes) next
 /// to the errors, so the rest of the crate still type-checks and only our errors are reported.
 pub(crate) fn expand(kind: Kind, args: TokenStream, item: TokenStream) -> TokenStream {
-    let mut function = match syn::parse2::<ItemFn>(item.clone()) {
+    let mut function = match syn::parse2::<Function>(item.clone()) {
         Ok(function) => function,
         Err(_) => {
             let error = not_a_function(kind, &item);
@@ -68,7 +69,7 @@ fn item_name(item: &TokenStream) -> Option<(&'static str, String)> {
     Some((what, name.to_string()))
 }
 
-fn try_expand(kind: Kind, args: TokenStream, function: &mut ItemFn) -> syn::Result<TokenStream> {
+fn try_expand(kind: Kind, args: TokenStream, function: &mut Function) -> syn::Result<TokenStream> {
     let mut errors = Errors::on(&function.sig.ident);
     let own = Args::parse(kind, whole_span(&args), args, &mut errors);
     let crate_name = own
@@ -79,14 +80,7 @@ fn try_expand(kind: Kind, args: TokenStream, function: &mut ItemFn) -> syn::Resu
     // Stacked attributes of ours are expanded together, so all their keys go in one round trip.
     let mut all: Vec<Args> = own.into_iter().collect();
     let mut kept = Vec::with_capacity(function.attrs.len());
-    // syn keeps a body's inner attributes (`#![allow(unused)]`) with the outer ones: they go back
-    // inside the body.
-    let mut inner = Vec::new();
     for attribute in std::mem::take(&mut function.attrs) {
-        if let syn::AttrStyle::Inner(_) = attribute.style {
-            inner.push(attribute);
-            continue;
-        }
         match sibling_kind(&attribute, &crate_name) {
             Some(kind) => {
                 let tokens = match &attribute.meta {
@@ -110,7 +104,7 @@ fn try_expand(kind: Kind, args: TokenStream, function: &mut ItemFn) -> syn::Resu
     function.attrs = kept;
 
     let name = function.sig.ident.clone();
-    let mut shape = Shape::of(function);
+    let mut shape = Shape::of(function)?;
     if let Shape::Returned(returned) = &mut shape {
         let templates: Vec<String> = all
             .iter()
@@ -212,7 +206,7 @@ fn try_expand(kind: Kind, args: TokenStream, function: &mut ItemFn) -> syn::Resu
         _ => name.span(),
     };
     let blocking = matches!(shape, Shape::Blocking);
-    let block = &function.block;
+    let block = function.block();
     let body = match &shape {
         Shape::Async => quote!(async move #block),
         Shape::Blocking => quote!(move || #block),
@@ -271,13 +265,17 @@ fn try_expand(kind: Kind, args: TokenStream, function: &mut ItemFn) -> syn::Resu
             quote!(#handle_statement #prelude #(#before)* #future)
         }
     };
-    let ItemFn {
-        attrs, vis, sig, ..
+    let Function {
+        attrs,
+        vis,
+        sig,
+        inner,
+        ..
     } = function;
     let sig = if thin {
         thin::signature(sig)
     } else {
-        sig.clone()
+        sig.to_token_stream()
     };
     Ok(quote! {
         #(#attrs)*
@@ -423,6 +421,7 @@ impl Generated {
         } = self;
         match source {
             Some(expr) => {
+                let at = At::new(expr.span(), krate);
                 let check = Check {
                     name: "CacheHandle",
                     runtime: "HandleSource",
@@ -433,26 +432,31 @@ impl Generated {
                     label: "expected a `cache::Cache` (or an `Arc`, reference or `LazyLock` of one)",
                     note: "name the handle, e.g. `cache = self.cache` where the field is a `cache::Cache`",
                 }
-                .items(krate, quote!(_: &T,));
-                let source = Ident::new("__cache_source", Span::mixed_site());
+                .items(&at, quote_spanned!(at.span=> _: &T,));
+                let source = at.relocate(Ident::new("__cache_source", Span::mixed_site()));
                 let (bound, take, rebind) = if borrowed {
-                    (handle, quote!(handle_ref), None)
+                    (handle, "handle_ref", None)
                 } else {
                     (
                         handle_owned,
-                        quote!(handle),
+                        "handle",
                         Some(quote!(let #handle = &#handle_owned;)),
                     )
                 };
-                let statement = quote! {
+                let bound = at.relocate(bound);
+                let take = Ident::new(take, at.span);
+                let expr = at.relocate(expr);
+                let check_call = at
+                    .check_call(quote_spanned!(at.span=> __cache_check(#source, __cache_marker())));
+                let krate = &at.krate;
+                let statement = quote_spanned! {at.span=>
                     let #bound = {
                         #check
                         let #source = &(#expr);
-                        __cache_check(#source, __cache_marker());
+                        #check_call
                         #krate::__private::#take(#source)
                     };
                 };
-                let statement = located_at(statement, expr.span());
                 quote!(#statement #rebind)
             }
             None => quote! {
@@ -484,12 +488,12 @@ impl Generated {
         if values.is_empty() {
             return built;
         }
-        let check = located_at(self.key_check(), format.span());
+        let check = self.key_check(&At::new(format.span(), &self.krate));
         quote!({ #check #built })
     }
 
     /// What every placeholder value is checked against, in the block that builds a key.
-    fn key_check(&self) -> TokenStream {
+    fn key_check(&self, at: &At) -> TokenStream {
         Check {
             name: "Display",
             runtime: "KeyPart",
@@ -500,24 +504,27 @@ impl Generated {
             label: "not `Display`",
             note: "implement `std::fmt::Display` for `{Self}`, or name one of its fields that is, e.g. `{{arg.id}}`",
         }
-        .items(&self.krate, quote!(_: &T,))
+        .items(at, quote_spanned!(at.span=> _: &T,))
     }
 
     /// One placeholder's value as it goes into a key: a string that reads as a UUID
     /// lower-case (Notify's rule), anything else by its `Display` (see `__private::KeyArg`).
     /// Spanned at the value, so that one that is not `Display` is reported where it is written.
     fn key_part(&self, value: &TokenStream) -> TokenStream {
-        let krate = &self.krate;
-        let part = quote! {
+        // Located, not spanned, at the value: its own tokens keep their hygiene.
+        let at = At::new(value.span(), &self.krate);
+        let krate = &at.krate;
+        let value = at.relocate(value);
+        let check_call =
+            at.check_call(quote_spanned!(at.span=> __cache_check(&#value, __cache_marker())));
+        quote_spanned! {at.span=>
             {
                 #[allow(unused_imports)]
                 use #krate::__private::{KeyDisplay as _, KeyStr as _};
-                __cache_check(&#value, __cache_marker());
+                #check_call
                 (&#krate::__private::KeyArg(&#value)).key_part()
             }
-        };
-        // Located, not spanned, at the value: its own tokens keep their hygiene.
-        located_at(part, value.span())
+        }
     }
 
     fn pattern(&self, pattern: &ResolvedKey) -> TokenStream {
@@ -606,6 +613,7 @@ impl Generated {
         // One check of the cached type, at the return type, in words naming the function. The
         // strategy for a type that cannot be cached is `NotCached`, whose call adds no second
         // error about it (see `__private::ViaNone`).
+        let at = At::new(span, krate);
         let check = Check {
             name: "SerializeAndDeserialize",
             runtime: "Cacheable",
@@ -616,16 +624,19 @@ impl Generated {
             label: "the cached value is stored as JSON",
             note: "add `#[derive(serde::Serialize, serde::Deserialize)]` to the type (or to the types it contains)",
         }
-        .items(krate, quote!(_: ::core::marker::PhantomData<T>,));
-        let check = located_at(
-            quote!({
+        .items(&at, quote_spanned!(at.span=> _: ::core::marker::PhantomData<T>,));
+        let check = {
+            let (krate, ty) = (&at.krate, at.relocate(&ty));
+            let check_call = at.check_call(quote_spanned!(at.span=>
+                __cache_check((&#krate::__private::Returns::<#ty>::new()).stored(), __cache_marker())
+            ));
+            quote_spanned!(at.span=> {
                 #check
                 #[allow(unused_imports)]
                 use #krate::__private::{StoresOk as _, StoresWhole as _};
-                __cache_check((&#krate::__private::Returns::<#ty>::new()).stored(), __cache_marker());
-            }),
-            span,
-        );
+                #check_call
+            })
+        };
         // How followers and near hits get a value without decoding, as one argument.
         let arguments = quote!(#handle, #function, #key_ident, #ttl, (#sharing, #reuse));
         let call = if blocking {
@@ -664,7 +675,7 @@ impl Generated {
                 let collection = key.each.as_ref()?;
                 let element = each_element();
                 let built = build(key);
-                let krate = &self.krate;
+                let at = At::new(key.format.span(), &self.krate);
                 let check = Check {
                     name: "Collection",
                     runtime: "KeyCollection",
@@ -675,15 +686,16 @@ impl Generated {
                     label: "not a slice, `Vec`, array or set",
                     note: "name a collection argument, e.g. `{{service_ids[..]}}` with `service_ids: &[Uuid]`",
                 }
-                .items(krate, quote!(_: &T,));
-                let parts = located_at(
-                    quote!({
-                        #check
-                        __cache_check(&#collection, __cache_marker());
-                        #krate::__private::key_parts(&#collection)
-                    }),
-                    key.format.span(),
+                .items(&at, quote_spanned!(at.span=> _: &T,));
+                let (krate, collection) = (&at.krate, at.relocate(collection));
+                let check_call = at.check_call(
+                    quote_spanned!(at.span=> __cache_check(&#collection, __cache_marker())),
                 );
+                let parts = quote_spanned!(at.span=> {
+                    #check
+                    #check_call
+                    #krate::__private::key_parts(&#collection)
+                });
                 // One key per element of the collection, in the same round trip as the others.
                 Some(quote! {
                     for #element in #parts {
@@ -731,6 +743,7 @@ impl Generated {
             // function. The strategy for a type the check rejects is `NotStrict`, whose call
             // adds no second error about it (see `__private::ViaStrict`).
             (true, Returns::Plain(_)) => {
+                let at = At::new(span, krate);
                 let check = Check {
                     name: "StrictResult",
                     runtime: "StrictResult",
@@ -741,11 +754,14 @@ impl Generated {
                     label: "a strict delete returns `Err` when the cache cannot be cleared before the write",
                     note: "implement `From<cache::Error>` for the error type (e.g. with thiserror's `#[from]`), or drop `strict`",
                 }
-                .items(krate, TokenStream::new());
-                let check = located_at(
-                    quote!({ #check __cache_check::<#ty, _>(__cache_marker()); }),
-                    span,
-                );
+                .items(&at, TokenStream::new());
+                let check = {
+                    let ty = at.relocate(&ty);
+                    let check_call = at.check_call(
+                        quote_spanned!(at.span=> __cache_check::<#ty, _>(__cache_marker())),
+                    );
+                    quote_spanned!(at.span=> { #check #check_call })
+                };
                 let method = if blocking {
                     quote!(invalidate_blocking)
                 } else {

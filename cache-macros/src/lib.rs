@@ -14,6 +14,7 @@
 mod attr;
 mod check;
 mod expand;
+mod function;
 mod shape;
 mod signature;
 mod suggest;

@@ -2,8 +2,10 @@
 //! in its body (what `#[async_trait]` leaves, recognised as `tracing-attributes` does), or a
 //! blocking function.
 
-use syn::{Block, Expr, ExprAsync, ExprCall, GenericArgument, ItemFn, Pat, PathArguments, Stmt};
+use syn::{Block, Expr, ExprAsync, ExprCall, GenericArgument, Pat, PathArguments, Stmt};
 use syn::{ReturnType, Type, TypeParamBound};
+
+use crate::function::Function;
 
 /// The decorated function's shape.
 pub(crate) enum Shape {
@@ -56,33 +58,34 @@ impl Returned {
 }
 
 impl Shape {
-    pub(crate) fn of(function: &ItemFn) -> Shape {
+    /// The shape of `function`; only a plain `fn`'s body is parsed, to find a returned future.
+    pub(crate) fn of(function: &Function) -> syn::Result<Shape> {
         if function.sig.asyncness.is_some() {
-            return Shape::Async;
+            return Ok(Shape::Async);
         }
-        let mut statements = function.block.stmts.clone();
+        let mut statements = function.parsed_block()?.stmts;
         let Some(Stmt::Expr(last, None)) = statements.last() else {
-            return Shape::Blocking;
+            return Ok(Shape::Blocking);
         };
         let (future, pinned) = match last {
             Expr::Async(future) => (future.clone(), false),
             Expr::Call(ExprCall { func, args, .. }) if args.len() == 1 && is_box_pin(func) => {
                 match &args[0] {
                     Expr::Async(future) => (future.clone(), true),
-                    _ => return Shape::Blocking,
+                    _ => return Ok(Shape::Blocking),
                 }
             }
-            _ => return Shape::Blocking,
+            _ => return Ok(Shape::Blocking),
         };
         statements.pop();
         let ExprAsync { capture, block, .. } = future;
-        Shape::Returned(Box::new(Returned {
+        Ok(Shape::Returned(Box::new(Returned {
             before: statements,
             block,
             capture: capture.is_some(),
             pinned,
             output: future_output(&function.sig.output),
-        }))
+        })))
     }
 }
 

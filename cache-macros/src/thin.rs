@@ -18,12 +18,15 @@
 //!   handle, and a handle from any other expression (`self` by value, a local) could not be
 //!   borrowed by a future that outlives the call.
 
-use quote::quote;
-use syn::{Expr, FnArg, ItemFn, ReturnType, Signature, Type};
+use proc_macro2::TokenStream;
+use quote::{ToTokens, quote};
+use syn::{Expr, FnArg, ReturnType, Signature, Type};
+
+use crate::function::Function;
 
 /// Whether `function`, an `async fn`, can take the thin form. `handle` is its `cache = ...`
 /// expression; `borrows_handle`: its steps borrow the handle (a read).
-pub(crate) fn applies(function: &ItemFn, handle: Option<&Expr>, borrows_handle: bool) -> bool {
+pub(crate) fn applies(function: &Function, handle: Option<&Expr>, borrows_handle: bool) -> bool {
     let handle_lives = match handle {
         None => true,
         Some(_) if !borrows_handle => true,
@@ -32,16 +35,37 @@ pub(crate) fn applies(function: &ItemFn, handle: Option<&Expr>, borrows_handle: 
     handle_lives && function.attrs.iter().all(is_inert)
 }
 
-/// `sig` of an `async fn`, as a plain `fn` returning `impl Future` of its output.
-pub(crate) fn signature(sig: &Signature) -> Signature {
-    let mut thin = sig.clone();
-    thin.asyncness = None;
-    let output = match &sig.output {
+/// `sig` of an `async fn`, as a plain `fn` returning `impl Future` of its output. Written as
+/// tokens, not as a `Signature` with a parsed return type: parsing it would be the macro's
+/// costliest step after the function itself.
+pub(crate) fn signature(sig: &Signature) -> TokenStream {
+    let Signature {
+        constness,
+        unsafety,
+        abi,
+        fn_token,
+        ident,
+        generics,
+        paren_token,
+        inputs,
+        variadic,
+        output,
+        ..
+    } = sig;
+    let output = match output {
         ReturnType::Default => quote!(()),
         ReturnType::Type(_, ty) => quote!(#ty),
     };
-    thin.output = syn::parse_quote!(-> impl ::core::future::Future<Output = #output>);
-    thin
+    let mut arguments = TokenStream::new();
+    paren_token.surround(&mut arguments, |tokens| {
+        inputs.to_tokens(tokens);
+        variadic.to_tokens(tokens);
+    });
+    let where_clause = &generics.where_clause;
+    quote! {
+        #constness #unsafety #abi #fn_token #ident #generics #arguments
+            -> impl ::core::future::Future<Output = #output> #where_clause
+    }
 }
 
 /// An attribute that no macro reads: the compiler's own lints and hints, docs, tool attributes.

@@ -27,18 +27,17 @@ pub trait CallSteps {
     ) -> Poll<Self::Output>;
 }
 
-pin_project_lite::pin_project! {
-    /// A cached call: `steps` (see [`CallSteps`]) with the function's `body` (a read runs it on
-    /// a miss only; on a hit it is dropped unpolled). Generated code builds it with a struct
-    /// literal, which compiles to no function of its own.
-    // The fields are documented above: pin-project-lite takes no attribute on a field but `pin`.
-    #[allow(missing_docs)]
-    pub struct CachedCall<S, F> {
-        #[pin]
-        pub steps: S,
-        #[pin]
-        pub body: F,
-    }
+/// A cached call: `steps` (see [`CallSteps`]) with the function's `body` (a read runs it on a
+/// miss only; on a hit it is dropped unpolled). Generated code builds it with a struct literal,
+/// which compiles to no function of its own.
+///
+/// Both fields are pinned structurally: `poll` pins them in place and never moves them, the
+/// struct has no `Drop` of its own, and it is `Unpin` only when both fields are.
+pub struct CachedCall<S, F> {
+    /// The steps, which depend on the return type only.
+    pub steps: S,
+    /// The function's body.
+    pub body: F,
 }
 
 impl<S, F> Future for CachedCall<S, F>
@@ -49,8 +48,19 @@ where
     type Output = S::Output;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<S::Output> {
-        let this = self.project();
-        this.steps.poll_call(cx, this.body)
+        // Written without `Pin`'s generic helpers (or pin-project's), which a debug build would
+        // compile once per annotated function: `Pin<&mut T>` is a transparent `&mut T`.
+        // SAFETY: the fields are pinned structurally (see above); neither is moved out.
+        let this: &mut Self = unsafe { std::mem::transmute::<Pin<&mut Self>, &mut Self>(self) };
+        let body: &mut dyn Future<Output = S::Output> = &mut this.body;
+        // SAFETY: as above; `body` stays where it is for as long as `self` is pinned.
+        let (steps, body) = unsafe {
+            (
+                Pin::new_unchecked(&mut this.steps),
+                Pin::new_unchecked(body),
+            )
+        };
+        steps.poll_call(cx, body)
     }
 }
 
