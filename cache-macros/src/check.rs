@@ -27,7 +27,7 @@ pub(crate) struct Check<'a> {
 impl Check<'_> {
     /// The trait, and a function `__cache_check` whose only bound is it: `arguments` are its
     /// first parameters (`_: &T,` for a value, none for a named type); the last is the marker,
-    /// `__cache_marker()`. Every token is located at `at` (see [`At`]).
+    /// `__private::marker()`. Every token is located at `at` (see [`At`]).
     pub(crate) fn items(&self, at: &At, arguments: TokenStream) -> TokenStream {
         let located = at.span;
         let literal = |text: &str| LitStr::new(text, located);
@@ -44,7 +44,6 @@ impl Check<'_> {
             trait #name<M>: #krate::__private::#runtime {}
             #[diagnostic::do_not_recommend]
             impl<T: ?::core::marker::Sized + #krate::__private::#runtime, M> #name<M> for T {}
-            use #krate::__private::marker as __cache_marker;
             #[allow(clippy::extra_unused_type_parameters)]
             fn __cache_check<T: ?::core::marker::Sized + #name<M>, M>(#arguments _: M) {}
         }
@@ -78,10 +77,16 @@ impl At {
         located_at(tokens.into_token_stream(), self.span)
     }
 
-    /// A check's call, which is only type-checked: inside a closure that is never called, it
-    /// compiles to no code of its own.
-    pub(crate) fn check_call(&self, call: TokenStream) -> TokenStream {
-        quote_spanned!(self.span=> let _ = || #call;)
+    /// The call of a check's `function` with `arguments` (each followed by a comma) and the
+    /// marker. It is only type-checked: behind `if false`, it compiles to no code (a closure
+    /// never called would cost a build more).
+    pub(crate) fn check_call(&self, function: TokenStream, arguments: TokenStream) -> TokenStream {
+        let krate = &self.krate;
+        quote_spanned! {self.span=>
+            if false {
+                #function(#arguments #krate::__private::marker());
+            }
+        }
     }
 }
 

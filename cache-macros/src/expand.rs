@@ -446,8 +446,10 @@ impl Generated {
                 let bound = at.relocate(bound);
                 let take = Ident::new(take, at.span);
                 let expr = at.relocate(expr);
-                let check_call = at
-                    .check_call(quote_spanned!(at.span=> __cache_check(#source, __cache_marker())));
+                let check_call = at.check_call(
+                    quote_spanned!(at.span=> __cache_check),
+                    quote_spanned!(at.span=> #source,),
+                );
                 let krate = &at.krate;
                 let statement = quote_spanned! {at.span=>
                     let #bound = {
@@ -515,8 +517,10 @@ impl Generated {
         let at = At::new(value.span(), &self.krate);
         let krate = &at.krate;
         let value = at.relocate(value);
-        let check_call =
-            at.check_call(quote_spanned!(at.span=> __cache_check(&#value, __cache_marker())));
+        let check_call = at.check_call(
+            quote_spanned!(at.span=> __cache_check),
+            quote_spanned!(at.span=> &#value,),
+        );
         quote_spanned! {at.span=>
             {
                 #[allow(unused_imports)]
@@ -627,9 +631,10 @@ impl Generated {
         .items(&at, quote_spanned!(at.span=> _: ::core::marker::PhantomData<T>,));
         let check = {
             let (krate, ty) = (&at.krate, at.relocate(&ty));
-            let check_call = at.check_call(quote_spanned!(at.span=>
-                __cache_check((&#krate::__private::Returns::<#ty>::new()).stored(), __cache_marker())
-            ));
+            let check_call = at.check_call(
+                quote_spanned!(at.span=> __cache_check),
+                quote_spanned!(at.span=> (&#krate::__private::Returns::<#ty>::new()).stored(),),
+            );
             quote_spanned!(at.span=> {
                 #check
                 #[allow(unused_imports)]
@@ -689,7 +694,8 @@ impl Generated {
                 .items(&at, quote_spanned!(at.span=> _: &T,));
                 let (krate, collection) = (&at.krate, at.relocate(collection));
                 let check_call = at.check_call(
-                    quote_spanned!(at.span=> __cache_check(&#collection, __cache_marker())),
+                    quote_spanned!(at.span=> __cache_check),
+                    quote_spanned!(at.span=> &#collection,),
                 );
                 let parts = quote_spanned!(at.span=> {
                     #check
@@ -758,7 +764,8 @@ impl Generated {
                 let check = {
                     let ty = at.relocate(&ty);
                     let check_call = at.check_call(
-                        quote_spanned!(at.span=> __cache_check::<#ty, _>(__cache_marker())),
+                        quote_spanned!(at.span=> __cache_check::<#ty, _>),
+                        TokenStream::new(),
                     );
                     quote_spanned!(at.span=> { #check #check_call })
                 };

@@ -778,6 +778,71 @@ fn key(c: &mut Criterion, fixture: &Fixture) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// One side alone, for counting its instructions
+
+/// Runs `hits` hits of one side (`redis-annotated`, `redis-baseline`, `memory-annotated`,
+/// `memory-baseline`) after a warm-up, and nothing else: `scripts/hit-instructions` runs it
+/// under callgrind twice, with `hits` and twice as many, and takes the difference. Instructions
+/// executed do not depend on the machine's load, as time does; they leave out the kernel's side
+/// of the socket, which both sides share.
+fn run_one_side(side: &str, hits: usize) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("build a tokio runtime");
+    let server = RedisServer::start();
+    let org = organisation();
+    let key = org_key(ORG_ID);
+    let json = serde_json::to_vec(&org).expect("encode the organisation");
+    // Under callgrind a command takes some fifty times as long: the handle's timeouts are
+    // raised, so none is reached (the code a hit runs is the same; its timer is armed alike).
+    let client = Organisations::new(match side {
+        "memory-annotated" => cache::Cache::in_memory(),
+        _ => cache::Cache::builder()
+            .redis(server.url())
+            .timeout(Duration::from_secs(30))
+            .connect_timeout(Duration::from_secs(30))
+            .build()
+            .expect("a loopback URL is valid"),
+    });
+    let store: moka::sync::Cache<String, Arc<[u8]>> = moka::sync::Cache::builder()
+        .max_capacity(cache::DEFAULT_MEMORY_CAPACITY_BYTES)
+        .time_to_live(cache::DEFAULT_TTL)
+        .build();
+    store.insert(key.clone(), Arc::from(json.as_slice()));
+    runtime.block_on(async {
+        client
+            .cache
+            .set(&key, &org, None)
+            .await
+            .unwrap_or_else(|error| panic!("pre-populating {key} failed: {error}"));
+        let connection = server
+            .client()
+            .get_multiplexed_async_connection()
+            .await
+            .expect("connect the baseline to the test redis-server");
+        // The same warm-up for every side, then the counted hits.
+        for round in [100, hits] {
+            for _ in 0..round {
+                let read = match side {
+                    "redis-annotated" | "memory-annotated" => {
+                        client.get(black_box(ORG_ID)).await.expect("a hit")
+                    }
+                    "redis-baseline" => baseline_redis_hit(connection.clone(), ORG_ID).await,
+                    "memory-baseline" => baseline_memory_hit(&store, black_box(ORG_ID)),
+                    other => panic!(
+                        "HIT_PATH_SIDE={other}: expected redis-annotated, redis-baseline, \
+                         memory-annotated or memory-baseline"
+                    ),
+                };
+                black_box(read);
+            }
+        }
+    });
+    client.check_all_hits(side);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Summary from criterion's estimates
 
 /// Where criterion writes its estimates; given to criterion explicitly, so both agree.
@@ -925,6 +990,16 @@ fn install_metrics() -> &'static str {
 }
 
 fn main() {
+    // `scripts/hit-instructions` runs one side alone under callgrind (see `run_one_side`).
+    if let Ok(side) = std::env::var("HIT_PATH_SIDE") {
+        let hits = std::env::var("HIT_PATH_HITS")
+            .ok()
+            .and_then(|hits| hits.parse().ok())
+            .unwrap_or(COUNTED_CALLS);
+        install_metrics();
+        run_one_side(&side, hits);
+        return;
+    }
     let started = SystemTime::now();
     let metrics = install_metrics();
     println!("cache-runtime's metrics feature: {metrics}");
