@@ -491,7 +491,14 @@ impl Generated {
             return built;
         }
         let check = self.key_check(&At::new(format.span(), &self.krate));
-        quote!({ #check #built })
+        let krate = &self.krate;
+        // The traits that choose how each value is written (see `key_part`), once per key.
+        quote!({
+            #check
+            #[allow(unused_imports)]
+            use #krate::__private::{KeyDisplay as _, KeyStr as _};
+            #built
+        })
     }
 
     /// What every placeholder value is checked against, in the block that builds a key.
@@ -523,8 +530,6 @@ impl Generated {
         );
         quote_spanned! {at.span=>
             {
-                #[allow(unused_imports)]
-                use #krate::__private::{KeyDisplay as _, KeyStr as _};
                 #check_call
                 (&#krate::__private::KeyArg(&#value)).key_part()
             }
@@ -586,34 +591,6 @@ impl Generated {
             None => quote!(::core::option::Option::None),
         };
         let ty = returns.turbofish();
-        // Whether single-flight followers may get a clone of an `Err` (see `__private::Sharing`).
-        let sharing = quote! {
-            {
-                #[allow(unused_imports)]
-                use #krate::__private::{ShareClone as _, ShareNone as _};
-                (&#krate::__private::Returns::<#ty>::new()).sharing()
-            }
-        };
-        // Whether a near-cache hit clones the value decoded once (see `__private::Reuse`).
-        let reuse = quote! {
-            {
-                #[allow(unused_imports)]
-                use #krate::__private::{ReuseNone as _, ReuseOk as _, ReuseWhole as _};
-                (&&&#krate::__private::Returns::<#ty>::new()).reuse()
-            }
-        };
-        // The type decides (see `__private::Returns`), not its name: `std::result::Result`
-        // under any alias (`io::Result<T>`, `ApiResult<T>`) caches only `Ok` values, and a type
-        // of the user's own called `Result` is cached whole, like any other type.
-        let strategy = Ident::new("__cache_strategy", Span::mixed_site());
-        let prelude = quote! {
-            let #key_ident = #key;
-            let #strategy = {
-                #[allow(unused_imports)]
-                use #krate::__private::{ViaNone as _, ViaPlain as _, ViaResult as _};
-                (&&&#krate::__private::Returns::<#ty>::new()).strategy()
-            };
-        };
         // One check of the cached type, at the return type, in words naming the function. The
         // strategy for a type that cannot be cached is `NotCached`, whose call adds no second
         // error about it (see `__private::ViaNone`).
@@ -629,21 +606,42 @@ impl Generated {
             note: "add `#[derive(serde::Serialize, serde::Deserialize)]` to the type (or to the types it contains)",
         }
         .items(&at, quote_spanned!(at.span=> _: ::core::marker::PhantomData<T>,));
-        let check = {
+        let check_call = {
             let (krate, ty) = (&at.krate, at.relocate(&ty));
-            let check_call = at.check_call(
+            at.check_call(
                 quote_spanned!(at.span=> __cache_check),
                 quote_spanned!(at.span=> (&#krate::__private::Returns::<#ty>::new()).stored(),),
-            );
-            quote_spanned!(at.span=> {
+            )
+        };
+        // The type decides (see `__private::Returns`), not its name: `std::result::Result`
+        // under any alias (`io::Result<T>`, `ApiResult<T>`) caches only `Ok` values, and a type
+        // of the user's own called `Result` is cached whole, like any other type. With the
+        // strategy: whether single-flight followers may get a clone of an `Err` (see
+        // `__private::Sharing`), and whether a near-cache hit clones the value decoded once
+        // (see `__private::Reuse`). All in one block, under one `use` of the traits that choose.
+        let strategy = Ident::new("__cache_strategy", Span::mixed_site());
+        let typed = Ident::new("__cache_typed", Span::mixed_site());
+        let prelude = quote! {
+            let #key_ident = #key;
+            let (#strategy, #typed) = {
                 #check
                 #[allow(unused_imports)]
-                use #krate::__private::{StoresOk as _, StoresWhole as _};
+                use #krate::__private::{
+                    ReuseNone as _, ReuseOk as _, ReuseWhole as _, ShareClone as _, ShareNone as _,
+                    StoresOk as _, StoresWhole as _, ViaNone as _, ViaPlain as _, ViaResult as _,
+                };
                 #check_call
-            })
+                (
+                    (&&&#krate::__private::Returns::<#ty>::new()).strategy(),
+                    (
+                        (&#krate::__private::Returns::<#ty>::new()).sharing(),
+                        (&&&#krate::__private::Returns::<#ty>::new()).reuse(),
+                    ),
+                )
+            };
         };
         // How followers and near hits get a value without decoding, as one argument.
-        let arguments = quote!(#handle, #function, #key_ident, #ttl, (#sharing, #reuse));
+        let arguments = quote!(#handle, #function, #key_ident, #ttl, #typed);
         let call = if blocking {
             quote_spanned!(span=> #strategy.read_through_blocking::<#ty, _>(#arguments, #body))
         } else {
@@ -652,7 +650,7 @@ impl Generated {
             let steps = quote_spanned!(span=> #strategy.read_through::<#ty>(#arguments));
             self.cached_call(steps, body, span)
         };
-        (quote!(#prelude #check), call)
+        (prelude, call)
     }
 
     fn invalidate(
