@@ -310,14 +310,32 @@ struct Fixture {
     key_cache: cache::Cache,
 }
 
+/// One current-thread runtime for everything: both sides run on the bench thread, and the Redis
+/// connection's driver task is polled there too.
+fn bench_runtime() -> Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("build a tokio runtime")
+}
+
+/// The hand-written in-process store, weighed and expiring as the in-process backend's, holding
+/// `json` under `key`.
+fn moka_baseline(key: &str, json: &[u8]) -> moka::sync::Cache<String, Arc<[u8]>> {
+    let store = moka::sync::Cache::builder()
+        .max_capacity(cache::DEFAULT_MEMORY_CAPACITY_BYTES)
+        .weigher(|key: &String, value: &Arc<[u8]>| {
+            u32::try_from(key.len() + value.len()).unwrap_or(u32::MAX)
+        })
+        .time_to_live(cache::DEFAULT_TTL)
+        .build();
+    store.insert(key.to_owned(), Arc::from(json));
+    store
+}
+
 impl Fixture {
     fn new() -> Fixture {
-        // One current-thread runtime for everything: both sides run on the bench thread, and the
-        // Redis connection's driver task is polled there too.
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("build a tokio runtime");
+        let runtime = bench_runtime();
         let server = RedisServer::start();
         let org = organisation();
         let json = serde_json::to_vec(&org).expect("encode the organisation");
@@ -353,14 +371,7 @@ impl Fixture {
                 .expect("a valid cluster configuration"),
         );
         let memory_client = Organisations::new(cache::Cache::in_memory());
-        let memory_baseline = moka::sync::Cache::builder()
-            .max_capacity(cache::DEFAULT_MEMORY_CAPACITY_BYTES)
-            .weigher(|key: &String, value: &Arc<[u8]>| {
-                u32::try_from(key.len() + value.len()).unwrap_or(u32::MAX)
-            })
-            .time_to_live(cache::DEFAULT_TTL)
-            .build();
-        memory_baseline.insert(key.clone(), Arc::from(json.as_slice()));
+        let memory_baseline = moka_baseline(&key, &json);
 
         let redis_baseline = runtime.block_on(async {
             for client in [
@@ -786,10 +797,7 @@ fn key(c: &mut Criterion, fixture: &Fixture) {
 /// executed do not depend on the machine's load, as time does; they leave out the kernel's side
 /// of the socket, which both sides share.
 fn run_one_side(side: &str, hits: usize) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("build a tokio runtime");
+    let runtime = bench_runtime();
     let server = RedisServer::start();
     let org = organisation();
     let key = org_key(ORG_ID);
@@ -805,11 +813,7 @@ fn run_one_side(side: &str, hits: usize) {
             .build()
             .expect("a loopback URL is valid"),
     });
-    let store: moka::sync::Cache<String, Arc<[u8]>> = moka::sync::Cache::builder()
-        .max_capacity(cache::DEFAULT_MEMORY_CAPACITY_BYTES)
-        .time_to_live(cache::DEFAULT_TTL)
-        .build();
-    store.insert(key.clone(), Arc::from(json.as_slice()));
+    let store = moka_baseline(&key, &json);
     runtime.block_on(async {
         client
             .cache
