@@ -77,14 +77,15 @@ impl At {
         located_at(tokens.into_token_stream(), self.span)
     }
 
-    /// The call of a check's `function` with `arguments` (each followed by a comma) and the
-    /// marker. It is only type-checked: behind `if false`, it compiles to no code (a closure
-    /// never called would cost a build more).
-    pub(crate) fn check_call(&self, function: TokenStream, arguments: TokenStream) -> TokenStream {
+    /// The call of the check's `__cache_check` with `arguments` (each followed by a comma) and
+    /// the marker; `turbofish` names its type (`::<T, _>`) when no argument gives it. It is only
+    /// type-checked: behind `if false`, it compiles to no code (a closure never called would
+    /// cost a build more).
+    pub(crate) fn check_call(&self, turbofish: TokenStream, arguments: TokenStream) -> TokenStream {
         let krate = &self.krate;
         quote_spanned! {self.span=>
             if false {
-                #function(#arguments #krate::__private::marker());
+                __cache_check #turbofish (#arguments #krate::__private::marker());
             }
         }
     }

@@ -446,10 +446,8 @@ impl Generated {
                 let bound = at.relocate(bound);
                 let take = Ident::new(take, at.span);
                 let expr = at.relocate(expr);
-                let check_call = at.check_call(
-                    quote_spanned!(at.span=> __cache_check),
-                    quote_spanned!(at.span=> #source,),
-                );
+                let check_call =
+                    at.check_call(TokenStream::new(), quote_spanned!(at.span=> #source,));
                 let krate = &at.krate;
                 let statement = quote_spanned! {at.span=>
                     let #bound = {
@@ -524,10 +522,7 @@ impl Generated {
         let at = At::new(value.span(), &self.krate);
         let krate = &at.krate;
         let value = at.relocate(value);
-        let check_call = at.check_call(
-            quote_spanned!(at.span=> __cache_check),
-            quote_spanned!(at.span=> &#value,),
-        );
+        let check_call = at.check_call(TokenStream::new(), quote_spanned!(at.span=> &#value,));
         quote_spanned! {at.span=>
             {
                 #check_call
@@ -609,7 +604,7 @@ impl Generated {
         let check_call = {
             let (krate, ty) = (&at.krate, at.relocate(&ty));
             at.check_call(
-                quote_spanned!(at.span=> __cache_check),
+                TokenStream::new(),
                 quote_spanned!(at.span=> (&#krate::__private::Returns::<#ty>::new()).stored(),),
             )
         };
@@ -692,7 +687,7 @@ impl Generated {
                 .items(&at, quote_spanned!(at.span=> _: &T,));
                 let (krate, collection) = (&at.krate, at.relocate(collection));
                 let check_call = at.check_call(
-                    quote_spanned!(at.span=> __cache_check),
+                    TokenStream::new(),
                     quote_spanned!(at.span=> &#collection,),
                 );
                 let parts = quote_spanned!(at.span=> {
@@ -761,10 +756,8 @@ impl Generated {
                 .items(&at, TokenStream::new());
                 let check = {
                     let ty = at.relocate(&ty);
-                    let check_call = at.check_call(
-                        quote_spanned!(at.span=> __cache_check::<#ty, _>),
-                        TokenStream::new(),
-                    );
+                    let check_call =
+                        at.check_call(quote_spanned!(at.span=> ::<#ty, _>), TokenStream::new());
                     quote_spanned!(at.span=> { #check #check_call })
                 };
                 let method = if blocking {
