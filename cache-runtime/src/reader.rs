@@ -365,6 +365,7 @@ impl<'a> Reader<'a> {
     /// The value last handed out decoded: the call is answered.
     pub(crate) fn decoded(&mut self, stored: StoredBytes) -> Outcome {
         let counters = &self.cache.inner().counters;
+        let near = stored.is_near();
         match std::mem::replace(&mut self.phase, Phase::Miss) {
             Phase::Following => {
                 counters.coalesced();
@@ -379,7 +380,7 @@ impl<'a> Reader<'a> {
             }
             _ => {}
         }
-        counters.hit();
+        counters.hit_from(near);
         tracing::debug!(key = self.key.as_str(), "cache hit");
         Outcome::Hit
     }

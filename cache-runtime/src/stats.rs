@@ -6,8 +6,12 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Stats {
-    /// Reads answered from the cache.
+    /// Reads answered from the cache (near-cache hits included).
     pub hits: u64,
+    /// Of the hits, those answered by the near cache: this process's copy of a Redis value,
+    /// with no round trip (always 0 without a near cache). `near_hits / hits` is how much of
+    /// the Redis traffic the near cache saves.
+    pub near_hits: u64,
     /// Reads that found nothing usable (absent, undecodable, disabled backend, or failed).
     pub misses: u64,
     /// Values stored.
@@ -37,7 +41,9 @@ pub struct Stats {
 
 #[derive(Debug, Default)]
 pub(crate) struct Counters {
+    /// Hits but near-cache ones, which are counted apart: one increment per hit either way.
     hits: AtomicU64,
+    near_hits: AtomicU64,
     misses: AtomicU64,
     sets: AtomicU64,
     deletes: AtomicU64,
@@ -52,6 +58,14 @@ pub(crate) struct Counters {
 impl Counters {
     pub(crate) fn hit(&self) {
         self.hits.fetch_add(1, Relaxed);
+    }
+    /// A hit answered by the near cache (counted in [`Stats::hits`] too).
+    pub(crate) fn near_hit(&self) {
+        self.near_hits.fetch_add(1, Relaxed);
+    }
+    /// A hit, from the near cache if `near`.
+    pub(crate) fn hit_from(&self, near: bool) {
+        if near { self.near_hit() } else { self.hit() }
     }
     pub(crate) fn miss(&self) {
         self.misses.fetch_add(1, Relaxed);
@@ -83,8 +97,10 @@ impl Counters {
 
     /// The counters, plus the breaker's (kept by the breaker itself).
     pub(crate) fn snapshot(&self, breaker: Option<&crate::breaker::Breaker>) -> Stats {
+        let near_hits = self.near_hits.load(Relaxed);
         Stats {
-            hits: self.hits.load(Relaxed),
+            hits: self.hits.load(Relaxed) + near_hits,
+            near_hits,
             misses: self.misses.load(Relaxed),
             sets: self.sets.load(Relaxed),
             deletes: self.deletes.load(Relaxed),

@@ -54,11 +54,31 @@ async fn gets(raw: &mut MultiplexedConnection) -> u64 {
         .map_or(0, |calls| calls.parse().unwrap())
 }
 
-/// Reads `key` through the handle and says whether Redis saw a `GET` for it.
+/// Reads `key` through the handle and says whether Redis saw a `GET` for it. The handle's
+/// `near_hits` must agree: it counts the read exactly when it found a value without one.
 async fn read(cache: &Cache, raw: &mut MultiplexedConnection, key: &str) -> (Option<String>, bool) {
     let before = gets(raw).await;
+    let stats_before = cache.stats();
     let value = cache.get::<String>(key).await.unwrap();
-    (value, gets(raw).await != before)
+    let stats = cache.stats();
+    let went_to_redis = gets(raw).await != before;
+    let near_hit = value.is_some() && !went_to_redis;
+    assert_eq!(
+        stats.near_hits - stats_before.near_hits,
+        u64::from(near_hit),
+        "near_hits after a read that {}",
+        if near_hit {
+            "was served locally"
+        } else {
+            "went to Redis or found nothing"
+        },
+    );
+    assert_eq!(
+        stats.hits - stats_before.hits,
+        u64::from(value.is_some()),
+        "hits count near hits too"
+    );
+    (value, went_to_redis)
 }
 
 /// Waits until `key` reads as `value` from the local copy (tracking on, copy stored).

@@ -41,6 +41,11 @@ impl StoredBytes {
         }
     }
 
+    /// Whether these bytes are the near cache's copy (no round trip was made for them).
+    pub(crate) fn is_near(&self) -> bool {
+        matches!(self, StoredBytes::Near(_))
+    }
+
     /// The value decoded from these bytes, if they are a near copy and a reader kept one.
     pub(crate) fn decoded(&self) -> Option<&(dyn Any + Send + Sync)> {
         match self {

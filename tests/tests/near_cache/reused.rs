@@ -118,19 +118,29 @@ async fn until_local<T: PartialEq + std::fmt::Debug>(
     .await;
 }
 
-/// `calls` reads, all answered locally; returns how many decodes `counter` saw meanwhile.
+/// `calls` reads through `cache`, all answered locally (its `near_hits` counts each); returns
+/// how many decodes `counter` saw meanwhile.
 async fn decodes_over<T: PartialEq + std::fmt::Debug>(
-    raw: &mut MultiplexedConnection,
+    (cache, raw): (&Cache, &mut MultiplexedConnection),
     counter: &AtomicUsize,
     expected: &T,
     calls: usize,
     mut read: impl AsyncFnMut() -> T,
 ) -> usize {
-    let before = (gets(raw).await, counter.load(SeqCst));
+    let before = (gets(raw).await, counter.load(SeqCst), cache.stats());
     for _ in 0..calls {
         assert_eq!(&read().await, expected);
     }
     assert_eq!(gets(raw).await, before.0, "every read was a near hit");
+    let stats = cache.stats();
+    assert_eq!(
+        (
+            stats.near_hits - before.2.near_hits,
+            stats.hits - before.2.hits
+        ),
+        (calls as u64, calls as u64),
+        "near hits and hits over {calls} near hits"
+    );
     counter.load(SeqCst) - before.1
 }
 
@@ -149,7 +159,7 @@ async fn a_near_hit_of_a_clone_type_does_not_decode() {
     })
     .await;
     let decodes = decodes_over(
-        &mut raw,
+        (&client.cache, &mut raw),
         &REUSED_DECODES,
         &Reused { n: 7 },
         20,
@@ -165,7 +175,7 @@ async fn a_near_hit_of_a_clone_type_does_not_decode() {
     })
     .await;
     let decodes = decodes_over(
-        &mut raw,
+        (&client.cache, &mut raw),
         &REUSED_WHOLE_DECODES,
         &ReusedWhole { n: 8 },
         20,
@@ -188,7 +198,7 @@ async fn a_near_hit_of_a_type_that_is_not_clone_decodes() {
     })
     .await;
     let decodes = decodes_over(
-        &mut raw,
+        (&client.cache, &mut raw),
         &NOT_CLONE_DECODES,
         &NotClone { n: 3 },
         20,
@@ -212,7 +222,7 @@ async fn an_invalidation_drops_the_decoded_value_with_its_copy() {
     .await;
     // The copy's decoded value is kept now.
     let decodes = decodes_over(
-        &mut raw,
+        (&client.cache, &mut raw),
         &INVALIDATED_DECODES,
         &Invalidated { n: 1 },
         5,
@@ -233,7 +243,7 @@ async fn an_invalidation_drops_the_decoded_value_with_its_copy() {
     })
     .await;
     let decodes = decodes_over(
-        &mut raw,
+        (&client.cache, &mut raw),
         &INVALIDATED_DECODES,
         &Invalidated { n: 2 },
         5,
@@ -260,7 +270,7 @@ async fn a_key_read_as_two_types_never_gets_the_other_types_value() {
     })
     .await;
     decodes_over(
-        &mut raw,
+        (&client.cache, &mut raw),
         &FIRST_TYPE_DECODES,
         &FirstType { n: 5 },
         3,
@@ -271,7 +281,7 @@ async fn a_key_read_as_two_types_never_gets_the_other_types_value() {
     // The copy keeps the first type's value: the second type decodes, every time, and gets
     // its own value; the first type keeps cloning.
     let decodes = decodes_over(
-        &mut raw,
+        (&client.cache, &mut raw),
         &SECOND_TYPE_DECODES,
         &SecondType { n: 5 },
         5,
@@ -280,7 +290,7 @@ async fn a_key_read_as_two_types_never_gets_the_other_types_value() {
     .await;
     assert_eq!(decodes, 5);
     let decodes = decodes_over(
-        &mut raw,
+        (&client.cache, &mut raw),
         &FIRST_TYPE_DECODES,
         &FirstType { n: 5 },
         5,
@@ -325,11 +335,20 @@ fn a_blocking_near_hit_of_a_clone_type_does_not_decode() {
         assert!(std::time::Instant::now() < deadline, "never served locally");
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
-    let before = (gets(), REUSED_BLOCKING_DECODES.load(SeqCst));
+    let before = (
+        gets(),
+        REUSED_BLOCKING_DECODES.load(SeqCst),
+        client.cache.stats().near_hits,
+    );
     for _ in 0..20 {
         assert_eq!(client.reused_blocking(1).unwrap(), expected);
     }
     assert_eq!(gets(), before.0, "every read was a near hit");
+    assert_eq!(
+        client.cache.stats().near_hits - before.2,
+        20,
+        "near hits counted"
+    );
     let decodes = REUSED_BLOCKING_DECODES.load(SeqCst) - before.1;
     assert!(decodes <= 1, "{decodes} decodes over 20 near hits");
 }
