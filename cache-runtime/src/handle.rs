@@ -369,7 +369,7 @@ impl Cache {
         };
         match serde_json::from_slice(&bytes) {
             Ok(value) => {
-                counters.hit_from(bytes.is_near());
+                counters.hit(bytes.is_near());
                 Ok(Some(value))
             }
             Err(source) => {

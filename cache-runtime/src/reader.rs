@@ -380,7 +380,7 @@ impl<'a> Reader<'a> {
             }
             _ => {}
         }
-        counters.hit_from(near);
+        counters.hit(near);
         tracing::debug!(key = self.key.as_str(), "cache hit");
         Outcome::Hit
     }

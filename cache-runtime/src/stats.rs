@@ -56,16 +56,10 @@ pub(crate) struct Counters {
 }
 
 impl Counters {
-    pub(crate) fn hit(&self) {
-        self.hits.fetch_add(1, Relaxed);
-    }
-    /// A hit answered by the near cache (counted in [`Stats::hits`] too).
-    pub(crate) fn near_hit(&self) {
-        self.near_hits.fetch_add(1, Relaxed);
-    }
-    /// A hit, from the near cache if `near`.
-    pub(crate) fn hit_from(&self, near: bool) {
-        if near { self.near_hit() } else { self.hit() }
+    /// A hit; `near`: answered by the near cache (then counted in [`Stats::hits`] too).
+    pub(crate) fn hit(&self, near: bool) {
+        let counter = if near { &self.near_hits } else { &self.hits };
+        counter.fetch_add(1, Relaxed);
     }
     pub(crate) fn miss(&self) {
         self.misses.fetch_add(1, Relaxed);
