@@ -198,7 +198,12 @@ fn try_expand(kind: Kind, args: TokenStream, function: &mut Function) -> syn::Re
         name: function_name,
         awaits: !thin,
     };
-    let handle_statement = generated.handle_statement(handle.as_ref(), thin && set.is_some());
+    let borrowed = match &handle {
+        _ if !(thin && set.is_some()) => Borrowed::No,
+        Some(expr) if thin::is_shared_reference_argument(expr, &function.sig) => Borrowed::Copied,
+        _ => Borrowed::Place,
+    };
+    let handle_statement = generated.handle_statement(handle.as_ref(), borrowed);
     // The runtime call is spanned at the return type: an error about the type (not cacheable,
     // not a strict `Result`) is then one error, there, not one per generated token.
     let returns_span = match &output {
@@ -409,10 +414,20 @@ struct Generated {
     awaits: bool,
 }
 
+/// How a read's call holds its handle (see `thin`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Borrowed {
+    /// It holds a clone, which lets the body move whatever the handle came from.
+    No,
+    /// It borrows the place named (a field of `&self`) for as long as the future.
+    Place,
+    /// The place is an argument that is a shared reference: it copies the reference.
+    Copied,
+}
+
 impl Generated {
-    /// Binds the handle. `borrowed`: the call borrows it from `self` (see `thin`), rather than
-    /// holding a clone that lets the body move `self`.
-    fn handle_statement(&self, source: Option<&Expr>, borrowed: bool) -> TokenStream {
+    /// Binds the handle, held by the call as `borrowed` says.
+    fn handle_statement(&self, source: Option<&Expr>, borrowed: Borrowed) -> TokenStream {
         let Generated {
             krate,
             handle,
@@ -434,7 +449,7 @@ impl Generated {
                 }
                 .items(&at, quote_spanned!(at.span=> _: &T,));
                 let source = at.relocate(Ident::new("__cache_source", Span::mixed_site()));
-                let (bound, take, rebind) = if borrowed {
+                let (bound, take, rebind) = if borrowed != Borrowed::No {
                     (handle, "handle_ref", None)
                 } else {
                     (
@@ -449,10 +464,16 @@ impl Generated {
                 let check_call =
                     at.check_call(TokenStream::new(), quote_spanned!(at.span=> #source,));
                 let krate = &at.krate;
+                // A reference argument is copied, so the handle lives as long as its referent;
+                // anything else is borrowed where it is.
+                let source_value = match borrowed {
+                    Borrowed::Copied => quote_spanned!(at.span=> #expr),
+                    _ => quote_spanned!(at.span=> &(#expr)),
+                };
                 let statement = quote_spanned! {at.span=>
                     let #bound = {
                         #check
-                        let #source = &(#expr);
+                        let #source = #source_value;
                         #check_call
                         #krate::__private::#take(#source)
                     };

@@ -14,13 +14,14 @@
 //! The `async fn` is kept where the thin form could change what compiles:
 //! - another attribute macro follows ours (`#[tracing::instrument]` below `#[cache::set]`): it
 //!   expects the `async fn` as written;
-//! - a read's handle is neither the global one nor a field of `&self`: the read borrows its
-//!   handle, and a handle from any other expression (`self` by value, a local) could not be
-//!   borrowed by a future that outlives the call.
+//! - a read's handle is neither the global one, a field of `&self`, nor an argument that is a
+//!   shared reference (`cache: &Cache`, copied): the read borrows its handle, and a handle from
+//!   any other expression (`self` by value, a local, an owned argument) could not be borrowed
+//!   by a future that outlives the call.
 
 use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
-use syn::{Expr, FnArg, ReturnType, Signature, Type};
+use syn::{Expr, FnArg, Pat, ReturnType, Signature, Type};
 
 use crate::function::Function;
 
@@ -30,7 +31,10 @@ pub(crate) fn applies(function: &Function, handle: Option<&Expr>, borrows_handle
     let handle_lives = match handle {
         None => true,
         Some(_) if !borrows_handle => true,
-        Some(expr) => is_field_of_shared_self(expr) && has_shared_receiver(&function.sig),
+        Some(expr) => {
+            (is_field_of_shared_self(expr) && has_shared_receiver(&function.sig))
+                || is_shared_reference_argument(expr, &function.sig)
+        }
     };
     handle_lives && function.attrs.iter().all(is_inert)
 }
@@ -103,6 +107,24 @@ fn is_field_of_shared_self(expr: &Expr) -> bool {
         Expr::Paren(inner) => is_field_of_shared_self(&inner.expr),
         _ => false,
     }
+}
+
+/// `cache` where the function takes `cache: &T`: a reference the future may copy and keep for
+/// as long as its referent lives.
+pub(crate) fn is_shared_reference_argument(expr: &Expr, sig: &Signature) -> bool {
+    let Expr::Path(path) = expr else {
+        return false;
+    };
+    let Some(name) = path.path.get_ident().filter(|_| path.qself.is_none()) else {
+        return false;
+    };
+    sig.inputs.iter().any(|input| match input {
+        FnArg::Typed(typed) => {
+            matches!(&*typed.pat, Pat::Ident(binding) if binding.ident == *name && binding.by_ref.is_none() && binding.subpat.is_none())
+                && matches!(&*typed.ty, Type::Reference(reference) if reference.mutability.is_none())
+        }
+        FnArg::Receiver(_) => false,
+    })
 }
 
 /// `&self`, `&'a self` or `self: &Self`.

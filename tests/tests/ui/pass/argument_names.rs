@@ -47,6 +47,19 @@ pub async fn handle(handle: &Cache, id: u32) -> u32 {
     id
 }
 
+// A reference to an `Arc` of the handle, as an argument: the call keeps the reference, so its
+// future is `Send` and lives as long as the reference does.
+#[cache::set("arc-{id}", cache = handle)]
+pub async fn through_arc(handle: &std::sync::Arc<Cache>, id: u32) -> u32 {
+    id
+}
+
+pub fn spawnable(
+    handle: &'static std::sync::Arc<Cache>,
+) -> impl std::future::Future<Output = u32> + Send + 'static {
+    through_arc(handle, 1)
+}
+
 // A raw identifier argument.
 #[cache::set("{r#type}-{type}")]
 pub async fn raw(r#type: u32) -> u32 {
