@@ -118,12 +118,17 @@ pub(crate) fn is_shared_reference_argument(expr: &Expr, sig: &Signature) -> bool
     let Some(name) = path.path.get_ident().filter(|_| path.qself.is_none()) else {
         return false;
     };
-    sig.inputs.iter().any(|input| match input {
-        FnArg::Typed(typed) => {
-            matches!(&*typed.pat, Pat::Ident(binding) if binding.ident == *name && binding.by_ref.is_none() && binding.subpat.is_none())
-                && matches!(&*typed.ty, Type::Reference(reference) if reference.mutability.is_none())
-        }
-        FnArg::Receiver(_) => false,
+    sig.inputs.iter().any(|input| {
+        let FnArg::Typed(typed) = input else {
+            return false;
+        };
+        let named = match &*typed.pat {
+            Pat::Ident(binding) => {
+                binding.ident == *name && binding.by_ref.is_none() && binding.subpat.is_none()
+            }
+            _ => false,
+        };
+        named && matches!(&*typed.ty, Type::Reference(reference) if reference.mutability.is_none())
     })
 }
 
