@@ -14,7 +14,7 @@ use crate::check::{At, Check};
 use crate::function::Function;
 use crate::shape::Shape;
 use crate::signature::Arguments;
-use crate::thin;
+use crate::thin::{self, Held};
 use crate::valid::{ResolvedKey, each_element, resolve};
 
 /// Expands one attribute. On error the function is emitted unchanged (minus our attributes) next
@@ -188,8 +188,11 @@ fn try_expand(kind: Kind, args: TokenStream, function: &mut Function) -> syn::Re
     // `module::function`, a `&'static str` built at compile time, for spans and metrics.
     let function_name = syn::ext::IdentExt::unraw(&name).to_string();
     // See `thin`: an `async fn` becomes a `fn` returning the cached call, where it can.
-    let thin =
-        matches!(shape, Shape::Async) && thin::applies(function, handle.as_ref(), set.is_some());
+    let form = match shape {
+        Shape::Async => thin::form(function, handle.as_ref(), set.is_some()),
+        _ => None,
+    };
+    let thin = form.is_some();
     let generated = Generated {
         krate,
         handle: Ident::new("__cache", Span::mixed_site()),
@@ -198,12 +201,8 @@ fn try_expand(kind: Kind, args: TokenStream, function: &mut Function) -> syn::Re
         name: function_name,
         awaits: !thin,
     };
-    let borrowed = match &handle {
-        _ if !(thin && set.is_some()) => Borrowed::No,
-        Some(expr) if thin::is_shared_reference_argument(expr, &function.sig) => Borrowed::Copied,
-        _ => Borrowed::Place,
-    };
-    let handle_statement = generated.handle_statement(handle.as_ref(), borrowed);
+    let handle_statement =
+        generated.handle_statement(handle.as_ref(), form.unwrap_or(Held::Cloned));
     // The runtime call is spanned at the return type: an error about the type (not cacheable,
     // not a strict `Result`) is then one error, there, not one per generated token.
     let returns_span = match &output {
@@ -414,20 +413,9 @@ struct Generated {
     awaits: bool,
 }
 
-/// How a read's call holds its handle (see `thin`).
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Borrowed {
-    /// It holds a clone, which lets the body move whatever the handle came from.
-    No,
-    /// It borrows the place named (a field of `&self`) for as long as the future.
-    Place,
-    /// The place is an argument that is a shared reference: it copies the reference.
-    Copied,
-}
-
 impl Generated {
-    /// Binds the handle, held by the call as `borrowed` says.
-    fn handle_statement(&self, source: Option<&Expr>, borrowed: Borrowed) -> TokenStream {
+    /// Binds the handle, held by the call as `held` says.
+    fn handle_statement(&self, source: Option<&Expr>, held: Held) -> TokenStream {
         let Generated {
             krate,
             handle,
@@ -449,7 +437,7 @@ impl Generated {
                 }
                 .items(&at, quote_spanned!(at.span=> _: &T,));
                 let source = at.relocate(Ident::new("__cache_source", Span::mixed_site()));
-                let (bound, take, rebind) = if borrowed != Borrowed::No {
+                let (bound, take, rebind) = if held != Held::Cloned {
                     (handle, "handle_ref", None)
                 } else {
                     (
@@ -466,8 +454,8 @@ impl Generated {
                 let krate = &at.krate;
                 // A reference argument is copied, so the handle lives as long as its referent;
                 // anything else is borrowed where it is.
-                let source_value = match borrowed {
-                    Borrowed::Copied => quote_spanned!(at.span=> #expr),
+                let source_value = match held {
+                    Held::Copied => quote_spanned!(at.span=> #expr),
                     _ => quote_spanned!(at.span=> &(#expr)),
                 };
                 let statement = quote_spanned! {at.span=>

@@ -25,18 +25,42 @@ use syn::{Expr, FnArg, Pat, ReturnType, Signature, Type};
 
 use crate::function::Function;
 
-/// Whether `function`, an `async fn`, can take the thin form. `handle` is its `cache = ...`
-/// expression; `borrows_handle`: its steps borrow the handle (a read).
-pub(crate) fn applies(function: &Function, handle: Option<&Expr>, borrows_handle: bool) -> bool {
-    let handle_lives = match handle {
-        None => true,
-        Some(_) if !borrows_handle => true,
-        Some(expr) => {
-            (is_field_of_shared_self(expr) && has_shared_receiver(&function.sig))
-                || is_shared_reference_argument(expr, &function.sig)
+/// How a call holds the handle named by `cache = ...`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Held {
+    /// A clone, which lets the body move whatever the handle came from (the `async fn` form,
+    /// and calls whose steps do not borrow the handle).
+    Cloned,
+    /// Borrowed where it is, a field of `&self`, for as long as the future.
+    Borrowed,
+    /// Copied: the handle is an argument that is a shared reference.
+    Copied,
+}
+
+/// Whether `function`, an `async fn`, can take the thin form, and if so how its call holds its
+/// handle. `handle` is its `cache = ...` expression; `borrows_handle`: its steps borrow the
+/// handle (a read).
+pub(crate) fn form(
+    function: &Function,
+    handle: Option<&Expr>,
+    borrows_handle: bool,
+) -> Option<Held> {
+    if !function.attrs.iter().all(is_inert) {
+        return None;
+    }
+    match handle {
+        Some(expr) if borrows_handle => {
+            if is_shared_reference_argument(expr, &function.sig) {
+                Some(Held::Copied)
+            } else if is_field_of_shared_self(expr) && has_shared_receiver(&function.sig) {
+                Some(Held::Borrowed)
+            } else {
+                None
+            }
         }
-    };
-    handle_lives && function.attrs.iter().all(is_inert)
+        // The global handle, or steps that hold a clone.
+        _ => Some(Held::Cloned),
+    }
 }
 
 /// `sig` of an `async fn`, as a plain `fn` returning `impl Future` of its output. Written as
@@ -111,7 +135,7 @@ fn is_field_of_shared_self(expr: &Expr) -> bool {
 
 /// `cache` where the function takes `cache: &T`: a reference the future may copy and keep for
 /// as long as its referent lives.
-pub(crate) fn is_shared_reference_argument(expr: &Expr, sig: &Signature) -> bool {
+fn is_shared_reference_argument(expr: &Expr, sig: &Signature) -> bool {
     let Expr::Path(path) = expr else {
         return false;
     };
