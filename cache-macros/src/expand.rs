@@ -453,7 +453,7 @@ impl Generated {
                     at.check_call(TokenStream::new(), quote_spanned!(at.span=> #source,));
                 let krate = &at.krate;
                 // A reference argument is copied, so the handle lives as long as its referent;
-                // anything else is borrowed where it is.
+                // anything else is taken by reference where it is (then borrowed, or cloned).
                 let source_value = match held {
                     Held::Copied => quote_spanned!(at.span=> #expr),
                     _ => quote_spanned!(at.span=> &(#expr)),
