@@ -53,6 +53,31 @@ enum Stage<R> {
 // moved out when the call ends.
 impl<R> Unpin for InvalidateSteps<R> {}
 
+// SAFETY: every field is `Send` when `R` is, by the auto traits (`fields_are_send`). Declared
+// for the reason a read's steps declare theirs (see `ReadSteps`).
+unsafe impl<R: Send> Send for InvalidateSteps<R> {}
+
+/// What the declared `Send` above rests on. The pattern names every field, so one added later
+/// is checked too.
+#[allow(dead_code)]
+fn fields_are_send<R: Send>(steps: InvalidateSteps<R>) {
+    fn send<X: Send>(_: X) {}
+    let InvalidateSteps {
+        cache,
+        stage,
+        strict,
+        function,
+        span,
+        call,
+    } = steps;
+    send(cache);
+    send(stage);
+    send(strict);
+    send(function);
+    send(span);
+    send(call);
+}
+
 impl<R> InvalidateSteps<R> {
     /// Invalidates `keys` and `patterns` (already prefixed) after the body; with `strict`, also
     /// before it, and a failure there is `strict(error)`.
