@@ -109,10 +109,11 @@ pub(crate) fn read_steps<'a, R, T>(
 /// The steps of a read through the cache for a return type `R` holding the cached `T`; see
 /// [`CallSteps`].
 ///
-/// A named type whose parts are all named (the reader's awaits are boxed, see [`Pending`]):
-/// proving a function's future `Send` then takes a look at a few fields, where the opaque
-/// futures of `async fn`s were unfolded for every function again, down to the last await of the
-/// backend. That cost more to compile than all the rest of a function. The box costs one
+/// A named type whose parts are all named (the reader's awaits are boxed, see [`Pending`]), and
+/// whose `Send` is declared (checked field by field, below): proving a function's future `Send`
+/// then stops at this type, where the opaque futures of `async fn`s were unfolded for every
+/// function again, down to the last await of the backend. That cost more to compile than all
+/// the rest of a function. The box costs one
 /// allocation per read that awaits the store (a Redis read); a hit in process or from a near
 /// copy needs no await, and none.
 pub struct ReadSteps<'a, R, T> {
