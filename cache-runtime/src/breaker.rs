@@ -127,6 +127,13 @@ impl Breaker {
         }
     }
 
+    /// Lets a call through whatever the state: for invalidations, which are few and must not
+    /// wait for the cool-down. It is not a probe: an answer does not close an open breaker,
+    /// and a failure counts only while it is closed.
+    pub(crate) fn permit_always(&self) -> Permit<'_> {
+        self.permit_for(false)
+    }
+
     fn permit_for(&self, probe: bool) -> Permit<'_> {
         Permit {
             breaker: self,

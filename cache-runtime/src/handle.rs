@@ -169,13 +169,17 @@ impl Cache {
     }
 
     pub(crate) fn from_parts(backend: Backend, description: String, settings: Settings) -> Cache {
+        // A landing is kept for calls that began before it and are still looking at the store:
+        // a look takes at most the timeout, twice over when the process is starved, and then
+        // some. Only memory depends on it (see `flight`).
+        let linger = settings.timeout * 4 + Duration::from_secs(2);
         Cache {
             inner: Arc::new(Inner {
                 backend,
                 description,
                 settings,
                 counters: Counters::default(),
-                flights: Flights::default(),
+                flights: Flights::new(linger),
                 pending: Pending::default(),
                 warnings: Default::default(),
             }),

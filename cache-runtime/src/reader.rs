@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use crate::backend::StoredBytes;
 use crate::breaker::is_outage;
-use crate::flight::{self, Landing, LeaderGuard, Role};
+use crate::flight::{self, Epoch, Landing, LeaderGuard, Role};
 use crate::lease::{is_marker, new_token};
 use crate::log_limit::warn_limited;
 use crate::observe::Outcome;
@@ -57,8 +57,8 @@ enum Phase {
     /// Looking the key up under a lease (see [`Reader::find`]).
     Find,
     /// Handed out a value the lease lookup returned, which the store vouched for at this
-    /// instant.
-    Found(Instant),
+    /// epoch.
+    Found(Epoch),
     /// A miss: the body runs.
     Miss,
 }
@@ -94,9 +94,9 @@ pub(crate) struct Reader<'a> {
     follow: Follow,
     phase: Phase,
     first: FirstLook,
-    /// When the first look was answered: a leader's value confirmed before then may predate a
-    /// write that finished before this call began.
-    began: Option<Instant>,
+    /// When the call began: a leader's value confirmed before then may predate a write that
+    /// finished before this call began.
+    began: Epoch,
     /// The flight this call leads, landed when its value is known.
     leading: Option<LeaderGuard<'a>>,
     /// The lease this call may hold, from its first lease lookup on.
@@ -109,7 +109,7 @@ pub(crate) struct Reader<'a> {
     /// Whether the body's value was not stored because the key was invalidated meanwhile.
     invalidated: bool,
     /// When the store last vouched for the value stored or found (see [`Landing::Value`]).
-    confirmed_at: Option<Instant>,
+    confirmed_at: Option<Epoch>,
     outcome: Outcome,
 }
 
@@ -127,7 +127,7 @@ impl<'a> Reader<'a> {
             follow,
             phase: Phase::FirstLook,
             first: FirstLook::NoValue,
-            began: None,
+            began: 0,
             leading: None,
             hold: None,
             lease_wait: None,
@@ -193,6 +193,7 @@ impl<'a> Reader<'a> {
     /// What the first look decides before asking the store: `Some` when it need not ask.
     fn before_first_look(&mut self) -> Option<Option<Found>> {
         let inner = self.cache.inner();
+        self.began = inner.flights.now();
         if !self.cache.stores_anything() {
             inner.counters.miss();
             self.outcome = Outcome::Skipped;
@@ -225,17 +226,17 @@ impl<'a> Reader<'a> {
         None
     }
 
-    /// Leads this process's fetch of the key, or follows another call's.
+    /// Leads this process's fetch of the key, or follows another call's. Nothing here asks the
+    /// store: whether Redis answers, or its breaker is open, a crowd of concurrent misses runs
+    /// the body once.
     async fn join(&mut self) -> Option<Found> {
-        // Taken after the `GET`, off the hit path: later only makes a follower more careful.
-        let began = *self.began.get_or_insert_with(Instant::now);
         let inner = self.cache.inner();
         self.phase = Phase::Find;
         if !inner.settings.single_flight {
             return None;
         }
         loop {
-            let slot = match inner.flights.join(&self.key) {
+            let slot = match inner.flights.join(&self.key, self.began) {
                 Role::Leader(guard) => {
                     // If this call is dropped, the guard goes with it and a follower leads.
                     self.leading = Some(guard);
@@ -246,12 +247,11 @@ impl<'a> Reader<'a> {
                 Role::Follower(slot) => slot,
             };
             match flight::follow(slot).await {
-                Some(Landing::Value(bytes, confirmed_at)) => {
-                    // Confirmed by the store only before this call began: a write may have
-                    // finished in between (in another process), so fetch it ourselves.
-                    if confirmed_at.is_some_and(|confirmed| confirmed <= began) {
-                        return None;
-                    }
+                // Confirmed by the store only before this call began: a write may have
+                // finished in between (in another process). A new flight fetches it again; the
+                // map no longer offers this landing to this call.
+                Some(Landing::Value(_, Some(confirmed))) if confirmed <= self.began => continue,
+                Some(Landing::Value(bytes, _)) => {
                     self.phase = Phase::Following;
                     return Some(Found::Stored(StoredBytes::Shared(bytes)));
                 }
@@ -259,10 +259,11 @@ impl<'a> Reader<'a> {
                     self.phase = Phase::Following;
                     return Some(Found::Shared(shared));
                 }
-                // The error cannot be cloned, or the value may be stale: call through.
-                Some(Landing::Failed(None) | Landing::Invalidated) => return None,
-                // The leader was cancelled: try to lead.
-                None => continue,
+                // The error cannot be cloned: each caller needs its own.
+                Some(Landing::Failed(None)) => return None,
+                // The value was fetched before an invalidation, or the leader was cancelled:
+                // join (or lead) a new flight.
+                Some(Landing::Invalidated) | None => continue,
             }
         }
     }
@@ -298,7 +299,7 @@ impl<'a> Reader<'a> {
             .get_or_insert_with(|| LeaseHold::new(cache, key.clone()));
         let mut poll = FIRST_POLL;
         loop {
-            let asked_at = Instant::now();
+            let asked_at = inner.flights.stamp();
             let found = inner
                 .backend
                 .lookup_or_lease(
@@ -333,6 +334,12 @@ impl<'a> Reader<'a> {
                 }
             };
             if !is_marker(&stored) {
+                // An invalidation of the key failed after the first look and is being retried:
+                // what Redis still holds is what it will delete.
+                if inner.pending.covers(&self.key) {
+                    self.outcome = self.outcome.worst(Outcome::Skipped);
+                    return self.miss(Fill::No);
+                }
                 self.lease_wait = Some((started, waited));
                 self.phase = Phase::Found(asked_at);
                 return Found::Stored(stored);
@@ -372,9 +379,7 @@ impl<'a> Reader<'a> {
                 return Outcome::Coalesced;
             }
             Phase::Found(asked_at) => {
-                if let Some(leader) = self.leading.take()
-                    && leader.has_followers()
-                {
+                if let Some(leader) = self.leading.take() {
                     leader.land(Landing::Value(stored.into_shared(), Some(asked_at)));
                 }
             }
@@ -487,16 +492,14 @@ impl<'a> Reader<'a> {
         bytes
     }
 
-    /// Hands the outcome to this call's followers, if it leads a flight and has any: `stored`
+    /// Hands the outcome to this call's followers, if it leads a flight: `stored`
     /// is what [`store`](Self::store) returned; `share` clones an uncached result for them.
     pub(crate) fn finish(
         &mut self,
         stored: Option<Arc<[u8]>>,
         share: &dyn Fn() -> Option<Arc<dyn Any + Send + Sync>>,
     ) -> Outcome {
-        if let Some(leader) = self.leading.take()
-            && leader.has_followers()
-        {
+        if let Some(leader) = self.leading.take() {
             leader.land(match stored {
                 // A follower may have joined after that write returned: it must not get a
                 // value from before it.
@@ -602,8 +605,8 @@ fn read_failed(cache: &Cache, key: &str, error: &Error) -> Outcome {
 /// What became of a fetched value.
 #[derive(Debug, PartialEq, Eq)]
 enum Stored {
-    /// Stored under our lease by a fill sent at this instant.
-    Filled(Instant),
+    /// Stored under our lease by a fill sent at this epoch.
+    Filled(Epoch),
     /// Refused: the key was invalidated while the value was fetched.
     Refused,
     /// Stored without a lease, not stored, or the store failed.
@@ -627,7 +630,7 @@ async fn store(
     // background.
     let written = match (fill, bytes) {
         (Fill::Leased(mut hold), Some(bytes)) => {
-            let asked_at = Instant::now();
+            let asked_at = inner.flights.stamp();
             match inner.backend.fill(key, hold.marker(), bytes, ttl).await {
                 Ok(true) => {
                     hold.disarm();

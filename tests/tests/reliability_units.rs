@@ -509,10 +509,10 @@ async fn strict_delete_refuses_to_write_while_redis_is_down() {
     );
 }
 
-/// A hung Redis with the breaker open: the delete is not even sent, only the background retry
-/// can remove the old value, and it does once Redis answers.
+/// A hung Redis with the breaker open: the delete is still sent (deletes are not skipped), it
+/// times out, and the background retry removes the old value once Redis answers.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_skipped_invalidation_is_retried_until_redis_answers() {
+async fn an_invalidation_that_times_out_is_retried_until_redis_answers() {
     let server = RedisServer::start();
     let cache = redis_handle(&server, |builder| {
         builder.timeout(TIMEOUT).circuit_breaker(3, COOL_DOWN)
@@ -522,23 +522,15 @@ async fn a_skipped_invalidation_is_retried_until_redis_answers() {
     assert!(server.raw_exists("item-1"));
 
     server.pause();
-    for id in 0..3 {
-        live("a read", client.quick(id)).await;
-    }
-    assert!(
-        matches!(cache.breaker_state(), BreakerState::Open { .. }),
-        "{:?}",
-        cache.breaker_state()
-    );
+    open_the_breaker(&client).await;
     let skipped = cache.stats().breaker_skipped;
     assert_eq!(live("a write", client.write(1)).await, 1);
     let stats = cache.stats();
-    assert!(stats.breaker_skipped > skipped, "the delete was skipped");
+    assert_eq!(stats.breaker_skipped, skipped, "the delete was sent: {stats:?}");
     assert_eq!(stats.breaker_opened, 1, "no probe reached the hung server");
     assert_eq!(cache.pending_invalidations(), 1);
     server.resume();
 
-    // The retry waits out the breaker's cool-down, then probes.
     live_within(
         FLUSH_LIVENESS,
         "the retried invalidation",
@@ -552,6 +544,19 @@ async fn a_skipped_invalidation_is_retried_until_redis_answers() {
         !server.raw_exists("item-1"),
         "the retry removed the old value"
     );
+}
+
+/// Reads distinct keys of a hung Redis until the breaker opens. How many it takes depends on
+/// the load: a timeout seen late by a starved process is not counted against Redis.
+async fn open_the_breaker(client: &Client) {
+    live_within(FLUSH_LIVENESS, "the breaker opening", async {
+        let mut id = 10_000;
+        while !matches!(client.cache.breaker_state(), BreakerState::Open { .. }) {
+            id += 1;
+            client.quick(id).await;
+        }
+    })
+    .await;
 }
 
 /// An invalidation that never succeeds is given up after its budget, logged and counted.
@@ -596,14 +601,12 @@ async fn the_breaker_opens_after_the_threshold_skips_then_closes() {
     assert_eq!(cache.breaker_state(), BreakerState::Closed);
 
     server.pause();
-    let started = Instant::now();
-    for id in 100..103 {
-        assert_eq!(live("a read", client.quick(id)).await, id * 10);
-    }
-    let paying = started.elapsed();
+    // Three timeouts on time open it; on a loaded machine some are seen late and not counted.
+    open_the_breaker(&client).await;
     let stats = cache.stats();
     assert_eq!(stats.breaker_opened, 1, "{stats:?}");
     assert_eq!(stats.breaker_skipped, 0, "{stats:?}");
+    assert!(stats.errors >= 3, "{stats:?}");
     match cache.breaker_state() {
         BreakerState::Open { probe_in } => assert!(probe_in <= COOL_DOWN, "{probe_in:?}"),
         other => panic!("expected the breaker open, got {other:?}"),
@@ -616,8 +619,8 @@ async fn the_breaker_opens_after_the_threshold_skips_then_closes() {
     let skipping = started.elapsed();
     let stats = cache.stats();
     println!(
-        "reliability: hung Redis, timeout {TIMEOUT:?}: 3 reads that paid the timeout took \
-         {paying:.2?}; 20 reads with the breaker open took {skipping:.2?}; {stats:?}"
+        "reliability: hung Redis, timeout {TIMEOUT:?}: 20 reads with the breaker open took \
+         {skipping:.2?}; {stats:?}"
     );
     assert_eq!(
         stats.breaker_skipped, 20,

@@ -66,6 +66,9 @@ pub(crate) struct Link<C: Connect> {
     generations: std::sync::atomic::AtomicU64,
     /// Timeouts in a row on the current connection.
     timeouts: std::sync::atomic::AtomicU32,
+    /// Replies heard, on any connection: a caller whose deadline passed while this moved was
+    /// waiting behind other replies, not on a silent Redis.
+    heard: std::sync::atomic::AtomicU64,
     /// The cause last logged, so that a cause is logged once until the link recovers.
     last_logged: Mutex<Option<String>>,
 }
@@ -79,6 +82,7 @@ impl<C: Connect> Link<C> {
             changed: Notify::new(),
             generations: std::sync::atomic::AtomicU64::new(0),
             timeouts: std::sync::atomic::AtomicU32::new(0),
+            heard: std::sync::atomic::AtomicU64::new(0),
             last_logged: Mutex::new(None),
         })
     }
@@ -207,10 +211,17 @@ impl<C: Connect> Link<C> {
     /// A command was answered: the connection works.
     pub(crate) fn answered(&self) {
         use std::sync::atomic::Ordering::Relaxed;
+        self.heard.fetch_add(1, Relaxed);
         // Read first: the hit path should not write a shared cache line for nothing.
         if self.timeouts.load(Relaxed) != 0 {
             self.timeouts.store(0, Relaxed);
         }
+    }
+
+    /// How many replies have been heard: compare two readings to tell whether Redis answered
+    /// anything in between.
+    pub(crate) fn heard(&self) -> u64 {
+        self.heard.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     fn spawn_attempt(self: &Arc<Self>) {

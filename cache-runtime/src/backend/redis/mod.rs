@@ -8,6 +8,7 @@ mod connection;
 mod fault;
 mod link;
 mod near_read;
+mod reply;
 mod scripts;
 mod sentinel;
 mod standalone;
@@ -28,6 +29,7 @@ pub(crate) use self::standalone::{Connector, Standalone};
 use self::connection::{Node, SlotMap, Topology};
 use self::fault::{Fault, classify};
 use self::link::{Connect, Link};
+use self::reply::Waited;
 use self::scripts::{FILL, LOOKUP_OR_LEASE, RELEASE};
 use crate::Error;
 use crate::breaker::{Breaker, is_outage};
@@ -48,7 +50,7 @@ pub(crate) struct RedisBackend {
     pub(crate) breaker: Breaker,
     /// Set when the ACL user may not run scripts: leases are off, plain `GET`/`SET` instead.
     scripts_denied: AtomicBool,
-    /// Limits the warning about timeouts seen late by a starved process (see [`starved`]).
+    /// Limits the warning about replies abandoned without blaming Redis (see [`reply`]).
     starved_warnings: Limiter,
 }
 
@@ -107,13 +109,36 @@ impl RedisBackend {
         F: Future<Output = redis::RedisResult<T>>,
     {
         let permit = self.breaker.permit()?;
+        self.query_with(permit, run).await
+    }
+
+    /// Runs one command of an invalidation with the handle's timeout, even while the breaker is
+    /// open: deletes are few, and one that could land must not wait in the background for the
+    /// cool-down while readers elsewhere (another process, Python) are served the old value.
+    async fn query_invalidation<T, F>(&self, run: impl Fn(Connection) -> F) -> Result<T, Error>
+    where
+        F: Future<Output = redis::RedisResult<T>>,
+    {
+        let permit = self.breaker.permit_always();
+        self.query_with(permit, run).await
+    }
+
+    async fn query_with<T, F>(
+        &self,
+        permit: crate::breaker::Permit<'_>,
+        run: impl Fn(Connection) -> F,
+    ) -> Result<T, Error>
+    where
+        F: Future<Output = redis::RedisResult<T>>,
+    {
+        let mut silent = false;
         let deadline = tokio::time::Instant::now() + self.timeout;
-        let result = self.query_until(deadline, run).await;
+        let result = self.query_until(deadline, run, &mut silent).await;
         permit.record(match &result {
             Ok(_) => false,
-            // A starved process is not Redis failing: opening the breaker would send every
-            // call to the API for the cool-down, when only the starved ones had to go.
-            Err(Error::Timeout(_)) => !starved(deadline, self.timeout),
+            // Only Redis's silence counts: a process starved of CPU, or reading other replies
+            // first, is not Redis failing (see `reply`).
+            Err(Error::Timeout(_)) => silent,
             Err(error) => is_outage(error),
         });
         result
@@ -131,15 +156,17 @@ impl RedisBackend {
     where
         F: Future<Output = redis::RedisResult<T>>,
     {
-        self.query_until(tokio::time::Instant::now() + self.timeout, run)
-            .await
+        let deadline = tokio::time::Instant::now() + self.timeout;
+        self.query_until(deadline, run, &mut false).await
     }
 
-    /// [`query_unmetered`](Self::query_unmetered), bounded by `deadline`.
+    /// [`query_unmetered`](Self::query_unmetered), bounded by `deadline` (extended while Redis
+    /// is heard answering, see [`reply`]). `silent` is set when a timeout is Redis's silence.
     async fn query_until<T, F>(
         &self,
         deadline: tokio::time::Instant,
         run: impl Fn(Connection) -> F,
+        silent: &mut bool,
     ) -> Result<T, Error>
     where
         F: Future<Output = redis::RedisResult<T>>,
@@ -149,21 +176,26 @@ impl RedisBackend {
             let (connection, generation) =
                 match tokio::time::timeout_at(deadline, self.link.get()).await {
                     Ok(connection) => connection?,
-                    Err(_elapsed) => return Err(Error::Timeout(self.timeout)),
+                    Err(_elapsed) => {
+                        let late = tokio::time::Instant::now().saturating_duration_since(deadline);
+                        *silent = !reply::starved(late, self.timeout);
+                        return Err(Error::Timeout(self.timeout));
+                    }
                 };
-            let error = match tokio::time::timeout_at(deadline, run(connection)).await {
-                Ok(Ok(value)) => {
+            let heard = || self.link.heard();
+            let error = match reply::wait(run(connection), deadline, self.timeout, heard).await {
+                Waited::Replied(Ok(value)) => {
                     self.link.answered();
                     return Ok(value);
                 }
-                Ok(Err(error)) => error,
-                Err(_elapsed) => {
-                    if starved(deadline, self.timeout) {
-                        self.starved_warning(deadline);
-                    } else {
-                        // Only Redis's own silence counts towards reconnecting.
-                        self.link.timed_out(generation);
-                    }
+                Waited::Replied(Err(error)) => error,
+                Waited::Silent => {
+                    *silent = true;
+                    self.link.timed_out(generation);
+                    return Err(Error::Timeout(self.timeout));
+                }
+                Waited::Late(late) => {
+                    self.late_warning(late);
                     return Err(Error::Timeout(self.timeout));
                 }
             };
@@ -179,17 +211,18 @@ impl RedisBackend {
         }
     }
 
-    /// Warns, at most once in a while, of a timeout that this process's starvation caused.
-    fn starved_warning(&self, deadline: tokio::time::Instant) {
-        let late = tokio::time::Instant::now().saturating_duration_since(deadline);
+    /// Warns, at most once in a while, of a reply abandoned while Redis was answering others or
+    /// this process was starved of CPU.
+    fn late_warning(&self, late: Duration) {
         if let Some(suppressed) = self.starved_warnings.allow("starved") {
             tracing::warn!(
                 timeout = ?self.timeout,
+                waited = ?self.timeout * reply::PATIENCE,
                 seen_late_by = ?late,
                 suppressed,
-                "a cache operation timed out because this process was starved of CPU, not because \
-                 Redis was slow: not counted against Redis (the breaker stays closed); consider a \
-                 longer CACHE_TIMEOUT, or moving CPU-bound work off the async runtime"
+                "a cache operation got no reply while Redis was answering others or this process \
+                 was starved of CPU: not counted against Redis (the breaker stays closed); consider \
+                 a longer CACHE_TIMEOUT, or moving CPU-bound work off the async runtime"
             );
         }
     }
@@ -360,7 +393,7 @@ impl RedisBackend {
             return Ok(0);
         }
         let all = self
-            .query(|mut connection| async move {
+            .query_invalidation(|mut connection| async move {
                 redis::cmd("UNLINK")
                     .arg(keys)
                     .query_async(&mut connection)
@@ -378,7 +411,7 @@ impl RedisBackend {
     /// One `UNLINK` per key in one pipeline, so that a refused key does not stop the others.
     async fn delete_each(&self, keys: &[String]) -> Result<u64, Error> {
         let replies: Vec<redis::RedisResult<u64>> = self
-            .query(|mut connection| async move { connection.per_key("UNLINK", keys).await })
+            .query_invalidation(|mut connection| async move { connection.per_key("UNLINK", keys).await })
             .await?;
         let mut deleted = 0;
         let mut refusal = None;
@@ -579,18 +612,4 @@ async fn release(
         .arg(lease)
         .invoke_async(&mut connection)
         .await
-}
-
-/// Whether a command that timed out at `deadline` did so because this process was starved of
-/// CPU rather than because Redis was slow: its task saw the timeout late, by more than half the
-/// timeout (at least 20 ms). A healthy runtime wakes a task within a millisecond or two of its
-/// timer; one whose threads are all busy (CPU-bound work on the runtime, a host with more busy
-/// threads than cores) wakes it late, and Redis's reply, if any, was waiting unread meanwhile.
-fn starved(deadline: tokio::time::Instant, timeout: Duration) -> bool {
-    tokio::time::Instant::now().saturating_duration_since(deadline) > starved_after(timeout)
-}
-
-/// How late a timeout must be seen to count as starvation (see [`starved`]).
-fn starved_after(timeout: Duration) -> Duration {
-    (timeout / 2).max(Duration::from_millis(20))
 }
