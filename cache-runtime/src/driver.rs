@@ -135,9 +135,37 @@ pub(crate) fn inside_runtime() -> bool {
     Handle::try_current().is_ok()
 }
 
+thread_local! {
+    /// Set while this thread polls a blocking call's future (see [`block_on`]).
+    static IN_BLOCKING_CALL: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether this thread is polling a blocking cached call: its commands must go over a
+/// connection the background runtime drives, never one whose runtime this thread may be
+/// holding up.
+pub(crate) fn in_blocking_call() -> bool {
+    IN_BLOCKING_CALL.with(std::cell::Cell::get)
+}
+
+/// Clears the flag however `block_on` ends (a body may panic), restoring an outer call's.
+struct BlockingCall(bool);
+
+impl BlockingCall {
+    fn enter() -> BlockingCall {
+        BlockingCall(IN_BLOCKING_CALL.with(|flag| flag.replace(true)))
+    }
+}
+
+impl Drop for BlockingCall {
+    fn drop(&mut self) {
+        IN_BLOCKING_CALL.with(|flag| flag.set(self.0));
+    }
+}
+
 /// Polls `future` to completion on this thread, with the background runtime's context entered.
 pub(crate) fn block_on<F: Future>(runtime: &Handle, future: F) -> F::Output {
     let _context = runtime.enter();
+    let _blocking = BlockingCall::enter();
     let wake = Arc::new(Unpark {
         thread: std::thread::current(),
         woken: AtomicBool::new(false),

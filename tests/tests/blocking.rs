@@ -402,3 +402,67 @@ async fn inside_a_current_thread_runtime_it_neither_panics_nor_deadlocks() {
         assert_eq!(client.calls(), 2, "{kind:?}");
     }
 }
+
+/// A blocking cached call inside a runtime never waits on a connection that runtime drives
+/// (its thread is the one blocked): for each runtime flavour and each order of the first
+/// async and blocking calls on one Redis handle, every blocking call after the first is a hit,
+/// and nothing times out, errs or opens the breaker.
+#[test]
+fn blocking_and_async_calls_on_one_handle_inside_every_runtime_flavour() {
+    struct Async(Cache);
+    impl Async {
+        #[cache::set("async-{id}", cache = self.0)]
+        async fn value(&self, id: u32) -> String {
+            format!("async {id}")
+        }
+    }
+    let flavours: [(&str, fn() -> tokio::runtime::Runtime); 3] = [
+        ("current_thread", || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap()
+        }),
+        ("multi_thread(1)", || {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .enable_all()
+                .build()
+                .unwrap()
+        }),
+        ("multi_thread(2)", || {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap()
+        }),
+    ];
+    for (flavour, runtime) in flavours {
+        for async_first in [true, false] {
+            let server = RedisServer::start();
+            let cache = Cache::builder()
+                .redis(server.url())
+                .timeout(Duration::from_millis(100))
+                .build()
+                .unwrap();
+            let client = Client::new(cache.clone());
+            let asynchronous = Async(cache.clone());
+            runtime().block_on(async {
+                if async_first {
+                    assert_eq!(asynchronous.value(1).await, "async 1");
+                }
+                for _ in 0..20 {
+                    assert_eq!(client.name(1), "name 1");
+                    assert_eq!(asynchronous.value(1).await, "async 1");
+                }
+            });
+            let stats = cache.stats();
+            let case = format!("{flavour}, async first: {async_first}: {stats:?}");
+            assert_eq!(client.calls(), 1, "blocking calls after the first hit: {case}");
+            assert_eq!(stats.errors, 0, "{case}");
+            assert_eq!(stats.breaker_opened, 0, "{case}");
+            assert_eq!(stats.misses, 2, "{case}");
+        }
+    }
+}

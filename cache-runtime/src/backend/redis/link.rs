@@ -7,6 +7,11 @@
 //!
 //! The link does not care what kind of connection it holds: anything [`Connect`] makes that
 //! redis-rs can send commands over (`aio::ConnectionLike`).
+//!
+//! It holds two: one driven by the callers' runtime (a hit then costs no hop to another
+//! thread), and one driven by the toolkit's background runtime for blocking callers, whose
+//! thread may be the very one the callers' runtime needs to drive its connection (a blocking
+//! cached function called inside `#[tokio::test]`): waiting on that one could never end.
 
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -58,10 +63,30 @@ struct Failure {
     backoff: Duration,
 }
 
+/// Which of the link's connections a caller uses (see the module's docs).
+#[derive(Clone, Copy)]
+enum Driven {
+    /// By the callers' runtime.
+    Here = 0,
+    /// By the toolkit's background runtime, for blocking callers.
+    Background = 1,
+}
+
+impl Driven {
+    /// The connection for the calling thread.
+    fn for_caller() -> Driven {
+        if crate::driver::in_blocking_call() {
+            Driven::Background
+        } else {
+            Driven::Here
+        }
+    }
+}
+
 pub(crate) struct Link<C: Connect> {
     connector: C,
     connect_timeout: Duration,
-    slot: Mutex<Slot<C::Connection>>,
+    slots: [Mutex<Slot<C::Connection>>; 2],
     changed: Notify,
     generations: std::sync::atomic::AtomicU64,
     /// Timeouts in a row on the current connection.
@@ -78,7 +103,10 @@ impl<C: Connect> Link<C> {
         Arc::new(Link {
             connector,
             connect_timeout,
-            slot: Mutex::new(Slot::Idle { failure: None }),
+            slots: [
+                Mutex::new(Slot::Idle { failure: None }),
+                Mutex::new(Slot::Idle { failure: None }),
+            ],
             changed: Notify::new(),
             generations: std::sync::atomic::AtomicU64::new(0),
             timeouts: std::sync::atomic::AtomicU32::new(0),
@@ -87,11 +115,19 @@ impl<C: Connect> Link<C> {
         })
     }
 
-    fn slot(&self) -> MutexGuard<'_, Slot<C::Connection>> {
+    fn slot(&self, driven: Driven) -> MutexGuard<'_, Slot<C::Connection>> {
         // The slot is replaced whole under the lock; a panicking holder cannot leave it torn.
-        self.slot
+        self.slots[driven as usize]
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The slot holding connection `generation`, locked, if either does.
+    fn slot_of(&self, generation: u64) -> Option<MutexGuard<'_, Slot<C::Connection>>> {
+        [Driven::Here, Driven::Background]
+            .into_iter()
+            .map(|driven| self.slot(driven))
+            .find(|slot| matches!(&**slot, Slot::Ready { generation: current, .. } if *current == generation))
     }
 
     pub(crate) fn address(&self) -> &str {
@@ -101,23 +137,18 @@ impl<C: Connect> Link<C> {
     /// The current connection and its generation, connecting first if there is none. Fails at
     /// once with the last attempt's cause while the next attempt is not yet due.
     pub(crate) async fn get(self: &Arc<Self>) -> Result<(C::Connection, u64), Error> {
+        let driven = Driven::for_caller();
         // The usual case, on every command: a working connection, and no waiter registered
         // with `changed` (which would take its lock twice).
-        if let Slot::Ready {
-            connection,
-            generation,
-            gone,
-        } = &*self.slot()
-            && !gone.is_gone()
-        {
-            return Ok((connection.clone(), *generation));
+        if let Some(ready) = self.ready(driven) {
+            return Ok(ready);
         }
         loop {
             let changed = self.changed.notified();
             tokio::pin!(changed);
             changed.as_mut().enable();
             {
-                let mut slot = self.slot();
+                let mut slot = self.slot(driven);
                 match &*slot {
                     Slot::Ready {
                         connection,
@@ -131,7 +162,7 @@ impl<C: Connect> Link<C> {
                             backoff: FIRST_BACKOFF,
                             since: Instant::now(),
                         };
-                        self.spawn_attempt();
+                        self.spawn_attempt(driven);
                     }
                     // An attempt far past its own timeout was lost with the runtime that ran
                     // it (a test's runtime, say): start another.
@@ -142,7 +173,7 @@ impl<C: Connect> Link<C> {
                             backoff: *backoff,
                             since: Instant::now(),
                         };
-                        self.spawn_attempt();
+                        self.spawn_attempt(driven);
                     }
                     Slot::Connecting { .. } => {}
                     Slot::Idle {
@@ -158,11 +189,30 @@ impl<C: Connect> Link<C> {
                             backoff,
                             since: Instant::now(),
                         };
-                        self.spawn_attempt();
+                        self.spawn_attempt(driven);
                     }
                 }
             }
+            // While this runtime's connection is being made, the background runtime's serves
+            // (one hop to its thread) rather than keep an async caller waiting.
+            if let Driven::Here = driven
+                && let Some(ready) = self.ready(Driven::Background)
+            {
+                return Ok(ready);
+            }
             changed.await;
+        }
+    }
+
+    /// The connection in `driven`'s slot and its generation, if it is ready.
+    fn ready(&self, driven: Driven) -> Option<(C::Connection, u64)> {
+        match &*self.slot(driven) {
+            Slot::Ready {
+                connection,
+                generation,
+                gone,
+            } if !gone.is_gone() => Some((connection.clone(), *generation)),
+            _ => None,
         }
     }
 
@@ -170,24 +220,22 @@ impl<C: Connect> Link<C> {
     /// connects again, resolving the host name again: after a lost connection, or a node that
     /// stopped being the primary. Returns whether it did.
     pub(crate) fn reconnect(&self, generation: u64) -> bool {
-        let mut slot = self.slot();
-        let current =
-            matches!(&*slot, Slot::Ready { generation: current, .. } if *current == generation);
-        if current {
-            *slot = Slot::Idle { failure: None };
+        match self.slot_of(generation) {
+            Some(mut slot) => {
+                *slot = Slot::Idle { failure: None };
+                true
+            }
+            None => false,
         }
-        current
     }
 
     /// Whether connection `generation` is still the current one and is driven by a runtime
     /// other than the caller's (or one that has ended): a loss on it may be that runtime
     /// shutting down, not Redis, and is worth one more try on a connection of the caller's.
     pub(crate) fn driven_elsewhere(&self, generation: u64) -> bool {
-        matches!(
-            &*self.slot(),
-            Slot::Ready { generation: current, gone, .. }
-                if *current == generation && (gone.is_gone() || gone.is_elsewhere())
-        )
+        self.slot_of(generation).is_some_and(|slot| {
+            matches!(&*slot, Slot::Ready { gone, .. } if gone.is_gone() || gone.is_elsewhere())
+        })
     }
 
     /// A command on connection `generation` got no answer in time. After a few in a row the
@@ -224,7 +272,7 @@ impl<C: Connect> Link<C> {
         self.heard.load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    fn spawn_attempt(self: &Arc<Self>) {
+    fn spawn_attempt(self: &Arc<Self>, driven: Driven) {
         let link = Arc::clone(self);
         // On the caller's runtime, where its commands will be sent from (see `driver`).
         let attempt = Arc::clone(self);
@@ -238,10 +286,11 @@ impl<C: Connect> Link<C> {
                         format!("no connection within {:?}", link.connect_timeout),
                     )))
                 });
-            link.settle(outcome, gone);
+            link.settle(driven, outcome, gone);
         });
         if !spawned {
             attempt.settle(
+                driven,
                 Err(redis::RedisError::from(std::io::Error::other(
                     "no runtime to connect on",
                 ))),
@@ -250,8 +299,13 @@ impl<C: Connect> Link<C> {
         }
     }
 
-    fn settle(&self, outcome: redis::RedisResult<C::Connection>, gone: RuntimeGone) {
-        let mut slot = self.slot();
+    fn settle(
+        &self,
+        driven: Driven,
+        outcome: redis::RedisResult<C::Connection>,
+        gone: RuntimeGone,
+    ) {
+        let mut slot = self.slot(driven);
         let backoff = match &*slot {
             Slot::Connecting { backoff, .. } => *backoff,
             _ => FIRST_BACKOFF,
