@@ -121,6 +121,28 @@ async fn invites_validate_and_404() {
         )
         .await;
     assert_eq!(unknown_update.status, 404);
+    // Observed on the real API: the invite is looked up before the body is validated.
+    let unknown_bad_status = api
+        .post(
+            &format!("{base}/{}", Uuid::new_v4()),
+            json!({"status": "maybe"}),
+        )
+        .await;
+    assert_eq!(
+        unknown_bad_status.status, 404,
+        "{}",
+        unknown_bad_status.body
+    );
+    assert_eq!(
+        unknown_bad_status.body,
+        json!({"result": "error", "message": "No result found"})
+    );
+    // Observed on the real API: an unknown organisation has no invites, rather than a 404.
+    let none = api
+        .get(&format!("/organisation/{}/invite", Uuid::new_v4()))
+        .await;
+    assert_eq!(none.status, 200, "{}", none.body);
+    assert_eq!(none.body, json!({"data": []}));
     let unknown_org = api
         .post(
             &format!("/organisation/{}/invite", Uuid::new_v4()),

@@ -113,7 +113,8 @@ pub(super) async fn get_by_id(
     Ok(data(invite.ok_or_else(ApiError::no_result)?).into_response())
 }
 
-/// `{"status": "accepted" | "cancelled" | …}`; 200 with the updated invite.
+/// `{"status": "accepted" | "cancelled" | …}`; 200 with the updated invite. As in Notify, the
+/// invite is looked up before the body is read: an unknown invite is a 404 whatever the body.
 pub(super) async fn update_status(
     State(state): State<AppState>,
     Path((org_id, invite_id)): Path<(String, String)>,
@@ -122,6 +123,11 @@ pub(super) async fn update_status(
 ) -> Result<Response, ApiError> {
     let org = path_uuid(&org_id)?;
     let id = path_uuid(&invite_id)?;
+    state
+        .db
+        .run(move |c| Ok(invites::find(c, Some(&org), &id)?))
+        .await?
+        .ok_or_else(ApiError::no_result)?;
     let body = parse_json(&headers, &body)?;
     let fields = validate(&body, &UPDATE)?;
     let status = fields
