@@ -76,6 +76,13 @@ pub(super) async fn create(
         .db
         .run(move |c| invites::create(c, &org, &email, &invited_by, &permissions))
         .await?;
+    if state.invite_emails_fail {
+        // Saved, then the invitation email could not be queued: Notify's API fails after its
+        // commit.
+        return Err(ApiError::server_error(
+            "could not queue the invitation email",
+        ));
+    }
     Ok((StatusCode::CREATED, data(invite)).into_response())
 }
 
