@@ -52,8 +52,12 @@ pub(crate) fn parse_json(headers: &HeaderMap, body: &Bytes) -> Result<Value, Api
              'application/json'.",
         ));
     }
-    serde_json::from_slice(body)
-        .map_err(|e| ApiError::bad_request(format!("Failed to decode JSON object: {e}")))
+    // Werkzeug's message around Python's own, which is what Notify answers with.
+    serde_json::from_slice(body).map_err(|error| {
+        let text = String::from_utf8_lossy(body);
+        let reason = crate::py_json::decode_error(&text).unwrap_or_else(|| error.to_string());
+        ApiError::bad_request(format!("Failed to decode JSON object: {reason}"))
+    })
 }
 
 /// Checks `body` against `schema`, collecting every problem as Notify's validator does.

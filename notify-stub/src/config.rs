@@ -30,6 +30,7 @@ pub struct StubConfig {
     pub(crate) latency: Duration,
     pub(crate) database_path: Option<PathBuf>,
     pub(crate) listen: SocketAddr,
+    pub(crate) invite_emails_fail: bool,
 }
 
 impl StubConfig {
@@ -46,6 +47,7 @@ impl StubConfig {
             latency: Duration::ZERO,
             database_path: None,
             listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            invite_emails_fail: false,
         }
     }
 
@@ -101,6 +103,14 @@ impl StubConfig {
         self
     }
 
+    /// Play an API that cannot queue emails (off by default): an organisation invite is saved,
+    /// then the request fails with a 500, as Notify's API does when its email queue is out of
+    /// reach. For testing how a client or a test suite tells that apart from a refused request.
+    pub fn invite_emails_fail(mut self, fail: bool) -> Self {
+        self.invite_emails_fail = fail;
+        self
+    }
+
     /// Listen on this address (default `127.0.0.1:0`: a free loopback port).
     pub fn listen(mut self, addr: SocketAddr) -> Self {
         self.listen = addr;
@@ -126,6 +136,7 @@ impl std::fmt::Debug for StubConfig {
             .field("latency", &self.latency)
             .field("database_path", &self.database_path)
             .field("listen", &self.listen)
+            .field("invite_emails_fail", &self.invite_emails_fail)
             .finish()
     }
 }

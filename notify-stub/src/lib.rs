@@ -33,6 +33,7 @@ mod config;
 mod counting;
 mod db;
 mod errors;
+mod py_json;
 mod routes;
 mod server;
 mod time;
@@ -40,6 +41,7 @@ mod usage;
 
 pub use config::{DEFAULT_ADMIN_CLIENT_ID, StubConfig};
 pub use counting::RequestCounts;
+pub use db::brandings::{NHS_EMAIL_BRANDING_ID, NHS_LETTER_BRANDING_ID};
 pub use db::seed::{SeedExamples, SeedSummary, seed_summary};
 pub use errors::StubError;
 pub use server::StubServer;

@@ -62,6 +62,7 @@ impl StubServer {
             clients: Arc::new(Clients::from_config(&config)),
             counter: Arc::clone(&counter),
             latency: config.latency,
+            invite_emails_fail: config.invite_emails_fail,
         });
 
         let (stop, stopped) = oneshot::channel::<()>();

@@ -3,6 +3,7 @@
 mod common;
 
 use common::*;
+use notify_stub::{NHS_EMAIL_BRANDING_ID, NHS_LETTER_BRANDING_ID};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -48,12 +49,12 @@ async fn email_pool_lists_adds_and_removes() {
     let added = api
         .post(
             &path,
-            json!({"branding_ids": [example.email_branding_not_in_pool, Uuid::new_v4()]}),
+            json!({"branding_ids": [example.email_branding_not_in_pool]}),
         )
         .await;
     assert_eq!(added.status, 204, "{}", added.body);
     let after = ids(&api.get(&path).await);
-    assert_eq!(after.len(), before.len() + 1, "unknown ids are skipped");
+    assert_eq!(after.len(), before.len() + 1);
     assert!(after.contains(&example.email_branding_not_in_pool.to_string()));
 
     let removed = api
@@ -127,4 +128,45 @@ async fn letter_pool_keeps_the_default_branding() {
         ))
         .await;
     assert_eq!(unknown_org.status, 404);
+}
+
+/// Observed on the real API: an id that is no branding makes adding to a pool a 404 ("No result
+/// found"), and the known ids sent with it are not added either.
+#[tokio::test]
+async fn an_unknown_branding_added_to_a_pool_is_404_and_adds_nothing() {
+    let server = start().await;
+    let api = Api::new(&server);
+    let example = &server.seed().examples;
+    for (pool, known) in [
+        ("email", example.email_branding_not_in_pool),
+        ("letter", example.letter_branding_in_pool),
+    ] {
+        let path = format!(
+            "/organisations/{}/{pool}-branding-pool",
+            example.organisation_id
+        );
+        if pool == "letter" {
+            // Out of the pool first, so that adding it back would show.
+            let removed = api.delete(&format!("{path}/{known}")).await;
+            assert_eq!(removed.status, 204, "{}", removed.body);
+        }
+        let before = ids(&api.get(&path).await);
+        let refused = api
+            .post(&path, json!({"branding_ids": [known, Uuid::new_v4()]}))
+            .await;
+        assert_eq!(refused.status, 404, "{pool}: {}", refused.body);
+        assert_eq!(
+            refused.body,
+            json!({"result": "error", "message": "No result found"}),
+            "{pool}"
+        );
+        assert_eq!(ids(&api.get(&path).await), before, "{pool}: nothing added");
+        // An email branding is no letter branding, and the other way round.
+        let other_kind = match pool {
+            "email" => NHS_LETTER_BRANDING_ID,
+            _ => NHS_EMAIL_BRANDING_ID,
+        };
+        let wrong = api.post(&path, json!({"branding_ids": [other_kind]})).await;
+        assert_eq!(wrong.status, 404, "{pool}: {}", wrong.body);
+    }
 }

@@ -121,6 +121,28 @@ async fn invites_validate_and_404() {
         )
         .await;
     assert_eq!(unknown_update.status, 404);
+    // Observed on the real API: the invite is looked up before the body is validated.
+    let unknown_bad_status = api
+        .post(
+            &format!("{base}/{}", Uuid::new_v4()),
+            json!({"status": "maybe"}),
+        )
+        .await;
+    assert_eq!(
+        unknown_bad_status.status, 404,
+        "{}",
+        unknown_bad_status.body
+    );
+    assert_eq!(
+        unknown_bad_status.body,
+        json!({"result": "error", "message": "No result found"})
+    );
+    // Observed on the real API: an unknown organisation has no invites, rather than a 404.
+    let none = api
+        .get(&format!("/organisation/{}/invite", Uuid::new_v4()))
+        .await;
+    assert_eq!(none.status, 200, "{}", none.body);
+    assert_eq!(none.body, json!({"data": []}));
     let unknown_org = api
         .post(
             &format!("/organisation/{}/invite", Uuid::new_v4()),
@@ -198,5 +220,38 @@ async fn invites_come_back_with_their_permissions() {
     assert_eq!(
         validation_messages(&bad),
         ["permissions can_do_anything is not one of [can_make_services_live]"]
+    );
+}
+
+/// A stand-in that cannot queue emails saves the invite, then answers 500, as Notify's API
+/// does without its email queue.
+#[tokio::test]
+async fn with_invite_emails_failing_an_invite_is_saved_then_500() {
+    let server = notify_stub::StubServer::start(
+        notify_stub::StubConfig::new(SECRET).invite_emails_fail(true),
+    )
+    .await
+    .unwrap();
+    let api = Api::new(&server);
+    let example = &server.seed().examples;
+    let base = format!("/organisation/{}/invite", example.organisation_id);
+    let before = api.get(&base).await.body["data"].as_array().unwrap().len();
+    let created = api
+        .post(
+            &base,
+            json!({"email_address": "queued.never@digital.cabinet-office.gov.uk",
+                   "invited_by": example.user_id, "permissions": []}),
+        )
+        .await;
+    assert_eq!(created.status, 500, "{}", created.body);
+    let after = api.get(&base).await.body["data"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(after.len(), before + 1);
+    assert!(
+        after
+            .iter()
+            .any(|invite| invite["email_address"] == "queued.never@digital.cabinet-office.gov.uk")
     );
 }

@@ -3,6 +3,7 @@
 mod common;
 
 use common::*;
+use notify_stub::{NHS_EMAIL_BRANDING_ID, NHS_LETTER_BRANDING_ID};
 use reqwest::Method;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -278,8 +279,9 @@ async fn create_validates_and_refuses_duplicate_names() {
         [
             "name 7 is not of type string",
             "crown yes is not of type boolean",
+            // Notify's `ORGANISATION_TYPES`, in its order.
             "organisation_type county is not one of [central, local, nhs_central, nhs_local, \
-             nhs_gp, emergency_service, school_or_college, other, nhs_notify]",
+             nhs_gp, nhs_notify, emergency_service, school_or_college, other]",
         ]
     );
     let duplicate = api
@@ -300,12 +302,22 @@ async fn create_validates_and_refuses_duplicate_names() {
             .body("{"),
     )
     .await;
+    // Werkzeug's words around Python's `json` message, as Notify answers.
     assert_eq!(not_json.status, 400);
-    assert!(
-        not_json.body["message"]
-            .as_str()
-            .unwrap()
-            .starts_with("Failed to decode JSON object")
+    assert_eq!(
+        not_json.body,
+        json!({"result": "error", "message": "Failed to decode JSON object: Expecting property \
+               name enclosed in double quotes: line 1 column 2 (char 1)"})
+    );
+    let not_json = send(
+        api.request(Method::POST, "/organisations")
+            .header("Content-Type", "application/json")
+            .body("not json"),
+    )
+    .await;
+    assert_eq!(
+        not_json.body["message"],
+        "Failed to decode JSON object: Expecting value: line 1 column 1 (char 0)"
     );
     let plain = send(api.request(Method::POST, "/organisations").body("{}")).await;
     assert_eq!(plain.status, 415);
@@ -583,4 +595,140 @@ async fn nhs_notify_is_an_organisation_type() {
             .iter()
             .any(|o| o["id"] == id.to_string() && o["organisation_type"] == "nhs_notify")
     );
+}
+
+/// Observed on the real API: a new organisation may be asked to join its services.
+#[tokio::test]
+async fn a_new_organisation_gets_can_ask_to_join_a_service() {
+    let server = start().await;
+    let api = Api::new(&server);
+    let created = api
+        .post(
+            "/organisations",
+            json!({"name": "Office for Joining", "crown": false, "organisation_type": "other"}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert_eq!(
+        created.body["permissions"],
+        json!(["can_ask_to_join_a_service"])
+    );
+    let id = created.body["id"].as_str().unwrap();
+    let fetched = api.get(&format!("/organisations/{id}")).await;
+    assert_eq!(
+        fetched.body["permissions"],
+        json!(["can_ask_to_join_a_service"])
+    );
+}
+
+fn pool_ids(reply: &Reply) -> Vec<String> {
+    reply.body["data"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{}", reply.body))
+        .iter()
+        .map(|branding| branding["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Fails unless organisation `id` has the NHS brandings, as its defaults when `defaults`, and
+/// in both pools.
+async fn assert_nhs_branded(api: &Api, id: &str, defaults: bool, label: &str) {
+    let org = api.get(&format!("/organisations/{id}")).await.body;
+    if defaults {
+        assert_eq!(
+            org["email_branding_id"],
+            json!(NHS_EMAIL_BRANDING_ID),
+            "{label}"
+        );
+        assert_eq!(
+            org["letter_branding_id"],
+            json!(NHS_LETTER_BRANDING_ID),
+            "{label}"
+        );
+    }
+    let email = api
+        .get(&format!("/organisations/{id}/email-branding-pool"))
+        .await;
+    assert!(
+        pool_ids(&email).contains(&NHS_EMAIL_BRANDING_ID.to_string()),
+        "{label}: {}",
+        email.body
+    );
+    let letter = api
+        .get(&format!("/organisations/{id}/letter-branding-pool"))
+        .await;
+    assert!(
+        pool_ids(&letter).contains(&NHS_LETTER_BRANDING_ID.to_string()),
+        "{label}: {}",
+        letter.body
+    );
+}
+
+/// Observed on the real API (Notify's `NHS_ORGANISATION_TYPES`): an NHS organisation gets the
+/// NHS email and letter branding and both pools, on create and when its type changes to one.
+#[tokio::test]
+async fn nhs_organisations_get_the_nhs_brandings_and_pools() {
+    let server = start().await;
+    let api = Api::new(&server);
+    for kind in ["nhs_central", "nhs_local", "nhs_gp", "nhs_notify"] {
+        let created = api
+            .post(
+                "/organisations",
+                json!({"name": format!("Trust of {kind}"), "crown": false,
+                       "organisation_type": kind}),
+            )
+            .await;
+        assert_eq!(created.status, 201, "{}", created.body);
+        assert_nhs_branded(&api, created.body["id"].as_str().unwrap(), true, kind).await;
+
+        // A change of type: the defaults are filled in, the pools get both.
+        let other = api
+            .post(
+                "/organisations",
+                json!({"name": format!("Soon {kind}"), "crown": false,
+                       "organisation_type": "other"}),
+            )
+            .await;
+        let id = other.body["id"].as_str().unwrap().to_owned();
+        assert_eq!(other.body["email_branding_id"], Value::Null);
+        let pool = api
+            .get(&format!("/organisations/{id}/email-branding-pool"))
+            .await;
+        assert!(pool_ids(&pool).is_empty(), "{}", pool.body);
+        let changed = api
+            .post(
+                &format!("/organisations/{id}"),
+                json!({"organisation_type": kind}),
+            )
+            .await;
+        assert_eq!(changed.status, 204, "{}", changed.body);
+        assert_nhs_branded(&api, &id, true, &format!("other -> {kind}")).await;
+    }
+
+    // A branding it has already is kept; the pools still get both NHS brandings.
+    let example = &server.seed().examples;
+    let id = example.organisation_id.to_string();
+    let before = api.get(&format!("/organisations/{id}")).await.body;
+    assert!(before["email_branding_id"].is_string(), "{before}");
+    let changed = api
+        .post(
+            &format!("/organisations/{id}"),
+            json!({"organisation_type": "nhs_local"}),
+        )
+        .await;
+    assert_eq!(changed.status, 204, "{}", changed.body);
+    let after = api.get(&format!("/organisations/{id}")).await.body;
+    assert_eq!(after["email_branding_id"], before["email_branding_id"]);
+    assert_eq!(after["letter_branding_id"], before["letter_branding_id"]);
+    assert_nhs_branded(&api, &id, false, "already branded").await;
+
+    // Other types get none.
+    let plain = api
+        .post(
+            "/organisations",
+            json!({"name": "Plain Council", "crown": false, "organisation_type": "local"}),
+        )
+        .await;
+    assert_eq!(plain.body["email_branding_id"], Value::Null);
+    assert_eq!(plain.body["letter_branding_id"], Value::Null);
 }

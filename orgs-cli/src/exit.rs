@@ -70,6 +70,9 @@ pub(crate) fn status_of(error: &Failure) -> Status {
     } else if let Some(api) = error.downcast_ref::<orgs_client::Error>() {
         if api.is_not_found() {
             Status::NotFound
+        } else if api.is_cache() {
+            // A write not sent because Redis could not clear its keys first.
+            Status::Cache
         } else {
             Status::Api
         }
@@ -126,6 +129,8 @@ mod tests {
             details: None,
         };
         assert_eq!(status(missing), Status::NotFound);
+        let unsent = orgs_client::Error::from(cache::Error::Config("Redis is down".into()));
+        assert_eq!(status(unsent), Status::Cache);
         let closed = std::io::Error::from(std::io::ErrorKind::BrokenPipe);
         assert_eq!(status(crate::output::StdoutError(closed)), Status::Success);
         // Not standard output: a failure like any other.

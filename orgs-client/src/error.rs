@@ -58,6 +58,25 @@ pub enum Error {
     /// The request token could not be signed.
     #[error("could not sign the request token: {0}")]
     Token(String),
+
+    /// A write was not sent: the cache keys it makes stale could not be deleted first (Redis
+    /// down, too slow, or skipped by its circuit breaker). Stale data is worse than a failed
+    /// request, so the API was not called (see the crate docs' "Writes are strict").
+    #[error("the write was not sent: its cache keys could not be cleared first: {reason}")]
+    Cache {
+        /// The cache's error, as text (it hides Redis passwords).
+        reason: String,
+    },
+}
+
+/// What a strict write fails with when the keys it makes stale cannot be deleted before the
+/// API call: [`Error::Cache`]. Kept as text so that [`Error`] stays `Clone`.
+impl From<cache::Error> for Error {
+    fn from(error: cache::Error) -> Self {
+        Error::Cache {
+            reason: error.to_string(),
+        }
+    }
 }
 
 impl Error {
@@ -77,6 +96,12 @@ impl Error {
             Error::Api { message, .. } => Some(message),
             _ => None,
         }
+    }
+
+    /// Whether a write was refused because its cache keys could not be cleared first
+    /// ([`Cache`](Error::Cache)): the API was not called, so retrying once Redis is back is safe.
+    pub fn is_cache(&self) -> bool {
+        matches!(self, Error::Cache { .. })
     }
 
     /// Whether the API answered 404.
@@ -211,6 +236,10 @@ mod tests {
         };
         assert_eq!(none.status(), Some(503));
         assert_eq!(Error::Config("x".into()).status(), None);
+        let cache = Error::from(cache::Error::Timeout(std::time::Duration::from_millis(100)));
+        assert!(cache.is_cache());
+        assert_eq!(cache.status(), None, "no request was made");
+        assert!(cache.to_string().contains("timed out"), "{cache}");
         assert!(Error::from_response(404, b"{}").is_not_found());
         assert!(!Error::from_response(400, b"{}").is_not_found());
     }

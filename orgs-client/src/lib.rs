@@ -41,8 +41,31 @@
 //!   the API's message.
 //!
 //! Secrets (the admin secret, the route secret, a key's secret, tokens) never appear in `Debug`,
-//! `Display` or logs. Building a client never connects to the API or to Redis, and a Redis outage
-//! never fails a call.
+//! `Display` or logs. Building a client never connects to the API or to Redis.
+//!
+//! # The cache: Notify's admin app's keys, TTLs and rule
+//!
+//! [`OrganisationsClient`] caches what the admin app caches, under the same keys, so the two can
+//! share one Redis:
+//!
+//! - **TTLs are the client's own.** Every cached read stores its value for [`CACHE_TTL`],
+//!   28 days, the admin app's TTL for each of its five keys (`organisations`, `domains`,
+//!   `organisation-{id}-name`, and the two branding pools). The handle's default TTL
+//!   (`CACHE_DEFAULT_TTL`, 24 hours unless set) is not used by this crate, so nothing needs
+//!   setting to get Notify's behaviour.
+//! - **Reads fail open.** A Redis outage only costs the API round trip; the read returns the
+//!   API's answer.
+//! - **Writes are strict.** Each write deletes the keys it makes stale before the API call and
+//!   again after it, as the admin app has since 2024 ("stale data is worse than failing the
+//!   user's request"). When the delete before the call fails, the write is not sent and the
+//!   call returns [`Error::Cache`] ([`Error::is_cache`]); retrying once Redis answers is safe.
+//!   When the delete after the call fails, the call's result is returned and the delete is
+//!   retried in the background: the write has been made, and an error would say it had not
+//!   (the admin app raises there). Each write's docs say which keys it deletes and why.
+//! - **No cache, no failure.** With the cache disabled ([`cache::Cache::disabled`], or
+//!   `REDIS_ENABLED=0`) reads go to the API and writes have nothing to delete.
+//!
+//! [`InvitesClient`] caches nothing, as in the admin app.
 
 #![warn(missing_docs)]
 
@@ -69,4 +92,4 @@ pub use crate::models::{
     OrganisationService, OrganisationSummary, OrganisationType, OrganisationUpdate, ServiceUsage,
     ServicesAndUsage, User,
 };
-pub use crate::organisations::OrganisationsClient;
+pub use crate::organisations::{CACHE_TTL, OrganisationsClient};

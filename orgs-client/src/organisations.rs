@@ -1,5 +1,7 @@
 //! [`OrganisationsClient`]: the organisations API, with the admin app's cache keys.
 
+use std::time::Duration;
+
 use serde_json::json;
 use uuid::Uuid;
 
@@ -10,12 +12,30 @@ use crate::models::{
 };
 use crate::{ApiClient, Error};
 
-/// The organisations API, cached under the same keys as Notify's admin app so both can share one
-/// Redis without serving each other stale data.
+/// How long [`OrganisationsClient`] keeps what it caches: 28 days, the admin app's TTL
+/// (notifications-utils' default, which none of the admin app's organisation reads overrides).
+/// Every cached method writes it in its attribute (`ttl = "28d"`), so the handle's default TTL
+/// is never used.
+pub const CACHE_TTL: Duration = Duration::from_secs(28 * 24 * 60 * 60);
+
+/// The organisations API, cached under the same keys, for the same time, and invalidated with
+/// the same rule as in Notify's admin app, so both can share one Redis without serving each
+/// other stale data.
 ///
-/// Reads marked *cached* are served from the cache when present; writes delete the keys they
-/// make stale after the call, whether it succeeded or failed (a failed write may have partly
-/// applied). A cache outage never fails a call: it only costs the API round trip.
+/// - **Reads** marked *cached* are served from the cache when present, else stored for
+///   [`CACHE_TTL`](crate::CACHE_TTL) (28 days, the admin app's TTL for every one of these keys),
+///   whatever the handle's default TTL (`CACHE_DEFAULT_TTL`) is. A cache outage never fails a
+///   read: it only costs the API round trip.
+/// - **Writes are strict**, as the admin app's: each deletes the keys it makes stale *before*
+///   the API call and again *after* it. If the delete before fails (Redis down, too slow, or
+///   skipped by its circuit breaker), the call returns [`Error::Cache`] and the API is not
+///   called: stale data is worse than a failed request. The delete after the call runs whether
+///   the call succeeded or failed (a failed write may have partly applied); if it fails, the
+///   call's own result is still returned and the delete is retried in the background. That is
+///   the one difference from the admin app, which raises then: the write has been made, and an
+///   error would tell the caller it had not. With the cache disabled
+///   ([`cache::Cache::disabled`], `REDIS_ENABLED=0`) writes have nothing to delete and never
+///   fail for it, as in the admin app with Redis off.
 ///
 /// No method takes an acting user: Notify's organisation endpoints record none, and an unknown
 /// field such as `created_by` in a create or update body makes the API fail with a 500.
@@ -60,15 +80,15 @@ impl OrganisationsClient {
         &self.cache
     }
 
-    /// Every organisation (`GET /organisations`). Cached as `organisations`.
-    #[cache::set("organisations", cache = self.cache)]
+    /// Every organisation (`GET /organisations`). Cached as `organisations`, for 28 days.
+    #[cache::set("organisations", ttl = "28d", cache = self.cache)]
     pub async fn get_organisations(&self) -> Result<Vec<OrganisationSummary>, Error> {
         self.api.get("/organisations").await
     }
 
     /// Every organisation's domains, flattened, from [`get_organisations`](Self::get_organisations).
-    /// Cached as `domains`.
-    #[cache::set("domains", cache = self.cache)]
+    /// Cached as `domains`, for 28 days.
+    #[cache::set("domains", ttl = "28d", cache = self.cache)]
     pub async fn get_domains(&self) -> Result<Vec<String>, Error> {
         let organisations = self.get_organisations().await?;
         Ok(organisations
@@ -83,8 +103,8 @@ impl OrganisationsClient {
     }
 
     /// An organisation's name, from [`get_organisation`](Self::get_organisation). Cached as
-    /// `organisation-{org_id}-name`.
-    #[cache::set("organisation-{org_id}-name", cache = self.cache)]
+    /// `organisation-{org_id}-name`, for 28 days.
+    #[cache::set("organisation-{org_id}-name", ttl = "28d", cache = self.cache)]
     pub async fn get_organisation_name(&self, org_id: Uuid) -> Result<String, Error> {
         Ok(self.get_organisation(org_id).await?.name)
     }
@@ -119,8 +139,10 @@ impl OrganisationsClient {
 
     /// Creates an organisation (`POST /organisations`), sending exactly the four fields of
     /// [`NewOrganisation`]. A duplicate name is a 400 error, "Organisation name already exists".
-    /// Deletes `organisations`.
-    #[cache::delete("organisations", cache = self.cache)]
+    ///
+    /// Deletes `organisations`, strictly (before and after; see the type's docs), as the admin
+    /// app does: a new organisation missing from a cached list is the stale data it guards against.
+    #[cache::delete("organisations", strict, cache = self.cache)]
     pub async fn create_organisation(
         &self,
         organisation: &NewOrganisation,
@@ -135,6 +157,11 @@ impl OrganisationsClient {
     /// `organisation-{org_id}-email-branding-pool`, `organisation-{org_id}-letter-branding-pool`,
     /// and `service-{id}` for each of the organisation's services (listed first, uncached, since
     /// an organisation's fields show in its services'; if listing fails, nothing is written).
+    ///
+    /// Strict, as the admin app's decorators for the first five keys. The admin app deletes the
+    /// `service-{id}` keys by hand, after the call only and failing open; here they go with the
+    /// others, before and after, in the same round trip: never staler than the admin app, and one
+    /// rule for the whole write.
     pub async fn update_organisation(
         &self,
         org_id: Uuid,
@@ -150,7 +177,7 @@ impl OrganisationsClient {
     }
 
     /// The write of [`update_organisation`](Self::update_organisation), with every key it makes
-    /// stale, one per service included, deleted in one round trip.
+    /// stale, one per service included, deleted in one round trip before the call and one after.
     #[cache::delete(
         "domains",
         "organisations",
@@ -158,6 +185,7 @@ impl OrganisationsClient {
         "organisation-{org_id}-email-branding-pool",
         "organisation-{org_id}-letter-branding-pool",
         "service-{service_ids[..]}",
+        strict,
         cache = self.cache
     )]
     async fn write_organisation(
@@ -172,11 +200,13 @@ impl OrganisationsClient {
     }
 
     /// Moves a service into an organisation (`POST /organisations/{org_id}/service`).
-    /// Deletes `service-{service_id}`, `live-service-and-organisation-counts` and `organisations`.
+    /// Deletes `service-{service_id}`, `live-service-and-organisation-counts` and `organisations`,
+    /// strictly, as the admin app does (its three decorators).
     #[cache::delete(
         "service-{service_id}",
         "live-service-and-organisation-counts",
         "organisations",
+        strict,
         cache = self.cache
     )]
     pub async fn update_service_organisation(
@@ -213,8 +243,9 @@ impl OrganisationsClient {
     }
 
     /// Removes a user from an organisation's team (`DELETE /organisations/{org_id}/users/{user_id}`,
-    /// without a body: the API ignores one). Deletes `user-{user_id}`.
-    #[cache::delete("user-{user_id}", cache = self.cache)]
+    /// without a body: the API ignores one). Deletes `user-{user_id}`, strictly, as the admin app
+    /// does: a cached user would still list the organisation.
+    #[cache::delete("user-{user_id}", strict, cache = self.cache)]
     pub async fn remove_user_from_organisation(
         &self,
         org_id: Uuid,
@@ -241,11 +272,13 @@ impl OrganisationsClient {
     }
 
     /// Archives an organisation (`POST /organisations/{org_id}/archive`).
-    /// Deletes `organisations`, `organisation-{org_id}-name` and `domains`.
+    /// Deletes `organisations`, `organisation-{org_id}-name` and `domains`, strictly, as the admin
+    /// app does: an archived organisation must not stay listed, nor its domains claimed.
     #[cache::delete(
         "organisations",
         "organisation-{org_id}-name",
         "domains",
+        strict,
         cache = self.cache
     )]
     pub async fn archive_organisation(&self, org_id: Uuid) -> Result<(), Error> {
@@ -256,8 +289,8 @@ impl OrganisationsClient {
 
     /// The email brandings an organisation's services may choose from
     /// (`GET /organisations/{org_id}/email-branding-pool`). Cached as
-    /// `organisation-{org_id}-email-branding-pool`.
-    #[cache::set("organisation-{org_id}-email-branding-pool", cache = self.cache)]
+    /// `organisation-{org_id}-email-branding-pool`, for 28 days.
+    #[cache::set("organisation-{org_id}-email-branding-pool", ttl = "28d", cache = self.cache)]
     pub async fn get_email_branding_pool(&self, org_id: Uuid) -> Result<Vec<EmailBranding>, Error> {
         let pool: Data<Vec<EmailBranding>> = self
             .api
@@ -268,8 +301,8 @@ impl OrganisationsClient {
 
     /// The letter brandings an organisation's services may choose from
     /// (`GET /organisations/{org_id}/letter-branding-pool`). Cached as
-    /// `organisation-{org_id}-letter-branding-pool`.
-    #[cache::set("organisation-{org_id}-letter-branding-pool", cache = self.cache)]
+    /// `organisation-{org_id}-letter-branding-pool`, for 28 days.
+    #[cache::set("organisation-{org_id}-letter-branding-pool", ttl = "28d", cache = self.cache)]
     pub async fn get_letter_branding_pool(
         &self,
         org_id: Uuid,
@@ -282,9 +315,10 @@ impl OrganisationsClient {
     }
 
     /// Adds brandings to an organisation's email branding pool
-    /// (`POST /organisations/{org_id}/email-branding-pool`). Deletes
-    /// `organisation-{org_id}-email-branding-pool`.
-    #[cache::delete("organisation-{org_id}-email-branding-pool", cache = self.cache)]
+    /// (`POST /organisations/{org_id}/email-branding-pool`). An id that is no email branding is a
+    /// 404 error, and then nothing is added. Deletes
+    /// `organisation-{org_id}-email-branding-pool`, strictly, as the admin app does.
+    #[cache::delete("organisation-{org_id}-email-branding-pool", strict, cache = self.cache)]
     pub async fn add_brandings_to_email_branding_pool(
         &self,
         org_id: Uuid,
@@ -299,9 +333,10 @@ impl OrganisationsClient {
     }
 
     /// Adds brandings to an organisation's letter branding pool
-    /// (`POST /organisations/{org_id}/letter-branding-pool`). Deletes
-    /// `organisation-{org_id}-letter-branding-pool`.
-    #[cache::delete("organisation-{org_id}-letter-branding-pool", cache = self.cache)]
+    /// (`POST /organisations/{org_id}/letter-branding-pool`). An id that is no letter branding is
+    /// a 404 error, and then nothing is added. Deletes
+    /// `organisation-{org_id}-letter-branding-pool`, strictly, as the admin app does.
+    #[cache::delete("organisation-{org_id}-letter-branding-pool", strict, cache = self.cache)]
     pub async fn add_brandings_to_letter_branding_pool(
         &self,
         org_id: Uuid,
@@ -317,8 +352,8 @@ impl OrganisationsClient {
 
     /// Removes a branding from an organisation's email branding pool
     /// (`DELETE /organisations/{org_id}/email-branding-pool/{branding_id}`). Deletes
-    /// `organisation-{org_id}-email-branding-pool`.
-    #[cache::delete("organisation-{org_id}-email-branding-pool", cache = self.cache)]
+    /// `organisation-{org_id}-email-branding-pool`, strictly, as the admin app does.
+    #[cache::delete("organisation-{org_id}-email-branding-pool", strict, cache = self.cache)]
     pub async fn remove_email_branding_from_pool(
         &self,
         org_id: Uuid,
@@ -334,8 +369,8 @@ impl OrganisationsClient {
 
     /// Removes a branding from an organisation's letter branding pool
     /// (`DELETE /organisations/{org_id}/letter-branding-pool/{branding_id}`). Deletes
-    /// `organisation-{org_id}-letter-branding-pool`.
-    #[cache::delete("organisation-{org_id}-letter-branding-pool", cache = self.cache)]
+    /// `organisation-{org_id}-letter-branding-pool`, strictly, as the admin app does.
+    #[cache::delete("organisation-{org_id}-letter-branding-pool", strict, cache = self.cache)]
     pub async fn remove_letter_branding_from_pool(
         &self,
         org_id: Uuid,

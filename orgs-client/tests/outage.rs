@@ -1,13 +1,15 @@
-//! Redis dying mid-run: every call still returns correct data, straight from the API.
+//! Redis dying mid-run: reads still return correct data, straight from the API; writes are
+//! refused before they reach the API (the keys they make stale cannot be cleared first), as in
+//! Notify's admin app.
 
 mod common;
 
 use cache_tests::Kind;
 use common::World;
-use orgs_client::OrganisationUpdate;
+use orgs_client::{NewOrganisation, OrganisationType, OrganisationUpdate};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn calls_fail_open_when_redis_is_killed() {
+async fn reads_fail_open_and_writes_are_refused_when_redis_is_killed() {
     let mut world = World::new(Kind::Redis).await;
     let e = world.stub.seed().examples.clone();
     let orgs = &world.orgs;
@@ -34,32 +36,56 @@ async fn calls_fail_open_when_redis_is_killed() {
     assert!(orgs.get_domains().await.unwrap().contains(&e.nested_domain));
     assert_eq!(orgs.get_organisation(org).await.unwrap().name, name);
 
-    // Writes: applied, and their (failed) invalidation does not fail them.
-    orgs.update_organisation(org, &OrganisationUpdate::new().name("Renamed in an outage"))
+    // Writes: each refused with a cache error, none sent to the API.
+    world.stub.reset_counts();
+    let refused = [
+        orgs.create_organisation(&NewOrganisation::new(
+            "Ministry of Outages",
+            OrganisationType::Central,
+            true,
+        ))
         .await
-        .unwrap();
-    assert_eq!(
-        orgs.get_organisation_name(org).await.unwrap(),
-        "Renamed in an outage"
-    );
-    orgs.add_brandings_to_email_branding_pool(org, &[e.email_branding_not_in_pool])
-        .await
-        .unwrap();
-    assert_eq!(
-        orgs.get_email_branding_pool(org).await.unwrap().len(),
-        pool.len() + 1
-    );
-    orgs.archive_organisation(e.organisation_without_services_id)
-        .await
-        .unwrap();
+        .map(|_| ()),
+        orgs.update_organisation(org, &OrganisationUpdate::new().name("Renamed in an outage"))
+            .await,
+        orgs.update_service_organisation(org, e.unassigned_service_id)
+            .await,
+        orgs.remove_user_from_organisation(org, e.user_id).await,
+        orgs.archive_organisation(e.organisation_without_services_id)
+            .await,
+        orgs.add_brandings_to_email_branding_pool(org, &[e.email_branding_not_in_pool])
+            .await,
+        orgs.add_brandings_to_letter_branding_pool(org, &[e.letter_branding_in_pool])
+            .await,
+        orgs.remove_email_branding_from_pool(org, e.email_branding_in_pool)
+            .await,
+        orgs.remove_letter_branding_from_pool(org, e.letter_branding_in_pool)
+            .await,
+    ];
+    for (index, outcome) in refused.iter().enumerate() {
+        let error = outcome.as_ref().expect_err("a write with Redis down fails");
+        assert!(error.is_cache(), "write {index}: {error:?}");
+        assert_eq!(error.status(), None, "write {index}: no request was made");
+    }
+    let writes: Vec<_> = world
+        .stub
+        .request_counts()
+        .by_path
+        .into_iter()
+        .filter(|((method, _), _)| method != "GET")
+        .collect();
+    assert!(writes.is_empty(), "writes reached the API: {writes:?}");
+
+    // Nothing changed on the API's side.
+    assert_eq!(orgs.get_organisation(org).await.unwrap().name, name);
+    assert_eq!(orgs.get_email_branding_pool(org).await.unwrap(), pool);
     assert!(
-        !orgs
-            .get_organisation(e.organisation_without_services_id)
+        orgs.get_organisation(e.organisation_without_services_id)
             .await
             .unwrap()
             .active
     );
     // The cache was tried and failed (each try bounded by the handle's timeout, not by a clock
-    // this test reads): the answers above came from the API.
+    // this test reads).
     assert!(world.cache.stats().errors > 0, "{:?}", world.cache.stats());
 }

@@ -3,6 +3,9 @@
 
 mod common;
 
+use std::time::Duration;
+
+use cache::KeyTtl;
 use cache_tests::Kind;
 use common::{BACKENDS, World};
 use orgs_client::OrganisationType;
@@ -259,4 +262,42 @@ async fn a_value_cached_by_another_app_is_served() {
     );
     assert_eq!(world.orgs.get_domains().await.unwrap(), ["shared.gov.uk"]);
     assert_eq!(world.stub.requests(), 0);
+}
+
+/// Every cached read stores its value for the admin app's 28 days, set by the client itself:
+/// the handle here keeps its default TTL of 24 hours, which none of them uses.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cached_reads_keep_values_for_the_admin_apps_28_days() {
+    for kind in BACKENDS {
+        let name = kind.name();
+        let world = World::new(kind).await;
+        assert_eq!(world.cache.default_ttl(), cache::DEFAULT_TTL);
+        assert_eq!(orgs_client::CACHE_TTL, Duration::from_secs(28 * 86_400));
+        let orgs = &world.orgs;
+        let org = world.stub.seed().examples.organisation_id;
+        orgs.get_organisations().await.unwrap();
+        orgs.get_domains().await.unwrap();
+        orgs.get_organisation_name(org).await.unwrap();
+        orgs.get_email_branding_pool(org).await.unwrap();
+        orgs.get_letter_branding_pool(org).await.unwrap();
+        for key in [
+            "organisations".to_owned(),
+            "domains".to_owned(),
+            format!("organisation-{org}-name"),
+            format!("organisation-{org}-email-branding-pool"),
+            format!("organisation-{org}-letter-branding-pool"),
+        ] {
+            let ttl = world.cache.ttl(&key).await.unwrap();
+            let KeyTtl::Expires(left) = ttl else {
+                panic!("{key} ({name}): {ttl:?}")
+            };
+            // Stored with 28 days; less than a day of it spent (a generous bound: seconds are).
+            assert!(
+                left <= orgs_client::CACHE_TTL
+                    && left > orgs_client::CACHE_TTL - Duration::from_secs(86_400),
+                "{key} ({name}): {left:?}"
+            );
+        }
+        world.stub.shutdown().await;
+    }
 }

@@ -9,6 +9,14 @@ use super::organisations;
 use crate::api_error::ApiError;
 use crate::time;
 
+/// The NHS email branding's id: Notify's `NHS_EMAIL_BRANDING_ID`, the same in every Notify
+/// environment, and the id of the stand-in's seeded "NHS" email branding.
+pub const NHS_EMAIL_BRANDING_ID: Uuid = Uuid::from_u128(0xa7dc4e56_660b_4db7_8cff_12c37b12b5ea);
+
+/// The NHS letter branding's id: Notify's `NHS_LETTER_BRANDING_ID`, the same in every Notify
+/// environment, and the id of the stand-in's seeded "NHS" letter branding.
+pub const NHS_LETTER_BRANDING_ID: Uuid = Uuid::from_u128(0x2cd354bb_6b85_eda3_c0ad_6b613150459f);
+
 /// Which pool: the two differ only in tables, serialised fields and one rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Pool {
@@ -90,8 +98,9 @@ pub(crate) fn list(conn: &Connection, pool: Pool, org: &Uuid) -> Result<Vec<Valu
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// `POST /organisations/{id}/…-branding-pool`: adds brandings; like Notify, ids of brandings
-/// that do not exist are skipped and ones already in the pool are left as they are.
+/// `POST /organisations/{id}/…-branding-pool`: adds brandings. An id that is no branding of the
+/// pool's kind is a 404 ("No result found", as Notify's look-up of it fails) and nothing is
+/// added; ones already in the pool are left as they are.
 pub(crate) fn add(
     conn: &mut Connection,
     pool: Pool,
@@ -100,6 +109,15 @@ pub(crate) fn add(
 ) -> Result<(), ApiError> {
     let tx = conn.transaction()?;
     organisations::require(&tx, org)?;
+    let exists = format!(
+        "SELECT EXISTS (SELECT 1 FROM {} WHERE id = ?1)",
+        pool.branding_table()
+    );
+    for id in ids {
+        if !tx.query_row(&exists, [id.to_string()], |r| r.get::<_, bool>(0))? {
+            return Err(ApiError::no_result());
+        }
+    }
     let sql = format!(
         "INSERT OR IGNORE INTO {} (organisation_id, {col}) \
          SELECT ?1, id FROM {} WHERE id = ?2",

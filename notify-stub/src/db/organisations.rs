@@ -7,24 +7,34 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
+use super::brandings::{NHS_EMAIL_BRANDING_ID, NHS_LETTER_BRANDING_ID};
 use crate::api_error::ApiError;
 use crate::time;
 
-/// Notify's `ORGANISATION_TYPES`, `nhs_notify` included (observed on the real API).
+/// Notify's `ORGANISATION_TYPES`, in its order (the order a "not one of" error lists them in),
+/// `nhs_notify` included.
 pub(crate) const ORGANISATION_TYPES: &[&str] = &[
     "central",
     "local",
     "nhs_central",
     "nhs_local",
     "nhs_gp",
+    "nhs_notify",
     "emergency_service",
     "school_or_college",
     "other",
-    "nhs_notify",
 ];
 
+/// Notify's `NHS_ORGANISATION_TYPES`: organisations of these types get the NHS email and letter
+/// branding, and both in their pools, when created or when their type changes to one of them.
+pub(crate) const NHS_ORGANISATION_TYPES: &[&str] =
+    &["nhs_central", "nhs_local", "nhs_gp", "nhs_notify"];
+
+/// The permission every new organisation gets (Notify's `CAN_ASK_TO_JOIN_SERVICE`).
+const CAN_ASK_TO_JOIN_SERVICE: &str = "can_ask_to_join_a_service";
+
 /// Notify's `ORGANISATION_PERMISSION_TYPES`.
-pub(crate) const ORGANISATION_PERMISSIONS: &[&str] = &["can_ask_to_join_a_service"];
+pub(crate) const ORGANISATION_PERMISSIONS: &[&str] = &[CAN_ASK_TO_JOIN_SERVICE];
 
 /// Fields stored in a column of the same name; anything else in a body is handled apart.
 const COLUMNS: &[&str] = &[
@@ -332,7 +342,20 @@ pub(crate) fn create(
         "INSERT INTO organisation (id, name, active, created_at) VALUES (?1, ?2, 1, ?3)",
         params![id.to_string(), name, time::now()],
     )?;
-    apply(&tx, &id, fields)?;
+    // Notify's `dao_create_organisation`: an NHS organisation gets the NHS brandings whatever
+    // the body says, and every new organisation may be asked to join its services.
+    let mut fields = fields.clone();
+    if is_nhs(&fields) {
+        fields.insert("email_branding_id".into(), json!(NHS_EMAIL_BRANDING_ID));
+        fields.insert("letter_branding_id".into(), json!(NHS_LETTER_BRANDING_ID));
+    }
+    apply(&tx, &id, &fields)?;
+    tx.execute(
+        "INSERT OR IGNORE INTO organisation_permissions (organisation_id, permission) \
+         VALUES (?1, ?2)",
+        params![id.to_string(), CAN_ASK_TO_JOIN_SERVICE],
+    )?;
+    add_brandings_to_pools(&tx, &id, &fields)?;
     let org = get(&tx, &id)?.ok_or(ApiError::Internal)?;
     tx.commit()?;
     Ok(org)
@@ -346,8 +369,75 @@ pub(crate) fn update(
 ) -> Result<(), ApiError> {
     let tx = conn.transaction()?;
     require(&tx, id)?;
-    apply(&tx, id, fields)?;
+    // Notify's `update_organisation`: a change to an NHS type fills in the NHS brandings the
+    // organisation has none of (and never replaces one it has).
+    let mut fields = fields.clone();
+    if is_nhs(&fields) {
+        let (email, letter): (Option<String>, Option<String>) = tx.query_row(
+            "SELECT email_branding_id, letter_branding_id FROM organisation WHERE id = ?1",
+            [id.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        if email.is_none() {
+            fields.insert("email_branding_id".into(), json!(NHS_EMAIL_BRANDING_ID));
+        }
+        if letter.is_none() {
+            fields.insert("letter_branding_id".into(), json!(NHS_LETTER_BRANDING_ID));
+        }
+    }
+    apply(&tx, id, &fields)?;
+    add_brandings_to_pools(&tx, id, &fields)?;
     tx.commit()?;
+    Ok(())
+}
+
+/// Whether `fields` set an NHS organisation type.
+fn is_nhs(fields: &Map<String, Value>) -> bool {
+    fields
+        .get("organisation_type")
+        .and_then(Value::as_str)
+        .is_some_and(|kind| NHS_ORGANISATION_TYPES.contains(&kind))
+}
+
+/// Notify's `_add_branding_to_branding_pool`: an NHS type puts both NHS brandings in the pools
+/// (whatever the brandings set); otherwise a branding set as the default joins its pool.
+fn add_brandings_to_pools(
+    conn: &Connection,
+    id: &Uuid,
+    fields: &Map<String, Value>,
+) -> Result<(), ApiError> {
+    let (email, letter) = if is_nhs(fields) {
+        (
+            Some(NHS_EMAIL_BRANDING_ID.to_string()),
+            Some(NHS_LETTER_BRANDING_ID.to_string()),
+        )
+    } else {
+        let given = |column: &str| {
+            fields
+                .get(column)
+                .and_then(Value::as_str)
+                .map(str::to_lowercase)
+        };
+        (given("email_branding_id"), given("letter_branding_id"))
+    };
+    for (table, column, branding) in [
+        ("email_branding_to_organisation", "email_branding_id", email),
+        (
+            "letter_branding_to_organisation",
+            "letter_branding_id",
+            letter,
+        ),
+    ] {
+        if let Some(branding) = branding {
+            // Table and column names are constants above, never from the request.
+            conn.execute(
+                &format!(
+                    "INSERT OR IGNORE INTO {table} (organisation_id, {column}) VALUES (?1, ?2)"
+                ),
+                params![id.to_string(), branding],
+            )?;
+        }
+    }
     Ok(())
 }
 

@@ -76,6 +76,13 @@ pub(super) async fn create(
         .db
         .run(move |c| invites::create(c, &org, &email, &invited_by, &permissions))
         .await?;
+    if state.invite_emails_fail {
+        // Saved, then the invitation email could not be queued: Notify's API fails after its
+        // commit.
+        return Err(ApiError::server_error(
+            "could not queue the invitation email",
+        ));
+    }
     Ok((StatusCode::CREATED, data(invite)).into_response())
 }
 
@@ -113,7 +120,8 @@ pub(super) async fn get_by_id(
     Ok(data(invite.ok_or_else(ApiError::no_result)?).into_response())
 }
 
-/// `{"status": "accepted" | "cancelled" | …}`; 200 with the updated invite.
+/// `{"status": "accepted" | "cancelled" | …}`; 200 with the updated invite. As in Notify, the
+/// invite is looked up before the body is read: an unknown invite is a 404 whatever the body.
 pub(super) async fn update_status(
     State(state): State<AppState>,
     Path((org_id, invite_id)): Path<(String, String)>,
@@ -122,6 +130,11 @@ pub(super) async fn update_status(
 ) -> Result<Response, ApiError> {
     let org = path_uuid(&org_id)?;
     let id = path_uuid(&invite_id)?;
+    state
+        .db
+        .run(move |c| Ok(invites::find(c, Some(&org), &id)?))
+        .await?
+        .ok_or_else(ApiError::no_result)?;
     let body = parse_json(&headers, &body)?;
     let fields = validate(&body, &UPDATE)?;
     let status = fields

@@ -31,6 +31,8 @@ pub(crate) struct AppState {
     pub clients: Arc<Clients>,
     pub counter: Arc<RequestCounter>,
     pub latency: Duration,
+    /// Invites are saved, then answered with a 500 (see `StubConfig::invite_emails_fail`).
+    pub invite_emails_fail: bool,
 }
 
 /// Notify's health check; like Notify's, it needs no token.

@@ -124,12 +124,27 @@ fn status_5_for_cache_errors() {
         5,
     );
     assert!(stderr.contains("CACHE_TIMEOUT"), "{stderr}");
-    // ...while a Redis that is down only slows them: the cache fails open.
+    // ...while a Redis that is down only slows reads: the cache fails open.
     let down = format!("redis://127.0.0.1:{}", closed_port());
     stdout(
         &Env::new()
             .api(&api)
-            .set("REDIS_URL", down)
+            .set("REDIS_URL", &down)
             .run(&["organisations", "list"]),
     );
+    // A write is refused: its keys cannot be cleared first, so it is not sent.
+    let stderr = exits(
+        &Env::new().api(&api).set("REDIS_URL", down).run(&[
+            "organisations",
+            "create",
+            "--name",
+            "Ministry of Outages",
+            "--type",
+            "central",
+            "--crown",
+            "true",
+        ]),
+        5,
+    );
+    assert!(stderr.contains("not sent"), "{stderr}");
 }

@@ -4,6 +4,7 @@
 
 pub mod capture;
 pub mod raw_server;
+pub mod watching_proxy;
 
 use std::time::Duration;
 

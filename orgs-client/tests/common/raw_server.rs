@@ -69,7 +69,7 @@ impl RawServer {
     }
 }
 
-async fn read_request(socket: &mut tokio::net::TcpStream) -> Option<RawRequest> {
+pub async fn read_request(socket: &mut tokio::net::TcpStream) -> Option<RawRequest> {
     let mut buffer = Vec::new();
     let mut chunk = [0u8; 4096];
     loop {

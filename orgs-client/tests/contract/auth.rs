@@ -1,6 +1,7 @@
 //! Tokens: the client's are accepted; the failures the client reports come with the API's
 //! status and message.
 
+use crate::harness::Checked;
 use orgs_client::ApiClient;
 use serde_json::{Value, json};
 
@@ -12,17 +13,16 @@ fn assert_token_error(reply: &(u16, Value), message: &str) {
     assert_eq!(reply.1["message"]["token"], json!([message]), "{}", reply.1);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_fresh_token_is_accepted() {
+pub async fn a_fresh_token_is_accepted() -> Checked {
     let target = Target::new().await;
     let token = target.token(target.claims(0));
     let (status, body) = target.get_with_token("/organisations", &token).await;
     assert_eq!(status, 200, "{body}");
     assert!(body.is_array(), "{body}");
+    Ok(())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_wrong_secret_is_403_api_key_not_found() {
+pub async fn a_wrong_secret_is_403_api_key_not_found() -> Checked {
     let target = Target::new().await;
     let mut builder = ApiClient::builder(target.api.base_url())
         .client_id(target.api.client_id())
@@ -38,10 +38,10 @@ async fn a_wrong_secret_is_403_api_key_not_found() {
         error.api_message(),
         Some("token: Invalid token: API key not found")
     );
+    Ok(())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_iat_more_than_30_seconds_off_is_403_system_clock() {
+pub async fn an_iat_more_than_30_seconds_off_is_403_system_clock() -> Checked {
     let target = Target::new().await;
     for offset in [-90, 90] {
         let token = target.token(target.claims(offset));
@@ -50,10 +50,10 @@ async fn an_iat_more_than_30_seconds_off_is_403_system_clock() {
             "Error: Your system clock must be accurate to within 30 seconds",
         );
     }
+    Ok(())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_token_without_iat_is_403_api_key_not_found() {
+pub async fn a_token_without_iat_is_403_api_key_not_found() -> Checked {
     let target = Target::new().await;
     let mut claims = target.claims(0);
     claims.as_object_mut().unwrap().remove("iat");
@@ -62,4 +62,5 @@ async fn a_token_without_iat_is_403_api_key_not_found() {
         &target.get_with_token("/organisations", &token).await,
         "Invalid token: API key not found",
     );
+    Ok(())
 }

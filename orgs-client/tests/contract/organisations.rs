@@ -1,6 +1,8 @@
 //! Creating, renaming and archiving the suite's own organisations, and the bodies the API
 //! refuses: a `null` crown, an actor.
 
+use crate::harness::Checked;
+use notify_stub::{NHS_EMAIL_BRANDING_ID, NHS_LETTER_BRANDING_ID};
 use orgs_client::{Error, NewOrganisation, OrganisationType, OrganisationUpdate};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -8,8 +10,7 @@ use uuid::Uuid;
 use crate::scratch::{Scratch, unique_name};
 use crate::target::Target;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn create_rename_and_archive_twice() {
+pub async fn create_rename_and_archive_twice() -> Checked {
     let target = Target::new().await;
     let orgs = &target.orgs;
     let scratch = Scratch::create(&target, "lifecycle", OrganisationType::Central).await;
@@ -18,6 +19,8 @@ async fn create_rename_and_archive_twice() {
     assert_eq!(created.crown, Some(false));
     assert_eq!(created.organisation_type, Some(OrganisationType::Central));
     assert_eq!(created.count_of_live_services, 0);
+    // Every new organisation may be asked to join its services.
+    assert_eq!(created.permissions, ["can_ask_to_join_a_service"]);
     assert_eq!(orgs.get_organisation(scratch.id()).await.unwrap(), *created);
     let found = orgs.search(&created.name).await.unwrap();
     assert_eq!(
@@ -59,10 +62,10 @@ async fn create_rename_and_archive_twice() {
         archived.name
     );
     scratch.finish().await;
+    Ok(())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn nhs_notify_is_an_organisation_type() {
+pub async fn nhs_notify_is_an_organisation_type() -> Checked {
     let target = Target::new().await;
     let scratch = Scratch::create(&target, "nhs_notify", OrganisationType::NhsNotify).await;
     assert_eq!(
@@ -73,6 +76,100 @@ async fn nhs_notify_is_an_organisation_type() {
     let entry = listed.iter().find(|o| o.id == scratch.id()).unwrap();
     assert_eq!(entry.organisation_type, Some(OrganisationType::NhsNotify));
     scratch.finish().await;
+    Ok(())
+}
+
+/// Fails unless organisation `org` has Notify's NHS brandings as its defaults and in its pools.
+async fn assert_nhs_branded(target: &Target, org: Uuid, label: &str) {
+    let organisation = target.orgs.get_organisation(org).await.unwrap();
+    assert_eq!(
+        organisation.email_branding_id,
+        Some(NHS_EMAIL_BRANDING_ID),
+        "{label}"
+    );
+    assert_eq!(
+        organisation.letter_branding_id,
+        Some(NHS_LETTER_BRANDING_ID),
+        "{label}"
+    );
+    let email = target.orgs.get_email_branding_pool(org).await.unwrap();
+    assert!(
+        email.iter().any(|b| b.id == NHS_EMAIL_BRANDING_ID),
+        "{label}: {email:?}"
+    );
+    let letter = target.orgs.get_letter_branding_pool(org).await.unwrap();
+    assert!(
+        letter.iter().any(|b| b.id == NHS_LETTER_BRANDING_ID),
+        "{label}: {letter:?}"
+    );
+}
+
+/// An NHS organisation gets the NHS email and letter brandings (Notify's fixed ids) and both
+/// pools: when created, and when its type changes to an NHS one.
+pub async fn nhs_organisations_get_the_nhs_brandings_and_pools() -> Checked {
+    let target = Target::new().await;
+    let created = Scratch::create(&target, "nhs_local", OrganisationType::NhsLocal).await;
+    assert_nhs_branded(&target, created.id(), "created nhs_local").await;
+
+    let changed = Scratch::create(&target, "becomes nhs_gp", OrganisationType::Other).await;
+    assert_eq!(changed.organisation.email_branding_id, None);
+    target
+        .orgs
+        .update_organisation(
+            changed.id(),
+            &OrganisationUpdate::new().organisation_type(OrganisationType::NhsGp),
+        )
+        .await
+        .unwrap();
+    assert_nhs_branded(&target, changed.id(), "other, then nhs_gp").await;
+    created.finish().await;
+    changed.finish().await;
+    Ok(())
+}
+
+/// Adding an id that is no branding to a pool is a 404, and adds nothing.
+pub async fn an_unknown_branding_added_to_a_pool_is_404_and_adds_nothing() -> Checked {
+    let target = Target::new().await;
+    let orgs = &target.orgs;
+    let scratch = Scratch::create(&target, "pools", OrganisationType::Other).await;
+    let org = scratch.id();
+    let error = orgs
+        .add_brandings_to_email_branding_pool(org, &[NHS_EMAIL_BRANDING_ID, Uuid::new_v4()])
+        .await
+        .unwrap_err();
+    assert!(error.is_not_found(), "{error:?}");
+    assert_eq!(orgs.get_email_branding_pool(org).await.unwrap(), []);
+    let error = orgs
+        .add_brandings_to_letter_branding_pool(org, &[NHS_LETTER_BRANDING_ID, Uuid::new_v4()])
+        .await
+        .unwrap_err();
+    assert!(error.is_not_found(), "{error:?}");
+    assert_eq!(orgs.get_letter_branding_pool(org).await.unwrap(), []);
+    scratch.finish().await;
+    Ok(())
+}
+
+/// A type that is none of Notify's is refused with every type listed, in Notify's order.
+pub async fn an_unknown_type_lists_notifys_types_in_order() -> Checked {
+    let target = Target::new().await;
+    let name = unique_name("unknown type");
+    let error = target
+        .api
+        .post::<Value>(
+            "/organisations",
+            &json!({"name": name, "crown": false, "organisation_type": "county"}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(error.status(), Some(400), "{error:?}");
+    assert_eq!(
+        error.api_message(),
+        Some(
+            "organisation_type county is not one of [central, local, nhs_central, nhs_local, \
+             nhs_gp, nhs_notify, emergency_service, school_or_college, other]"
+        )
+    );
+    Ok(())
 }
 
 /// Fails unless `error` is a 500 with the API's generic message.
@@ -87,8 +184,7 @@ fn assert_server_error(error: &Error) {
 
 /// What earlier versions of the client sent, sent by hand: the API must refuse it, so a client
 /// that sends it again fails this suite's other tests too.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_null_crown_and_an_actor_are_refused() {
+pub async fn a_null_crown_and_an_actor_are_refused() -> Checked {
     let target = Target::new().await;
     let api = &target.api;
 
@@ -145,4 +241,5 @@ async fn a_null_crown_and_an_actor_are_refused() {
         scratch.organisation.name
     );
     scratch.finish().await;
+    Ok(())
 }

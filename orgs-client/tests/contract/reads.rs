@@ -1,5 +1,6 @@
 //! Every read the client makes decodes, in the order and shape the client relies on.
 
+use crate::harness::Checked;
 use uuid::Uuid;
 
 use crate::target::Target;
@@ -7,8 +8,7 @@ use crate::target::Target;
 /// A financial year long past, so usage figures are settled.
 const USAGE_YEAR: i32 = 2024;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_read_decodes() {
+pub async fn every_read_decodes() -> Checked {
     let target = Target::new().await;
     let orgs = &target.orgs;
 
@@ -78,10 +78,10 @@ async fn every_read_decodes() {
     orgs.get_letter_branding_pool(sample.id)
         .await
         .expect("letter branding pool");
+    Ok(())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn unknown_things_are_404_none_or_empty() {
+pub async fn unknown_things_are_404_none_or_empty() -> Checked {
     let target = Target::new().await;
     let orgs = &target.orgs;
     let unknown = Uuid::new_v4();
@@ -107,4 +107,20 @@ async fn unknown_things_are_404_none_or_empty() {
         .await
         .unwrap_err();
     assert_eq!(error.status(), Some(400), "{error:?}");
+    // The invites of an organisation that does not exist are an empty list too.
+    assert_eq!(
+        target.invites.get_invites(unknown).await.expect("invites"),
+        []
+    );
+    // An unknown invite is a 404 even with a status that is not one: it is looked up first.
+    let error = target
+        .api
+        .post::<serde_json::Value>(
+            &format!("/organisation/{unknown}/invite/{}", Uuid::new_v4()),
+            &serde_json::json!({"status": "maybe"}),
+        )
+        .await
+        .unwrap_err();
+    assert!(error.is_not_found(), "{error:?}");
+    Ok(())
 }

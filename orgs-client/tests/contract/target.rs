@@ -17,6 +17,9 @@ pub const USER_ID_VAR: &str = "ORGS_CONTRACT_USER_ID";
 const STUB_SECRET: &str = "contract-admin-secret";
 const STUB_ROUTE_SECRET: &str = "contract-route-secret";
 
+/// Why a check that acts as a user was not made.
+pub const NO_USER: &str = "no user to act with: set ORGS_CONTRACT_USER_ID (none found among the first organisations' teams)";
+
 /// How many organisations' teams are looked through for a user when none is named.
 const USER_SEARCH_LIMIT: usize = 25;
 
@@ -50,21 +53,25 @@ impl Target {
                 );
                 Target::with(lookup, None)
             }
-            None => {
-                let stub =
-                    StubServer::start(StubConfig::new(STUB_SECRET).route_secret(STUB_ROUTE_SECRET))
-                        .await
-                        .expect("start the stand-in API");
-                let url = stub.url();
-                let lookup = |name: &str| match name {
-                    orgs_client::vars::API_HOST_NAME => Some(url.clone()),
-                    orgs_client::vars::ADMIN_CLIENT_SECRET => Some(STUB_SECRET.to_owned()),
-                    orgs_client::vars::ROUTE_SECRET_KEY_1 => Some(STUB_ROUTE_SECRET.to_owned()),
-                    _ => None,
-                };
-                Target::with(lookup, Some(stub))
-            }
+            None => Target::stand_in(|config| config).await,
         }
+    }
+
+    /// A fresh stand-in, whatever `ORGS_CONTRACT_API_URL` says, set up by `configure` (which
+    /// gets the suite's secrets already set): for the suite's checks of its own verdicts.
+    pub async fn stand_in(configure: impl FnOnce(StubConfig) -> StubConfig) -> Target {
+        let config = StubConfig::new(STUB_SECRET).route_secret(STUB_ROUTE_SECRET);
+        let stub = StubServer::start(configure(config))
+            .await
+            .expect("start the stand-in API");
+        let url = stub.url();
+        let lookup = |name: &str| match name {
+            orgs_client::vars::API_HOST_NAME => Some(url.clone()),
+            orgs_client::vars::ADMIN_CLIENT_SECRET => Some(STUB_SECRET.to_owned()),
+            orgs_client::vars::ROUTE_SECRET_KEY_1 => Some(STUB_ROUTE_SECRET.to_owned()),
+            _ => None,
+        };
+        Target::with(lookup, Some(stub))
     }
 
     fn with(lookup: impl Fn(&str) -> Option<String>, stub: Option<StubServer>) -> Target {

@@ -8,6 +8,7 @@ use uuid::Uuid;
 mod insert;
 mod names;
 
+use super::brandings::{NHS_EMAIL_BRANDING_ID, NHS_LETTER_BRANDING_ID};
 use crate::time;
 pub(crate) use insert::{insert, is_seeded};
 use names::slug;
@@ -462,8 +463,11 @@ fn add_brandings(rng: &mut Rng, data: &mut SeedData) {
         brand_type: "org",
         created_at: BASE_TIME,
     };
+    // The NHS brandings carry Notify's fixed ids (what NHS organisations get). The generator's
+    // draw for each is still made, so every other row stays as it was.
+    let _ = rng.uuid();
     let nhs = EmailBranding {
-        id: rng.uuid(),
+        id: NHS_EMAIL_BRANDING_ID,
         name: "NHS".to_owned(),
         colour: Some("#005eb8".to_owned()),
         logo: Some("nhs.png".to_owned()),
@@ -478,8 +482,9 @@ fn add_brandings(rng: &mut Rng, data: &mut SeedData) {
         filename: "hm-government".to_owned(),
         created_at: BASE_TIME,
     };
+    let _ = rng.uuid();
     let nhs_letter = LetterBranding {
-        id: rng.uuid(),
+        id: NHS_LETTER_BRANDING_ID,
         name: "NHS".to_owned(),
         filename: "nhs".to_owned(),
         created_at: BASE_TIME,
