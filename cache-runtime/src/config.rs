@@ -126,6 +126,16 @@ impl CacheBuilder {
         self
     }
 
+    /// The largest value stored, in bytes of its JSON ([`DEFAULT_MAX_VALUE_BYTES`](crate::DEFAULT_MAX_VALUE_BYTES),
+    /// 4 MiB, by default). A larger value is checked before anything is sent: an annotated read
+    /// returns it uncached (counted in [`Stats::values_too_large`](crate::Stats::values_too_large)
+    /// and logged), and [`Cache::set`](crate::Cache::set) returns [`Error::TooLarge`](crate::Error::TooLarge).
+    /// Every call shares one connection, so one huge value would hold up all the others.
+    pub fn max_value_size(mut self, bytes: usize) -> Self {
+        self.settings.max_value_bytes = bytes;
+        self
+    }
+
     /// Whether concurrent misses of one key in this process run the body once and share its
     /// outcome (on by default).
     pub fn single_flight(mut self, on: bool) -> Self {

@@ -91,6 +91,20 @@ pub enum Error {
         source: serde_json::Error,
     },
 
+    /// A value is larger than the handle's
+    /// [`max_value_size`](crate::CacheBuilder::max_value_size): it was not sent.
+    #[error(
+        "value for `{key}` is {bytes} bytes of JSON, over the cache's limit of {max} bytes; not stored"
+    )]
+    TooLarge {
+        /// The key the value was meant for.
+        key: String,
+        /// The value's size, in bytes of JSON.
+        bytes: usize,
+        /// The limit.
+        max: usize,
+    },
+
     /// [`install`](crate::install) was called after a process-wide handle was already in place.
     #[error(
         "a process-wide cache handle is already installed (install it once, at start-up, before the first cached call)"
@@ -115,6 +129,7 @@ impl Error {
             | Error::InvalidUrl { .. }
             | Error::Decode { .. }
             | Error::Encode { .. }
+            | Error::TooLarge { .. }
             | Error::AlreadyInstalled => true,
             Error::Redis(error) => crate::backend::is_permanent_reply(error),
             Error::Connect { .. }

@@ -420,6 +420,15 @@ impl Cache {
                 source,
             }
         })?;
+        let max = self.inner.settings.max_value_bytes;
+        if bytes.len() > max {
+            self.inner.counters.too_large();
+            return Err(Error::TooLarge {
+                key: key.to_owned(),
+                bytes: bytes.len(),
+                max,
+            });
+        }
         let ttl = ttl.unwrap_or(self.inner.settings.default_ttl);
         self.counted(self.inner.backend.set(key, bytes, ttl).await)?;
         if self.stores_anything() {

@@ -103,8 +103,8 @@ pub use crate::key_arg::Verbatim;
 pub use crate::redis_config::RedisConfig;
 pub use crate::settings::{
     DEFAULT_BREAKER_COOL_DOWN, DEFAULT_BREAKER_THRESHOLD, DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_INVALIDATION_RETRY_FOR, DEFAULT_LEASE_TTL, DEFAULT_LEASE_WAIT, DEFAULT_TIMEOUT,
-    DEFAULT_TTL,
+    DEFAULT_INVALIDATION_RETRY_FOR, DEFAULT_LEASE_TTL, DEFAULT_LEASE_WAIT, DEFAULT_MAX_VALUE_BYTES,
+    DEFAULT_TIMEOUT, DEFAULT_TTL,
 };
 pub use crate::stats::Stats;
 pub use crate::this_call::{ThisCall, this_call};

@@ -82,6 +82,7 @@ pub(crate) fn kind(error: &Error) -> String {
         Error::Timeout(_) => "timeout".to_owned(),
         Error::Decode { .. } => "decode".to_owned(),
         Error::Encode { .. } => "encode".to_owned(),
+        Error::TooLarge { .. } => "too-large".to_owned(),
         _ => "other".to_owned(),
     }
 }

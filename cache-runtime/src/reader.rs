@@ -482,7 +482,9 @@ impl<'a> Reader<'a> {
             None => None,
         };
         let ttl = decision.ttl.or(self.ttl);
-        let keep = bytes.clone().filter(|_| !decision.skip);
+        let keep = bytes
+            .clone()
+            .filter(|bytes| !decision.skip && self.fits(bytes));
         let fill = std::mem::replace(&mut self.fill, Fill::No);
         match store(self.cache, &self.key, ttl, fill, keep, &mut self.outcome).await {
             Stored::Filled(asked_at) => self.confirmed_at = Some(asked_at),
@@ -490,6 +492,29 @@ impl<'a> Reader<'a> {
             Stored::Other => {}
         }
         bytes
+    }
+
+    /// Whether `bytes` are within the handle's largest value; if not, counts and says so. The
+    /// check comes before anything is sent: a huge value would hold up every call queued behind
+    /// it on the shared connection.
+    fn fits(&self, bytes: &[u8]) -> bool {
+        let max = self.cache.inner().settings.max_value_bytes;
+        if bytes.len() <= max {
+            return true;
+        }
+        self.cache.inner().counters.too_large();
+        let error = Error::TooLarge {
+            key: self.key.clone(),
+            bytes: bytes.len(),
+            max,
+        };
+        warn_limited!(
+            self.cache,
+            self.key.as_str(),
+            error,
+            "value returned uncached: over the cache's largest value (CacheBuilder::max_value_size)"
+        );
+        false
     }
 
     /// Hands the outcome to this call's followers, if it leads a flight: `stored`

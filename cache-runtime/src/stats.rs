@@ -37,6 +37,9 @@ pub struct Stats {
     pub breaker_opened: u64,
     /// Redis operations skipped while the breaker was open.
     pub breaker_skipped: u64,
+    /// Values returned uncached because they were over the handle's
+    /// [`max_value_size`](crate::CacheBuilder::max_value_size).
+    pub values_too_large: u64,
 }
 
 #[derive(Debug, Default)]
@@ -53,6 +56,7 @@ pub(crate) struct Counters {
     fills_refused: AtomicU64,
     invalidations_retried: AtomicU64,
     invalidations_lost: AtomicU64,
+    values_too_large: AtomicU64,
 }
 
 impl Counters {
@@ -88,6 +92,9 @@ impl Counters {
     pub(crate) fn invalidation_lost(&self) {
         self.invalidations_lost.fetch_add(1, Relaxed);
     }
+    pub(crate) fn too_large(&self) {
+        self.values_too_large.fetch_add(1, Relaxed);
+    }
 
     /// The counters, plus the breaker's (kept by the breaker itself).
     pub(crate) fn snapshot(&self, breaker: Option<&crate::breaker::Breaker>) -> Stats {
@@ -106,6 +113,7 @@ impl Counters {
             invalidations_lost: self.invalidations_lost.load(Relaxed),
             breaker_opened: breaker.map_or(0, |b| b.opened.load(Relaxed)),
             breaker_skipped: breaker.map_or(0, |b| b.skipped.load(Relaxed)),
+            values_too_large: self.values_too_large.load(Relaxed),
         }
     }
 }

@@ -416,7 +416,8 @@ fn blocking_and_async_calls_on_one_handle_inside_every_runtime_flavour() {
             format!("async {id}")
         }
     }
-    let flavours: [(&str, fn() -> tokio::runtime::Runtime); 3] = [
+    type Flavour = (&'static str, fn() -> tokio::runtime::Runtime);
+    let flavours: [Flavour; 3] = [
         ("current_thread", || {
             tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -459,7 +460,11 @@ fn blocking_and_async_calls_on_one_handle_inside_every_runtime_flavour() {
             });
             let stats = cache.stats();
             let case = format!("{flavour}, async first: {async_first}: {stats:?}");
-            assert_eq!(client.calls(), 1, "blocking calls after the first hit: {case}");
+            assert_eq!(
+                client.calls(),
+                1,
+                "blocking calls after the first hit: {case}"
+            );
             assert_eq!(stats.errors, 0, "{case}");
             assert_eq!(stats.breaker_opened, 0, "{case}");
             assert_eq!(stats.misses, 2, "{case}");

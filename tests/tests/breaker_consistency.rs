@@ -1,6 +1,6 @@
 //! The circuit breaker never costs consistency or the API: single-flight holds whatever it
 //! says, an invalidation that could land is sent while it is open, and a process starved of CPU
-//! neither opens it nor turns hits into body runs.
+//! neither opens it nor turns hits into body runs; nor does one huge value.
 //!
 //! Each test checks a mechanism (how often a body ran, what Redis holds when a write returns,
 //! the breaker's counters), never how long something took: the wall clock only bounds waits, so
@@ -130,9 +130,16 @@ async fn a_crowd_on_a_cold_key_runs_the_body_once_while_the_breaker_opens_and_cl
     })
     .await;
     let stats = cache.stats();
-    println!("herd: {CROWD} callers of one cold key: {} body runs; {stats:?}", client.runs());
+    println!(
+        "herd: {CROWD} callers of one cold key: {} body runs; {stats:?}",
+        client.runs()
+    );
     assert_eq!(stats.breaker_opened, 1, "{stats:?}");
-    assert_eq!(client.runs(), 1, "one body run for the whole crowd: {stats:?}");
+    assert_eq!(
+        client.runs(),
+        1,
+        "one body run for the whole crowd: {stats:?}"
+    );
 }
 
 /// With the breaker open against a Redis that answers again, a write's delete is sent at once:
@@ -165,7 +172,11 @@ async fn a_delete_is_sent_while_the_breaker_is_open() {
     );
     let stats = cache.stats();
     assert_eq!(stats.breaker_skipped, skipped, "the delete was not skipped");
-    assert_eq!(cache.pending_invalidations(), 0, "nothing left in the background");
+    assert_eq!(
+        cache.pending_invalidations(),
+        0,
+        "nothing left in the background"
+    );
     assert!(
         matches!(cache.breaker_state(), BreakerState::Open { .. }),
         "reads still skip Redis"
@@ -217,5 +228,57 @@ async fn a_warm_key_stays_a_hit_while_the_runtime_is_starved() {
     assert_eq!(client.runs(), 1, "no hit became a body run: {stats:?}");
     assert_eq!(stats.errors, 0, "{stats:?}");
     assert_eq!(stats.breaker_opened, 0, "{stats:?}");
-    eventually("the counters", async || cache.stats().hits >= (TASKS * READS) as u64).await;
+    eventually("the counters", async || {
+        cache.stats().hits >= (TASKS * READS) as u64
+    })
+    .await;
+}
+
+/// A 50 MB value is returned uncached, checked before it is sent, while 64 tasks read a warm
+/// key on the same connection: every one of their reads is a hit, nothing errs or opens the
+/// breaker.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_huge_value_is_returned_uncached_and_stalls_no_other_call() {
+    struct Big(Cache);
+    impl Big {
+        #[cache::set("report-{id}", cache = self.0)]
+        async fn report(&self, id: u32) -> String {
+            "x".repeat(50_000_000 + id as usize)
+        }
+    }
+    const TASKS: usize = 64;
+    const READS: usize = 50;
+    let server = RedisServer::start();
+    let cache = handle(&server, Duration::from_secs(600));
+    let client = Client::new(cache.clone(), 1);
+    assert_eq!(live("a read", client.call(1)).await, "organisation 1");
+
+    let readers: Vec<_> = (0..TASKS)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move {
+                for _ in 0..READS {
+                    assert_eq!(client.call(1).await, "organisation 1");
+                }
+            })
+        })
+        .collect();
+    let big = Big(cache.clone());
+    let report = live_within(Duration::from_secs(60), "the huge read", big.report(0)).await;
+    assert_eq!(report.len(), 50_000_000);
+    live_within(Duration::from_secs(120), "the readers", async {
+        for task in readers {
+            task.await.unwrap();
+        }
+    })
+    .await;
+    let stats = cache.stats();
+    assert_eq!(stats.values_too_large, 1, "{stats:?}");
+    assert!(!server.raw_exists("report-0"), "not stored");
+    assert_eq!(
+        client.runs(),
+        1,
+        "every read of the warm key was a hit: {stats:?}"
+    );
+    assert_eq!((stats.errors, stats.breaker_opened), (0, 0), "{stats:?}");
 }

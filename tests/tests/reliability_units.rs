@@ -526,7 +526,10 @@ async fn an_invalidation_that_times_out_is_retried_until_redis_answers() {
     let skipped = cache.stats().breaker_skipped;
     assert_eq!(live("a write", client.write(1)).await, 1);
     let stats = cache.stats();
-    assert_eq!(stats.breaker_skipped, skipped, "the delete was sent: {stats:?}");
+    assert_eq!(
+        stats.breaker_skipped, skipped,
+        "the delete was sent: {stats:?}"
+    );
     assert_eq!(stats.breaker_opened, 1, "no probe reached the hung server");
     assert_eq!(cache.pending_invalidations(), 1);
     server.resume();

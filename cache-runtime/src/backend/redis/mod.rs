@@ -411,7 +411,9 @@ impl RedisBackend {
     /// One `UNLINK` per key in one pipeline, so that a refused key does not stop the others.
     async fn delete_each(&self, keys: &[String]) -> Result<u64, Error> {
         let replies: Vec<redis::RedisResult<u64>> = self
-            .query_invalidation(|mut connection| async move { connection.per_key("UNLINK", keys).await })
+            .query_invalidation(
+                |mut connection| async move { connection.per_key("UNLINK", keys).await },
+            )
             .await?;
         let mut deleted = 0;
         let mut refusal = None;
