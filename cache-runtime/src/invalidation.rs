@@ -10,13 +10,13 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
 
+use crate::backoff::Backoff;
 use crate::glob::glob_matches;
 use crate::observe::Invalidated;
 use crate::{Cache, Error};
 
-/// First delay before retrying a failed invalidation; it doubles up to [`MAX_BACKOFF`].
-const FIRST_BACKOFF: Duration = Duration::from_millis(50);
-const MAX_BACKOFF: Duration = Duration::from_secs(2);
+/// Pauses between retries of a failed invalidation (the first retry goes at once).
+const RETRY: Backoff = Backoff::new(Duration::from_millis(50), Duration::from_secs(2));
 
 /// Background invalidations not yet finished: so that reads of their keys are not served from
 /// the cache meanwhile, and so that tests and shutdown can wait for them.
@@ -300,6 +300,7 @@ impl Cache {
         let budget = self.inner().settings.invalidation_retry_for;
         let started = Instant::now();
         let mut delay = Duration::ZERO;
+        let mut backoff = RETRY;
         let mut attempts = 0u32;
         loop {
             self.back_off(delay).await;
@@ -326,7 +327,7 @@ impl Cache {
                 }
                 Err(error) => {
                     tracing::debug!(attempts, %error, "cache invalidation retry failed");
-                    delay = (delay * 2).clamp(FIRST_BACKOFF, MAX_BACKOFF);
+                    delay = backoff.next_pause();
                 }
             }
         }

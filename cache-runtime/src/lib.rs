@@ -62,6 +62,7 @@
 #![warn(missing_docs)]
 
 mod backend;
+mod backoff;
 mod blocking;
 mod breaker;
 mod cached_call;

@@ -87,9 +87,50 @@ pub(crate) fn kind(error: &Error) -> String {
     }
 }
 
+/// For a loop that keeps failing (connecting, the near cache's tracking): each distinct cause
+/// is logged once, not once per attempt, and the recovery once after a logged failure.
+#[derive(Debug, Default)]
+pub(crate) struct OncePerCause {
+    last: Mutex<Option<String>>,
+}
+
+impl OncePerCause {
+    fn last(&self) -> std::sync::MutexGuard<'_, Option<String>> {
+        // One plain value, valid whatever a panicking holder did.
+        self.last
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Whether a failure with this `cause` is new, and so to be logged.
+    pub(crate) fn failed(&self, cause: &str) -> bool {
+        let mut last = self.last();
+        if last.as_deref() == Some(cause) {
+            return false;
+        }
+        *last = Some(cause.to_owned());
+        true
+    }
+
+    /// Whether a failure had been logged, and so the recovery is to be.
+    pub(crate) fn recovered(&self) -> bool {
+        self.last().take().is_some()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::Limiter;
+
+    #[test]
+    fn a_cause_is_logged_once_and_its_recovery_once() {
+        let log = super::OncePerCause::default();
+        assert!(log.failed("refused"));
+        assert!(!log.failed("refused"));
+        assert!(log.failed("timed out"));
+        assert!(log.recovered());
+        assert!(!log.recovered());
+    }
 
     #[test]
     fn the_first_of_a_kind_is_logged_and_repeats_are_counted() {

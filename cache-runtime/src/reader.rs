@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::backend::StoredBytes;
+use crate::backoff::Backoff;
 use crate::breaker::is_outage;
 use crate::flight::{self, Epoch, Landing, LeaderGuard, Role};
 use crate::lease::{is_marker, new_token};
@@ -22,9 +23,10 @@ use crate::observe::Outcome;
 use crate::this_call::Decision;
 use crate::{BreakerState, Cache, Error};
 
-/// First pause between polls of another reader's lease; it doubles up to [`MAX_POLL`].
-const FIRST_POLL: Duration = Duration::from_millis(5);
-const MAX_POLL: Duration = Duration::from_millis(50);
+/// Pauses between polls of another reader's lease.
+const LEASE_POLL: Backoff = Backoff::new(Duration::from_millis(5), Duration::from_millis(50));
+/// Pauses between attempts to give a lease back.
+const LEASE_RELEASE: Backoff = Backoff::new(Duration::from_millis(5), Duration::from_millis(500));
 
 /// Whether a call may wait for another call of this process to fetch its key.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -297,7 +299,7 @@ impl<'a> Reader<'a> {
         let hold = self
             .hold
             .get_or_insert_with(|| LeaseHold::new(cache, key.clone()));
-        let mut poll = FIRST_POLL;
+        let mut poll = LEASE_POLL;
         loop {
             let asked_at = inner.flights.stamp();
             let found = inner
@@ -356,8 +358,7 @@ impl<'a> Reader<'a> {
                 );
                 return self.miss(Fill::No);
             }
-            tokio::time::sleep(poll.min(left)).await;
-            poll = (poll * 2).min(MAX_POLL);
+            tokio::time::sleep(poll.next_pause().min(left)).await;
         }
     }
 
@@ -592,7 +593,7 @@ impl Drop for LeaseHold<'_> {
 /// its own failures do not count towards opening it: it is housekeeping, not a caller.
 async fn release_until_expired(cache: &Cache, key: &str, marker: &[u8]) {
     let deadline = Instant::now() + cache.inner().settings.lease_ttl;
-    let mut delay = FIRST_POLL;
+    let mut backoff = LEASE_RELEASE;
     while Instant::now() < deadline {
         if cache.breaker_state() == BreakerState::Closed
             && cache
@@ -604,8 +605,7 @@ async fn release_until_expired(cache: &Cache, key: &str, marker: &[u8]) {
         {
             return;
         }
-        cache.back_off(delay).await;
-        delay = (delay * 2).min(Duration::from_millis(500));
+        cache.back_off(backoff.next_pause()).await;
     }
 }
 

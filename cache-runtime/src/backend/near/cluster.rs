@@ -24,6 +24,7 @@ use redis::{AsyncConnectionConfig, Value};
 
 use super::tracking::{Shared, connect_within, open_tracking, ping, serve};
 use crate::backend::NodeSettings;
+use crate::backoff::Backoff;
 
 /// The nodes one session tracks, for readers to check a value's source against.
 pub(crate) struct ClusterView {
@@ -73,7 +74,7 @@ pub(super) async fn run_cluster_session(
     shared: &Arc<Shared>,
     nodes: &NodeSettings,
     session: u64,
-    backoff: &mut Duration,
+    backoff: &mut Backoff,
 ) -> Result<(), String> {
     let lost = Arc::new(AtomicBool::new(false));
     let layout = discover(shared, nodes).await?;

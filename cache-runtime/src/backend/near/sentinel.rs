@@ -12,12 +12,12 @@
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
-use std::time::Duration;
 
 use redis::aio::MultiplexedConnection;
 
 use super::tracking::{Shared, open_tracking, serve};
 use crate::backend::SentinelSettings;
+use crate::backoff::Backoff;
 
 /// One session with the primary the sentinels name, from finding it to its end. `Ok` when the
 /// handle was dropped.
@@ -25,7 +25,7 @@ pub(super) async fn run_sentinel_session(
     shared: &Arc<Shared>,
     settings: &SentinelSettings,
     session: u64,
-    backoff: &mut Duration,
+    backoff: &mut Backoff,
 ) -> Result<(), String> {
     let lost = Arc::new(AtomicBool::new(false));
     let mut sentinel = settings

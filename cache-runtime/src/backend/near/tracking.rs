@@ -15,7 +15,7 @@
 //! Its own thread and runtime keep it alive whatever runtime the callers use.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::SeqCst};
-use std::sync::{Arc, Mutex, Once, RwLock};
+use std::sync::{Arc, Once, RwLock};
 use std::time::Duration;
 
 use redis::aio::MultiplexedConnection;
@@ -26,6 +26,8 @@ use super::NearStore;
 use super::cluster::{ClusterView, run_cluster_session};
 use super::sentinel::run_sentinel_session;
 use crate::backend::{NodeSettings, SentinelSettings};
+use crate::backoff::Backoff;
+use crate::log_limit::OncePerCause;
 
 /// What the tracking follows.
 pub(crate) enum Target {
@@ -45,8 +47,8 @@ pub(super) const PING_EVERY: Duration = Duration::from_secs(1);
 /// late answer.
 const MIN_PING_TIMEOUT: Duration = Duration::from_secs(1);
 
-pub(super) const FIRST_BACKOFF: Duration = Duration::from_millis(50);
-const MAX_BACKOFF: Duration = Duration::from_secs(1);
+pub(super) const RECONNECT: Backoff =
+    Backoff::new(Duration::from_millis(50), Duration::from_secs(1));
 
 /// The tracking connection's name in `CLIENT LIST`, so operators (and tests) can find it.
 pub const TRACKING_CLIENT_NAME: &str = "cache-near-tracking";
@@ -77,7 +79,7 @@ pub(super) struct Shared {
     /// that may be kept go over it.
     pub(super) reader: RwLock<Option<(u64, MultiplexedConnection)>>,
     /// The last failure logged, so that a failure is logged once until tracking recovers.
-    last_logged: Mutex<Option<String>>,
+    logged: OncePerCause,
 }
 
 impl Tracker {
@@ -107,7 +109,7 @@ impl Tracker {
                 session: AtomicU64::new(0),
                 view: RwLock::new(None),
                 reader: RwLock::new(None),
-                last_logged: Mutex::new(None),
+                logged: OncePerCause::default(),
             }),
             started: Once::new(),
         })
@@ -208,7 +210,7 @@ fn run(shared: Arc<Shared>) {
         }
     };
     runtime.block_on(async {
-        let mut backoff = FIRST_BACKOFF;
+        let mut backoff = RECONNECT;
         while !shared.stop.load(SeqCst) {
             let session = shared.session.fetch_add(1, SeqCst) + 1;
             let outcome = match &shared.target {
@@ -228,8 +230,7 @@ fn run(shared: Arc<Shared>) {
             if shared.stop.load(SeqCst) {
                 break;
             }
-            let _ = tokio::time::timeout(backoff, shared.wake.notified()).await;
-            backoff = (backoff * 2).min(MAX_BACKOFF);
+            let _ = tokio::time::timeout(backoff.next_pause(), shared.wake.notified()).await;
         }
     });
 }
@@ -241,14 +242,14 @@ fn run(shared: Arc<Shared>) {
 pub(super) async fn serve(
     shared: &Shared,
     lost: &AtomicBool,
-    backoff: &mut Duration,
+    backoff: &mut Backoff,
     mut check: impl AsyncFnMut(bool) -> Result<(), String>,
 ) -> Result<(), String> {
     if lost.load(SeqCst) {
         return Err("a tracking connection was lost".into());
     }
     shared.log_recovery();
-    *backoff = FIRST_BACKOFF;
+    backoff.reset();
     loop {
         let woken = tokio::time::timeout(PING_EVERY, shared.wake.notified())
             .await
@@ -268,7 +269,7 @@ async fn run_session(
     shared: &Arc<Shared>,
     client: &redis::Client,
     session: u64,
-    backoff: &mut Duration,
+    backoff: &mut Backoff,
 ) -> Result<(), String> {
     let lost = Arc::new(AtomicBool::new(false));
     let mut connection = open_tracking(shared, client, session, &lost).await?;
@@ -384,25 +385,16 @@ fn apply_invalidation(store: &NearStore, data: &[Value]) {
 
 impl Shared {
     fn log_failure(&self, error: &str) {
-        let mut last = self
-            .last_logged
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if last.as_deref() != Some(error) {
+        if self.logged.failed(error) {
             tracing::warn!(
                 error,
                 "near cache off: Redis client tracking is not running; reads go to Redis until it is back"
             );
-            *last = Some(error.to_owned());
         }
     }
 
     pub(super) fn log_recovery(&self) {
-        let mut last = self
-            .last_logged
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if last.take().is_some() {
+        if self.logged.recovered() {
             tracing::info!("near cache on again: Redis client tracking is back");
         }
     }

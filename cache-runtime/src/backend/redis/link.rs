@@ -21,12 +21,13 @@ use redis::aio::ConnectionLike;
 use tokio::sync::Notify;
 
 use crate::Error;
+use crate::backoff::Backoff;
 use crate::driver::RuntimeGone;
+use crate::log_limit::OncePerCause;
 
-/// First pause after a failed connection attempt; it doubles up to [`MAX_BACKOFF`].
-const FIRST_BACKOFF: Duration = Duration::from_millis(50);
-// Short: an attempt is one cheap TCP connect, and a handle should be back soon after Redis is.
-const MAX_BACKOFF: Duration = Duration::from_millis(250);
+/// Pauses after failed connection attempts. Short: an attempt is one cheap TCP connect, and a
+/// handle should be back soon after Redis is.
+const RECONNECT: Backoff = Backoff::new(Duration::from_millis(50), Duration::from_millis(250));
 
 /// Timeouts in a row after which a connection is made again.
 const TIMEOUTS_BEFORE_RECONNECT: u32 = 3;
@@ -95,7 +96,7 @@ pub(crate) struct Link<C: Connect> {
     /// waiting behind other replies, not on a silent Redis.
     heard: std::sync::atomic::AtomicU64,
     /// The cause last logged, so that a cause is logged once until the link recovers.
-    last_logged: Mutex<Option<String>>,
+    logged: OncePerCause,
 }
 
 impl<C: Connect> Link<C> {
@@ -111,7 +112,7 @@ impl<C: Connect> Link<C> {
             generations: std::sync::atomic::AtomicU64::new(0),
             timeouts: std::sync::atomic::AtomicU32::new(0),
             heard: std::sync::atomic::AtomicU64::new(0),
-            last_logged: Mutex::new(None),
+            logged: OncePerCause::default(),
         })
     }
 
@@ -159,7 +160,7 @@ impl<C: Connect> Link<C> {
                     // on this caller's runtime. Not a failure: nothing is logged or counted.
                     Slot::Ready { .. } => {
                         *slot = Slot::Connecting {
-                            backoff: FIRST_BACKOFF,
+                            backoff: RECONNECT.after(None),
                             since: Instant::now(),
                         };
                         self.spawn_attempt(driven);
@@ -182,9 +183,8 @@ impl<C: Connect> Link<C> {
                         return Err(self.connect_error(failure.error.clone()));
                     }
                     Slot::Idle { failure } => {
-                        let backoff = failure.as_ref().map_or(FIRST_BACKOFF, |failure| {
-                            (failure.backoff * 2).min(MAX_BACKOFF)
-                        });
+                        let backoff =
+                            RECONNECT.after(failure.as_ref().map(|failure| failure.backoff));
                         *slot = Slot::Connecting {
                             backoff,
                             since: Instant::now(),
@@ -308,7 +308,7 @@ impl<C: Connect> Link<C> {
         let mut slot = self.slot(driven);
         let backoff = match &*slot {
             Slot::Connecting { backoff, .. } => *backoff,
-            _ => FIRST_BACKOFF,
+            _ => RECONNECT.after(None),
         };
         *slot = match outcome {
             Ok(connection) => {
@@ -346,23 +346,13 @@ impl<C: Connect> Link<C> {
 
     fn log_failure(&self, cause: &redis::RedisError) {
         let error = self.connect_error(cause.clone());
-        let text = error.to_string();
-        let mut last = self
-            .last_logged
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if last.as_deref() != Some(text.as_str()) {
+        if self.logged.failed(&error.to_string()) {
             tracing::error!(%error, "cannot connect to Redis; the cache is bypassed until it can");
-            *last = Some(text);
         }
     }
 
     fn log_recovery(&self) {
-        let mut last = self
-            .last_logged
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if last.take().is_some() {
+        if self.logged.recovered() {
             tracing::info!(address = self.address(), "connected to Redis again");
         }
     }
