@@ -67,6 +67,7 @@ mod breaker;
 mod cached_call;
 mod config;
 mod driver;
+pub mod environment;
 mod error;
 mod flight;
 mod glob;
