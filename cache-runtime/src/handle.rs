@@ -67,7 +67,7 @@ const _: () = {
 // for every function whose future holds a handle (every annotated function's, and any client
 // method's that captures a struct holding one), and without these it walks every type in the
 // backends each time: about 8 million instructions a function, more than a plain `async fn`
-// costs to build whole (README, "Build cost").
+// costs to build whole (docs/PERFORMANCE.md).
 unsafe impl Send for Cache {}
 // SAFETY: as for `Send`.
 unsafe impl Sync for Cache {}

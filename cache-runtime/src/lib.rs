@@ -56,8 +56,8 @@
 //! survives its call being cancelled and is retried when it fails. `docs/RELIABILITY.md` in the
 //! repository describes each guarantee and the test that proves it.
 //!
-// The reference sections, word for word as in the README (a test in `cache-tests` checks), so
-// that these docs carry them too.
+// The reference sections: their one source, which the repository's README and docs link to
+// (the README's key-template table is checked against it by a test in `cache-tests`).
 #![doc = include_str!("../docs/reference.md")]
 #![warn(missing_docs)]
 
