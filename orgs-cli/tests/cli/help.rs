@@ -138,3 +138,53 @@ fn help_gives_the_cache_variables_as_the_runtime_lists_them() {
         }
     }
 }
+
+/// The exit statuses of `--help`, as (status, meaning) with the meaning's lines joined.
+fn help_exit_statuses(help: &str) -> Vec<(String, String)> {
+    let section = help.split("Exit status:\n").nth(1).expect("Exit status:");
+    let mut rows: Vec<(String, String)> = Vec::new();
+    for line in section.lines() {
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        match trimmed.split_once("  ") {
+            Some((status, meaning)) if indent == 2 && status.parse::<u8>().is_ok() => {
+                rows.push((status.to_owned(), meaning.trim().to_owned()));
+            }
+            _ if indent > 2 && !rows.is_empty() => {
+                let last = rows.last_mut().expect("a row");
+                last.1 = format!("{} {}", last.1, trimmed);
+            }
+            _ => break,
+        }
+    }
+    rows
+}
+
+/// orgs-cli/README.md's exit status table says what `orgs --help` says, word for word.
+#[test]
+fn the_readme_s_exit_statuses_are_the_help_s() {
+    let help = stdout(&orgs(&["--help"], &[]));
+    let from_help = help_exit_statuses(&help);
+    assert_eq!(from_help.len(), 6, "{help}");
+
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("orgs-cli/README.md");
+    let section = readme
+        .split("## Exit status")
+        .nth(1)
+        .expect("## Exit status");
+    let from_readme: Vec<(String, String)> = section
+        .lines()
+        .filter(|line| line.starts_with("| ") && !line.starts_with("| status"))
+        .map(|line| {
+            // `\|` is a `|` inside a cell.
+            let line = line.replace("\\|", "\u{0}");
+            let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
+            let [status, meaning] = cells[..] else {
+                panic!("a row of two cells: {line}")
+            };
+            (status.to_owned(), meaning.replace('\u{0}', "|"))
+        })
+        .collect();
+    assert_eq!(from_readme, from_help);
+}
