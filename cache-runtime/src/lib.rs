@@ -60,6 +60,8 @@
 // (the README's key-template table is checked against it by a test in `cache-tests`).
 #![doc = include_str!("../docs/reference.md")]
 #![warn(missing_docs)]
+// docs.rs builds with `--cfg docsrs` (see Cargo.toml): feature-gated items say which feature.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod backend;
 mod blocking;
@@ -79,6 +81,7 @@ mod key_arg;
 mod lease;
 mod log_limit;
 #[cfg(feature = "metrics")]
+#[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
 pub mod metrics;
 mod observe;
 mod read;
