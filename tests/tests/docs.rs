@@ -161,6 +161,28 @@ fn anchors(markdown: &str) -> BTreeSet<String> {
     found
 }
 
+/// The README is read in minutes: what it is, the two commands, install, the quick start, the
+/// attributes, key templates, configuration and links. Longer material goes to `docs/`.
+#[test]
+fn the_readme_stays_short() {
+    let lines = read("README.md").lines().count();
+    assert!(
+        lines <= 300,
+        "README.md has {lines} lines: move the detail to docs/"
+    );
+    for heading in [
+        "## The two commands",
+        "## Quick start",
+        "## The attributes",
+        "## Key templates",
+    ] {
+        assert!(
+            read("README.md").contains(&format!("\n{heading}\n")),
+            "{heading}"
+        );
+    }
+}
+
 /// The crate docs include `cache-runtime/docs/reference.md`, the one source of the key-template
 /// rules; the README shows its table of template forms, word for word.
 #[test]
