@@ -107,7 +107,7 @@ impl CacheBuilder {
     /// read's later store conditional: if the key is invalidated while the value is being
     /// fetched, the (possibly stale) value is not stored. Readers that find another's lease wait
     /// for its fill (see [`lease_wait`](Self::lease_wait)). Turn off only where another program
-    /// reads the same keys and cannot tolerate a short-lived marker value (see the README).
+    /// reads the same keys and cannot tolerate a short-lived marker value (see `docs/PYTHON.md`).
     pub fn leases(mut self, on: bool) -> Self {
         self.settings.leases = on;
         self
@@ -164,7 +164,7 @@ impl CacheBuilder {
     /// tracking vouches for them (a dedicated RESP3 connection, `CLIENT TRACKING ON BCAST`).
     /// Writes and deletes by this process drop the local copy before they return; another
     /// process's reach it when Redis pushes the invalidation, which leaves a short window in
-    /// which a stale value can be served (see the README). 0, the default, means none.
+    /// which a stale value can be served (see `docs/NEAR_CACHE.md`). 0, the default, means none.
     ///
     /// On a Redis Cluster there is one tracking connection per primary, and the near cache
     /// serves only while every primary has one; behind Sentinel tracking follows the primary

@@ -67,7 +67,7 @@ const _: () = {
 // for every function whose future holds a handle (every annotated function's, and any client
 // method's that captures a struct holding one), and without these it walks every type in the
 // backends each time: about 8 million instructions a function, more than a plain `async fn`
-// costs to build whole (README, "Build cost").
+// costs to build whole (docs/PERFORMANCE.md).
 unsafe impl Send for Cache {}
 // SAFETY: as for `Send`.
 unsafe impl Sync for Cache {}
@@ -121,24 +121,14 @@ impl Cache {
         CacheBuilder::default()
     }
 
-    /// A handle configured from the environment:
+    /// A handle configured from the environment (the list is also
+    /// [`environment::VARIABLES`](crate::environment::VARIABLES)):
     ///
-    /// | variable | meaning | default |
-    /// |---|---|---|
-    /// | `REDIS_URL` | Redis to use, e.g. `redis://:password@host:6379/0` | none: cache disabled |
-    /// | `REDIS_ENABLED` | `0` turns the cache off even with a URL; `1` requires a URL | on when `REDIS_URL` is set |
-    /// | `CACHE_KEY_PREFIX` | text prepended to every key | empty |
-    /// | `CACHE_DEFAULT_TTL` | TTL when an attribute names none (`"24h"`, `"7d"`) | `24h` |
-    /// | `CACHE_TIMEOUT` | bound on each cache operation (`"100ms"`, at most `60s`) | `100ms` |
-    /// | `CACHE_CONNECT_TIMEOUT` | bound on making a connection, in the background | `5s` |
-    /// | `CACHE_NEAR_CAPACITY_BYTES` | bytes of a near cache in front of Redis: one server, a cluster, or Sentinel's primary ([`CacheBuilder::near_cache`]) | `0`: none |
-    /// | `REDIS_TLS_CA_FILE` | PEM CA certificates to trust for `rediss://` | the system's roots |
-    /// | `REDIS_TLS_CERT_FILE`, `REDIS_TLS_KEY_FILE` | client certificate and key (mutual TLS) | none |
-    /// | `REDIS_TLS_INSECURE` | `1`: accept any certificate (development only) | off |
-    /// | `REDIS_SENTINELS` | comma-separated sentinel URLs; `REDIS_URL`'s host names the primary set | none |
+    #[doc = crate::environment::markdown_table!()]
     ///
-    /// A value out of its sane range (`CACHE_TIMEOUT=100y`) is an error naming the variable.
-    /// With nothing set, the cache is disabled (never silently process-local) and a warning says so.
+    /// An invalid value, or one out of its sane range (`CACHE_TIMEOUT=100y`), is an error naming
+    /// the variable. With nothing set the cache is disabled, never silently process-local, and a
+    /// `tracing` warning says so (seen only where a subscriber is installed).
     pub fn from_env() -> Result<Cache, Error> {
         CacheBuilder::from_env()?.build()
     }

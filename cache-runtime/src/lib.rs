@@ -56,10 +56,12 @@
 //! survives its call being cancelled and is retried when it fails. `docs/RELIABILITY.md` in the
 //! repository describes each guarantee and the test that proves it.
 //!
-// The reference sections, word for word as in the README (a test in `cache-tests` checks), so
-// that these docs carry them too.
+// The reference sections: their one source, which the repository's README and docs link to
+// (the README's key-template table is checked against it by a test in `cache-tests`).
 #![doc = include_str!("../docs/reference.md")]
 #![warn(missing_docs)]
+// docs.rs builds with `--cfg docsrs` (see Cargo.toml): feature-gated items say which feature.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod backend;
 mod backoff;
@@ -68,6 +70,7 @@ mod breaker;
 mod cached_call;
 mod config;
 mod driver;
+pub mod environment;
 mod error;
 mod flight;
 mod glob;
@@ -79,6 +82,7 @@ mod key_arg;
 mod lease;
 mod log_limit;
 #[cfg(feature = "metrics")]
+#[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
 pub mod metrics;
 mod observe;
 mod read;

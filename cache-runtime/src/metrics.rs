@@ -2,16 +2,12 @@
 //! exporter (Prometheus, StatsD, OpenTelemetry...) can publish them. Only with the `metrics`
 //! feature.
 //!
-//! | name | kind | labels |
-//! |---|---|---|
-//! | [`CALLS`] `cache_calls_total` | counter | `function`, `outcome`: `hit`, `miss`, `coalesced`, `error`, `skipped` |
-//! | [`CALL_DURATION`] `cache_call_duration_seconds` | histogram | `function`, `outcome` |
-//! | [`INVALIDATIONS`] `cache_invalidations_total` | counter | `function`, `outcome`: `ok`, `error`, `skipped` |
+//! The metrics ([`CALLS`], [`CALL_DURATION`] and [`INVALIDATIONS`]) and their labels:
 //!
-//! `function` is the annotated function's path, `module::function` (methods are named by their
-//! module, not their type). A call's duration includes its body when the body ran. A call whose
-//! future is dropped before it returns is not counted. Nothing is recorded until the
-//! application installs a recorder (an exporter); [`describe`] gives it the help texts and units.
+#![doc = include_str!("../docs/metrics.md")]
+//!
+//! Nothing is recorded until the application installs a recorder (an exporter); [`describe`]
+//! gives it the help texts and units.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]

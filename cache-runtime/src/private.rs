@@ -415,7 +415,7 @@ impl NotStrict {
     }
 }
 
-/// Caches the `Ok` value only: [`read_through_result`].
+/// Caches the `Ok` value only: `read_through_result`.
 pub struct ResultStrategy;
 
 impl ResultStrategy {
@@ -468,7 +468,7 @@ impl ResultStrategy {
     }
 }
 
-/// Caches the whole value: [`read_through`].
+/// Caches the whole value: `read_through`.
 pub struct PlainStrategy;
 
 impl PlainStrategy {

@@ -109,7 +109,7 @@ pub(crate) fn read_steps<'a, R, T>(
 /// The steps of a read through the cache for a return type `R` holding the cached `T`; see
 /// [`CallSteps`].
 ///
-/// A named type whose parts are all named (the reader's awaits are boxed, see [`Pending`]), and
+/// A named type whose parts are all named (the reader's awaits are boxed, see `Pending`), and
 /// whose `Send` is declared (checked field by field, below): proving a function's future `Send`
 /// then stops at this type, where the opaque futures of `async fn`s were unfolded for every
 /// function again, down to the last await of the backend. That cost more to compile than all

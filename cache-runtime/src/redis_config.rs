@@ -406,7 +406,11 @@ impl RedisConfig {
 /// (ring) unless the application chose one first.
 fn ensure_crypto_provider() {
     if rustls::crypto::CryptoProvider::get_default().is_none() {
+        // rustls 0.23.48 deprecates `ring::default_provider` (ring has no post-quantum key
+        // exchange) with no other way to name ring's provider; relying on rustls to pick one
+        // from its crate features instead panics when the application enables two providers.
         // Losing a race to another installer is fine: a provider is then in place.
+        #[allow(deprecated)]
         let _ = rustls::crypto::ring::default_provider().install_default();
     }
 }

@@ -1,5 +1,5 @@
 //! Exit statuses, and which failure ends with which. The table is in `orgs --help` (see
-//! [`crate::help`]) and the README; tests run the binary for each status.
+//! [`crate::help`]) and orgs-cli/README.md; tests run the binary for each status.
 
 use std::fmt;
 use std::process::ExitCode;

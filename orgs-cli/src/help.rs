@@ -1,57 +1,74 @@
 //! The text after `--help`: every environment variable the command reads, with its meaning,
-//! and the exit statuses (see [`crate::exit::Status`]). Kept as literals so that clap can show
-//! them as they are.
+//! and the exit statuses (see [`crate::exit::Status`]). The cache's variables are rendered from
+//! the runtime's own list, so they cannot drift from what `Cache::from_env` reads.
 
 /// The Notify API's variables, named as in Notify's admin app.
 macro_rules! api_variables {
     () => {
-        "  API_HOST_NAME           Base URL of the Notify API, e.g.
-                          https://api.notifications.service.gov.uk (required by `organisations`)
-  ADMIN_CLIENT_USER_NAME  Client id that request tokens are issued as (default notify-admin);
-                          `serve` accepts tokens from this id
-  ADMIN_CLIENT_SECRET     Secret that signs request tokens (required by `organisations`, and by
-                          `serve` to check them)
-  ROUTE_SECRET_KEY_1      Sent as the X-Custom-Forwarder header, as the proxy in front of Notify's
-                          API adds it (default: not sent); `serve` then requires it
+        "  API_HOST_NAME             Base URL of the Notify API, e.g.
+                            https://api.notifications.service.gov.uk (required by `organisations`)
+  ADMIN_CLIENT_USER_NAME    Client id that request tokens are issued as (default notify-admin);
+                            `serve` accepts tokens from this id
+  ADMIN_CLIENT_SECRET       Secret that signs request tokens (required by `organisations`, and by
+                            `serve` to check them)
+  ROUTE_SECRET_KEY_1        Sent as the X-Custom-Forwarder header, as the proxy in front of Notify's
+                            API adds it (default: not sent); `serve` then requires it
 "
     };
 }
 
-/// The cache's variables, as `cache::Cache::from_env` reads them.
-macro_rules! cache_variables {
+/// How `orgs` departs from an application's use of the cache's variables.
+macro_rules! cache_notes {
     () => {
-        "  REDIS_URL               Redis to cache in: redis://[user:password@]host[:port][/db], or
-                          rediss://… for TLS. Unset: no cache (`organisations` calls the API
-                          every time, `demo` uses an in-process cache, `cache` commands fail)
-  REDIS_ENABLED           0, false, no or off: no cache even with REDIS_URL; 1, true, yes or on:
-                          REDIS_URL is required (default: on when REDIS_URL is set)
-  CACHE_KEY_PREFIX        Text put before every key, a namespace; `cache` commands see only the
-                          keys under it (default: none, keys named as Notify's admin app names them)
-  CACHE_DEFAULT_TTL       Time to live of a cached value whose key template names none, e.g. 24h,
-                          7d; whole seconds (default 24h)
-  CACHE_TIMEOUT           Bound on each cache operation, e.g. 100ms; at most 60s (default 2s for
-                          `organisations` and `cache`, which connect afresh on every run; 100ms
-                          for `demo`, as in an application)
-  CACHE_CONNECT_TIMEOUT   Bound on making a connection to Redis: TCP, TLS, AUTH, SELECT
-                          (default 5s)
-  CACHE_NEAR_CAPACITY_BYTES Bytes of a near cache in front of one Redis server: copies
-                          served in process while Redis's client tracking vouches for them
-                          (default 0: none)
-  REDIS_TLS_CA_FILE       PEM file of the CA certificates to trust for rediss:// (default: the
-                          system's)
-  REDIS_TLS_CERT_FILE     Client certificate (PEM) for mutual TLS; set with REDIS_TLS_KEY_FILE
-  REDIS_TLS_KEY_FILE      The client certificate's private key (PEM); set with REDIS_TLS_CERT_FILE
-  REDIS_TLS_INSECURE      1: accept any server certificate, for development only (default 0)
+        "In `orgs`: with REDIS_URL unset, `organisations` calls the API every time, `demo` uses an
+in-process cache and `cache` commands fail (exit 5). Unless CACHE_TIMEOUT is set, `organisations`
+and `cache` give each operation 2s, as they connect afresh on every run; `demo` keeps 100ms.
+`cache` commands see only the keys under CACHE_KEY_PREFIX.
 "
     };
+}
+
+/// Width of the help's name column: the longest name and two spaces, as clap aligns options.
+const NAME_COLUMN: usize = 28;
+/// Where the help's lines are wrapped.
+const LINE_WIDTH: usize = 100;
+
+/// The cache's variables, rendered from the list `cache::Cache::from_env` documents: name,
+/// meaning, default and an example, wrapped under the name column.
+fn cache_variables() -> String {
+    let mut text = String::new();
+    for variable in cache::environment::VARIABLES {
+        let words = format!(
+            "{} (default: {}; e.g. {})",
+            variable.meaning, variable.default, variable.example
+        );
+        let mut line = format!("  {:<width$}", variable.name, width = NAME_COLUMN - 2);
+        let mut empty = true;
+        for word in words.split_whitespace() {
+            if !empty && line.len() + 1 + word.len() > LINE_WIDTH {
+                text.push_str(line.trim_end());
+                text.push('\n');
+                line = " ".repeat(NAME_COLUMN);
+                empty = true;
+            }
+            if !empty {
+                line.push(' ');
+            }
+            line.push_str(word);
+            empty = false;
+        }
+        text.push_str(line.trim_end());
+        text.push('\n');
+    }
+    text
 }
 
 /// The variables every command reads.
 macro_rules! general_variables {
     () => {
-        "  RUST_LOG                What to log on standard error, e.g. info, debug, cache=debug
-                          (default warn; `cache` commands report the cache's errors instead)
-  NO_COLOR                Set and not empty: no colour unless --color always
+        "  RUST_LOG                  What to log on standard error, e.g. info, debug, cache=debug
+                            (default warn; `cache` commands report the cache's errors instead)
+  NO_COLOR                  Set and not empty: no colour unless --color always
 "
     };
 }
@@ -74,20 +91,30 @@ macro_rules! exit_statuses {
 }
 
 /// After `orgs --help` and `orgs organisations --help`: everything.
-pub(crate) const TOP: &str = concat!(
-    "Environment variables:\n",
-    api_variables!(),
-    cache_variables!(),
-    general_variables!(),
-    "\n",
-    exit_statuses!()
-);
+pub(crate) fn top() -> String {
+    [
+        "Environment variables:\n",
+        api_variables!(),
+        &cache_variables(),
+        general_variables!(),
+        "\n",
+        cache_notes!(),
+        "\n",
+        exit_statuses!(),
+    ]
+    .concat()
+}
 
 /// After `orgs cache --help`: the cache's variables and the exit statuses.
-pub(crate) const CACHE: &str = concat!(
-    "Environment variables:\n",
-    cache_variables!(),
-    general_variables!(),
-    "\n",
-    exit_statuses!()
-);
+pub(crate) fn cache() -> String {
+    [
+        "Environment variables:\n",
+        &cache_variables(),
+        general_variables!(),
+        "\n",
+        cache_notes!(),
+        "\n",
+        exit_statuses!(),
+    ]
+    .concat()
+}

@@ -29,7 +29,7 @@ use crate::color::{ColorChoice, Colors};
 /// Notify included, configured the way Notify's admin app is (see the environment variables
 /// below). They print tables for people, and JSON with --json.
 #[derive(Debug, Parser)]
-#[command(name = "orgs", version, about, long_about, after_help = help::TOP)]
+#[command(name = "orgs", version, about, long_about, after_help = help::top())]
 struct Cli {
     /// When to colour output: auto (on a terminal, unless NO_COLOR is set), always or never.
     #[arg(
@@ -62,10 +62,10 @@ enum Command {
     /// Run the stand-in API (a real HTTP server on SQLite, seeded with hundreds of organisations).
     Serve(serve::ServeArgs),
     /// Read and change organisations through the cached client.
-    #[command(visible_alias = "orgs", after_help = help::TOP)]
+    #[command(visible_alias = "orgs", after_help = help::top())]
     Organisations(organisations::OrganisationsArgs),
     /// Look at and clean the cache (SCAN, never KEYS).
-    #[command(after_help = help::CACHE)]
+    #[command(after_help = help::cache())]
     Cache(cache_commands::CacheArgs),
 }
 

@@ -97,6 +97,9 @@ impl ApiClient {
         // reqwest is built without a crypto provider of its own: use the workspace's (ring)
         // unless the application installed another first.
         if rustls::crypto::CryptoProvider::get_default().is_none() {
+            // Deprecated since rustls 0.23.48 with no replacement that names ring (see
+            // cache-runtime's `ensure_crypto_provider`).
+            #[allow(deprecated)]
             let _ = rustls::crypto::ring::default_provider().install_default();
         }
         let http = reqwest::Client::builder()

@@ -10,9 +10,12 @@
 //! while it runs, so that `scripts/test` can stop exactly the servers a crashed test left behind.
 
 mod backends;
+// Only for `cargo test --doc`: the Markdown pages' examples.
 mod callers;
 mod calls;
 mod cluster;
+#[cfg(doctest)]
+mod doc_examples;
 mod fixture;
 mod forwarder;
 mod held;

@@ -70,6 +70,8 @@ pub struct Reply {
 /// uses ring's), so one is installed first, as an application would.
 pub fn http_client() -> reqwest::Client {
     if rustls::crypto::CryptoProvider::get_default().is_none() {
+        // Deprecated since rustls 0.23.48, with no replacement that names ring.
+        #[allow(deprecated)]
         let _ = rustls::crypto::ring::default_provider().install_default();
     }
     reqwest::Client::new()
