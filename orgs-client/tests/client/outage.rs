@@ -1,6 +1,6 @@
 //! Redis dying mid-run: every call still returns correct data, straight from the API.
 
-mod common;
+use crate::common;
 
 use cache_tests::Kind;
 use common::World;

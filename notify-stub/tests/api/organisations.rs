@@ -1,6 +1,6 @@
 //! `/organisations`: list, read, by-domain, search, create, update, archive.
 
-mod common;
+use crate::common;
 
 use common::*;
 use reqwest::Method;

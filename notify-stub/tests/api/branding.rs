@@ -1,6 +1,6 @@
 //! Email and letter branding pools.
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::{Value, json};
