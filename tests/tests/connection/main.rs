@@ -1,8 +1,5 @@
-//! Reaching Redis: TLS, ACL users with partial permissions, connection errors that say why, and
-//! secrets never printed. One test binary: the modules share this process (each log capture is
-//! its own thread's subscriber).
+//! Reaching Redis: TLS (a CA, mutual TLS, the insecure switch, a wrong CA) and ACL users with
+//! partial permissions. One test binary: the modules share this process.
 
 mod acl;
-mod connect_errors;
-mod secrets;
 mod tls;

@@ -1,7 +1,7 @@
 //! Secrets (admin secret, route secret, a service key's secret, tokens) never show in `Debug`,
 //! `Display` or logs.
 
-use crate::common;
+mod common;
 
 use common::capture::Captured;
 use common::{ADMIN_SECRET, ROUTE_SECRET};
