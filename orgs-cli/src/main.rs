@@ -8,6 +8,7 @@ mod demo;
 mod exit;
 mod help;
 mod human;
+mod markup;
 mod metrics_http;
 mod organisations;
 mod output;

@@ -13,6 +13,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::Failure;
+use crate::markup::escape;
 
 /// Who caches one of the page's calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -164,22 +165,6 @@ pub(crate) fn describe(cache: &Cache) -> String {
     }
 }
 
-/// Text for HTML: names come from the API.
-fn escape(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&#39;"),
-            c => escaped.push(c),
-        }
-    }
-    escaped
-}
-
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
@@ -188,14 +173,6 @@ mod tests {
     use orgs_client::{ApiClient, OrganisationsClient};
 
     use super::{CALLS, Page};
-
-    #[test]
-    fn names_are_escaped() {
-        assert_eq!(
-            super::escape(r#"<b>"Tom" & 'Jerry'</b>"#),
-            "&lt;b&gt;&quot;Tom&quot; &amp; &#39;Jerry&#39;&lt;/b&gt;"
-        );
-    }
 
     #[tokio::test]
     async fn the_calls_described_are_the_keys_written() {

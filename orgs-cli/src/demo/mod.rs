@@ -9,14 +9,13 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use cache::{BackendKind, Cache};
 use notify_stub::{StubConfig, StubServer};
 use orgs_client::{ApiClient, OrganisationsClient};
 
 use self::report::{Column, Report, column_names};
 use crate::Failure;
 use crate::output::{Output, note};
-use crate::page::Page;
+use crate::page::{self, Page};
 use crate::progress::Progress;
 
 /// Prefix of every key the demo writes, so that it never touches anyone else's.
@@ -110,8 +109,8 @@ async fn measure(args: &DemoArgs) -> Result<Report, Failure> {
         StubServer::start(StubConfig::new(secret).latency(Duration::from_millis(args.api_latency)))
             .await?;
     let api = ApiClient::builder(stub.url()).secret(secret).build()?;
-    let cache = demo_cache()?;
-    let described = describe(&cache);
+    let cache = page::cache(KEY_PREFIX)?;
+    let described = page::describe(&cache);
     if !args.json {
         note(format_args!(
             "orgs demo: stand-in API at {} ({} organisations); cache: {described}",
@@ -157,37 +156,6 @@ async fn measure(args: &DemoArgs) -> Result<Report, Failure> {
         KEY_PREFIX,
         columns,
     ))
-}
-
-/// Redis when REDIS_URL is set (and not switched off), the in-process cache otherwise.
-fn demo_cache() -> Result<Cache, Failure> {
-    if redis_url_set() {
-        let cache = cache::CacheBuilder::from_env()?
-            .key_prefix(KEY_PREFIX)
-            .build()?;
-        if cache.backend_kind() == BackendKind::Redis {
-            return Ok(cache);
-        }
-    }
-    Ok(Cache::builder()
-        .in_memory()
-        .key_prefix(KEY_PREFIX)
-        .build()?)
-}
-
-/// Whether REDIS_URL is set (and not blank).
-fn redis_url_set() -> bool {
-    std::env::var("REDIS_URL").is_ok_and(|url| !url.trim().is_empty())
-}
-
-fn describe(cache: &Cache) -> String {
-    match cache.backend_kind() {
-        BackendKind::InMemory if redis_url_set() => {
-            "in-process (REDIS_ENABLED is off, so REDIS_URL is not used)".to_owned()
-        }
-        BackendKind::InMemory => "in-process (set REDIS_URL to use Redis)".to_owned(),
-        _ => cache.backend_description().to_owned(),
-    }
 }
 
 fn median(times: &mut [Duration]) -> Duration {

@@ -4,6 +4,7 @@
 use std::fmt::Write;
 
 use super::chart::Bar;
+use crate::markup::escape;
 
 /// Width of the picture, in pixels.
 const WIDTH: f64 = 760.0;
@@ -119,27 +120,9 @@ fn tick_label(tick: f64, step: f64) -> String {
     }
 }
 
-/// `text` with XML's special characters escaped, for text and attribute values alike.
-fn escape(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&apos;"),
-            // XML 1.0 allows no other control characters.
-            c if c.is_control() && !matches!(c, '\t' | '\n' | '\r') => escaped.push(' '),
-            c => escaped.push(c),
-        }
-    }
-    escaped
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{Bar, escape, render, tick_label, tick_step};
+    use super::{Bar, render, tick_label, tick_step};
 
     fn bar(label: &str, value: f64) -> Bar {
         Bar {
@@ -178,10 +161,5 @@ mod tests {
         assert_eq!(tick_label(1.5, 0.5), "1.5 ms");
         assert_eq!(tick_label(3.0 * 0.1, 0.1), "300 µs");
         assert_eq!(tick_label(40.0, 20.0), "40 ms");
-    }
-
-    #[test]
-    fn escapes_markup_and_control_characters() {
-        assert_eq!(escape("a&b<c>\"d'\u{1b}"), "a&amp;b&lt;c&gt;&quot;d&apos; ");
     }
 }

@@ -4,11 +4,8 @@
 //! TTL runs out; lease markers are never copied. On a cluster: see [`on_cluster`]; behind
 //! Sentinel: [`behind_sentinel`]. Hits that clone instead of decoding: [`reused`].
 
-#[path = "near_cache/behind_sentinel.rs"]
 mod behind_sentinel;
-#[path = "near_cache/on_cluster.rs"]
 mod on_cluster;
-#[path = "near_cache/reused.rs"]
 mod reused;
 
 use std::collections::HashMap;

@@ -1,6 +1,6 @@
 //! `/organisations`: list, read, by-domain, search, create, update, archive.
 
-mod common;
+use crate::common;
 
 use common::*;
 use notify_stub::{NHS_EMAIL_BRANDING_ID, NHS_LETTER_BRANDING_ID};

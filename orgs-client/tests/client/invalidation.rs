@@ -1,7 +1,7 @@
 //! Each write deletes exactly the keys Notify's admin app deletes for it (on both backends), and
 //! the read after it reaches the API again.
 
-mod common;
+use crate::common;
 
 use common::{BACKENDS, World, keys};
 use orgs_client::{NewOrganisation, OrganisationType, OrganisationUpdate};

@@ -1,6 +1,6 @@
 //! API errors, missing responses and malformed answers, each mapped to the right `Error`.
 
-mod common;
+use crate::common;
 
 use std::net::TcpListener;
 use std::time::Duration;

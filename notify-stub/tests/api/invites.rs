@@ -1,6 +1,6 @@
 //! Organisation invites: create, list, look up, cancel, accept.
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::json;

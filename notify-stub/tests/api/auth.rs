@@ -1,6 +1,6 @@
 //! Token and route-secret checks, each failure with its own status and message.
 
-mod common;
+use crate::common;
 
 use common::*;
 use notify_stub::{StubConfig, StubServer};

@@ -1,7 +1,7 @@
 //! Every read against the stand-in API; cached reads reach the API once, on both backends, and
 //! store exactly the JSON the API sent (what Notify's admin app reads from a shared Redis).
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

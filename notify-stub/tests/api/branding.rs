@@ -1,6 +1,6 @@
 //! Email and letter branding pools.
 
-mod common;
+use crate::common;
 
 use common::*;
 use notify_stub::{NHS_EMAIL_BRANDING_ID, NHS_LETTER_BRANDING_ID};

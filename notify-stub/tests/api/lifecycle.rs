@@ -1,6 +1,6 @@
 //! Request counting, latency, the seed summary and the temporary database's lifetime.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -1,6 +1,6 @@
 //! An organisation's services, usage and team.
 
-mod common;
+use crate::common;
 
 use common::*;
 use reqwest::Method;

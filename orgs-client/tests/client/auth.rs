@@ -1,6 +1,6 @@
 //! Authentication: tokens, the route secret, service API keys, and the headers every request carries.
 
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 

@@ -2,7 +2,7 @@
 //! refused before they reach the API (the keys they make stale cannot be cleared first), as in
 //! Notify's admin app.
 
-mod common;
+use crate::common;
 
 use cache_tests::Kind;
 use common::World;

@@ -1,6 +1,6 @@
 //! Organisation team invitations against the stand-in API.
 
-mod common;
+use crate::common;
 
 use cache_tests::Kind;
 use common::World;
