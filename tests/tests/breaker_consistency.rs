@@ -2,6 +2,9 @@
 //! says, an invalidation that could land is sent while it is open, and a process starved of CPU
 //! neither opens it nor turns hits into body runs; nor does one huge value.
 //!
+//! A binary of its own, not a module of `faults`: its tests load the machine on purpose (10,000
+//! callers, worker threads blocked, a 50 MB value), and binaries run one after another.
+//!
 //! Each test checks a mechanism (how often a body ran, what Redis holds when a write returns,
 //! the breaker's counters), never how long something took: the wall clock only bounds waits, so
 //! that a hang fails the test.
