@@ -1,0 +1,74 @@
+//! The statement that binds the handle a call uses: the process-wide one, or the one
+//! `cache = ...` names, checked to be a cache handle and held as the form of the call allows
+//! (see `thin`).
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Expr, Ident};
+
+use super::Generated;
+use crate::check::{At, Check};
+use crate::thin::Held;
+
+impl Generated {
+    /// Binds the handle, held by the call as `held` says.
+    pub(super) fn handle_statement(&self, source: Option<&Expr>, held: Held) -> TokenStream {
+        let Generated {
+            krate,
+            handle,
+            handle_owned,
+            ..
+        } = self;
+        match source {
+            Some(expr) => {
+                let at = At::new(expr.span(), krate);
+                let check = Check {
+                    name: "CacheHandle",
+                    runtime: "HandleSource",
+                    message: format!(
+                        "`cache = ...` on `{}` names a `{{Self}}`, not a cache handle",
+                        self.name
+                    ),
+                    label: "expected a `cache::Cache` (or an `Arc`, reference or `LazyLock` of one)",
+                    note: "name the handle, e.g. `cache = self.cache` where the field is a `cache::Cache`",
+                }
+                .items(&at, quote_spanned!(at.span=> _: &T,));
+                let source = at.relocate(Ident::new("__cache_source", Span::mixed_site()));
+                let (bound, take, rebind) = if held != Held::Cloned {
+                    (handle, "handle_ref", None)
+                } else {
+                    (
+                        handle_owned,
+                        "handle",
+                        Some(quote!(let #handle = &#handle_owned;)),
+                    )
+                };
+                let bound = at.relocate(bound);
+                let take = Ident::new(take, at.span);
+                let expr = at.relocate(expr);
+                let check_call =
+                    at.check_call(TokenStream::new(), quote_spanned!(at.span=> #source,));
+                let krate = &at.krate;
+                // A reference argument is copied, so the handle lives as long as its referent;
+                // anything else is taken by reference where it is (then borrowed, or cloned).
+                let source_value = match held {
+                    Held::Copied => quote_spanned!(at.span=> #expr),
+                    _ => quote_spanned!(at.span=> &(#expr)),
+                };
+                let statement = quote_spanned! {at.span=>
+                    let #bound = {
+                        #check
+                        let #source = #source_value;
+                        #check_call
+                        #krate::__private::#take(#source)
+                    };
+                };
+                quote!(#statement #rebind)
+            }
+            None => quote! {
+                let #handle = #krate::__private::global();
+            },
+        }
+    }
+}
