@@ -83,7 +83,6 @@ fn generate(input: Input, plan: Plan) -> TokenStream {
         handle: Ident::new("__cache", Span::mixed_site()),
         handle_owned: Ident::new("__cache_owned", Span::mixed_site()),
         function: quote!(::core::concat!(::core::module_path!(), "::", #function_name)),
-        name: function_name,
         awaits: form.is_none(),
     };
     let handle_statement =
@@ -181,8 +180,6 @@ struct Generated {
     handle_owned: Ident,
     /// The decorated function's name, `module::function`.
     function: TokenStream,
-    /// Its name as written, for messages.
-    name: String,
     /// Whether the generated body awaits the cached call (in an `async fn` or a returned
     /// `async` block), or returns it (the thin form, see `thin`).
     awaits: bool,

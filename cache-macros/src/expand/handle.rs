@@ -23,17 +23,6 @@ impl Generated {
         match source {
             Some(expr) => {
                 let at = At::new(expr.span(), krate);
-                let check = Check {
-                    name: "CacheHandle",
-                    runtime: "HandleSource",
-                    message: format!(
-                        "`cache = ...` on `{}` names a `{{Self}}`, not a cache handle",
-                        self.name
-                    ),
-                    label: "expected a `cache::Cache` (or an `Arc`, reference or `LazyLock` of one)",
-                    note: "name the handle, e.g. `cache = self.cache` where the field is a `cache::Cache`",
-                }
-                .items(&at, quote_spanned!(at.span=> _: &T,));
                 let source = at.relocate(Ident::new("__cache_source", Span::mixed_site()));
                 let (bound, take, rebind) = if held != Held::Cloned {
                     (handle, "handle_ref", None)
@@ -47,8 +36,11 @@ impl Generated {
                 let bound = at.relocate(bound);
                 let take = Ident::new(take, at.span);
                 let expr = at.relocate(expr);
-                let check_call =
-                    at.check_call(TokenStream::new(), quote_spanned!(at.span=> #source,));
+                let check = at.check(
+                    Check::HandleSource,
+                    None,
+                    quote_spanned!(at.span=> #source,),
+                );
                 let krate = &at.krate;
                 // A reference argument is copied, so the handle lives as long as its referent;
                 // anything else is taken by reference where it is (then borrowed, or cloned).
@@ -58,9 +50,8 @@ impl Generated {
                 };
                 let statement = quote_spanned! {at.span=>
                     let #bound = {
-                        #check
                         let #source = #source_value;
-                        #check_call
+                        #check
                         #krate::__private::#take(#source)
                     };
                 };

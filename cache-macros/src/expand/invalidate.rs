@@ -37,25 +37,14 @@ impl Generated {
                 let element = each_element();
                 let built = build(key);
                 let at = At::new(key.format.span(), &self.krate);
-                let check = Check {
-                    name: "Collection",
-                    runtime: "KeyCollection",
-                    message: format!(
-                        "`{{Self}}` cannot make one key per element for `{}`: `[..]` needs a collection",
-                        self.name
-                    ),
-                    label: "not a slice, `Vec`, array or set",
-                    note: "name a collection argument, e.g. `{{service_ids[..]}}` with `service_ids: &[Uuid]`",
-                }
-                .items(&at, quote_spanned!(at.span=> _: &T,));
                 let (krate, collection) = (&at.krate, at.relocate(collection));
-                let check_call = at.check_call(
-                    TokenStream::new(),
+                let check = at.check(
+                    Check::KeyCollection,
+                    None,
                     quote_spanned!(at.span=> &#collection,),
                 );
                 let parts = quote_spanned!(at.span=> {
                     #check
-                    #check_call
                     #krate::__private::key_parts(&#collection)
                 });
                 // One key per element of the collection, in the same round trip as the others.
@@ -101,28 +90,15 @@ impl Generated {
             }
         };
         let call = match (strict, returns) {
-            // A strict return type is checked once, at the return type, in words naming the
-            // function. The strategy for a type the check rejects is `NotStrict`, whose call
+            // A strict return type is checked once, at the return type. The strategy for a type the check rejects is `NotStrict`, whose call
             // adds no second error about it (see `__private::ViaStrict`).
             (true, Returns::Plain(_)) => {
                 let at = At::new(span, krate);
-                let check = Check {
-                    name: "StrictResult",
-                    runtime: "StrictResult",
-                    message: format!(
-                        "`strict` on `{}` needs a return type `Result<T, E>` with `E: From<cache::Error>`, not `{{Self}}`",
-                        self.name
-                    ),
-                    label: "a strict delete returns `Err` when the cache cannot be cleared before the write",
-                    note: "implement `From<cache::Error>` for the error type (e.g. with thiserror's `#[from]`), or drop `strict`",
-                }
-                .items(&at, TokenStream::new());
-                let check = {
-                    let ty = at.relocate(&ty);
-                    let check_call =
-                        at.check_call(quote_spanned!(at.span=> ::<#ty, _>), TokenStream::new());
-                    quote_spanned!(at.span=> { #check #check_call })
-                };
+                let check = at.check(
+                    Check::StrictResult,
+                    Some(at.relocate(&ty)),
+                    TokenStream::new(),
+                );
                 let method = if blocking {
                     quote!(invalidate_blocking)
                 } else {

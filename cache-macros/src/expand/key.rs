@@ -3,7 +3,6 @@
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
-use syn::LitStr;
 use syn::spanned::Spanned;
 
 use super::Generated;
@@ -19,14 +18,13 @@ impl Generated {
             let values = values.iter().map(|value| self.key_part(value));
             quote!(#krate::__private::key(#handle, ::core::format_args!(#format #(, #values)*)))
         };
-        self.checked_keys(format, values, key)
+        self.checked_keys(values, key)
     }
 
-    /// `build(values)`, in a block with the check of its placeholders' values (see
+    /// `build(values)`, in a block with the traits that write its placeholders' values (see
     /// [`key_part`](Self::key_part)); alone when there are none.
     pub(super) fn checked_keys(
         &self,
-        format: &LitStr,
         values: &[TokenStream],
         build: impl Fn(&[TokenStream]) -> TokenStream,
     ) -> TokenStream {
@@ -34,30 +32,13 @@ impl Generated {
         if values.is_empty() {
             return built;
         }
-        let check = self.key_check(&At::new(format.span(), &self.krate));
         let krate = &self.krate;
         // The traits that choose how each value is written (see `key_part`), once per key.
         quote!({
-            #check
             #[allow(unused_imports)]
             use #krate::__private::{KeyDisplay as _, KeyStr as _};
             #built
         })
-    }
-
-    /// What every placeholder value is checked against, in the block that builds a key.
-    pub(super) fn key_check(&self, at: &At) -> TokenStream {
-        Check {
-            name: "Display",
-            runtime: "KeyPart",
-            message: format!(
-                "`{{Self}}` cannot be part of a key of `{}`: a placeholder's value is formatted with `std::fmt::Display`",
-                self.name
-            ),
-            label: "not `Display`",
-            note: "implement `std::fmt::Display` for `{Self}`, or name one of its fields that is, e.g. `{{arg.id}}`",
-        }
-        .items(at, quote_spanned!(at.span=> _: &T,))
     }
 
     /// One placeholder's value as it goes into a key: a string that reads as a UUID
@@ -68,10 +49,10 @@ impl Generated {
         let at = At::new(value.span(), &self.krate);
         let krate = &at.krate;
         let value = at.relocate(value);
-        let check_call = at.check_call(TokenStream::new(), quote_spanned!(at.span=> &#value,));
+        let check = at.check(Check::KeyPart, None, quote_spanned!(at.span=> &#value,));
         quote_spanned! {at.span=>
             {
-                #check_call
+                #check
                 (&#krate::__private::KeyArg(&#value)).key_part()
             }
         }
@@ -94,6 +75,6 @@ impl Generated {
                 )
             }
         };
-        self.checked_keys(format, values, pattern)
+        self.checked_keys(values, pattern)
     }
 }

@@ -51,25 +51,14 @@ impl Generated {
             None => quote!(::core::option::Option::None),
         };
         let ty = returns.turbofish();
-        // One check of the cached type, at the return type, in words naming the function. The
-        // strategy for a type that cannot be cached is `NotCached`, whose call adds no second
+        // One check of the cached type, at the return type. The strategy for a type that cannot be cached is `NotCached`, whose call adds no second
         // error about it (see `__private::ViaNone`).
         let at = At::new(span, krate);
-        let check = Check {
-            name: "SerializeAndDeserialize",
-            runtime: "Cacheable",
-            message: format!(
-                "`{{Self}}` cannot be cached by `{}`: it must implement `serde::Serialize` and `serde::Deserialize`",
-                self.name
-            ),
-            label: "the cached value is stored as JSON",
-            note: "add `#[derive(serde::Serialize, serde::Deserialize)]` to the type (or to the types it contains)",
-        }
-        .items(&at, quote_spanned!(at.span=> _: ::core::marker::PhantomData<T>,));
-        let check_call = {
+        let check = {
             let (krate, ty) = (&at.krate, at.relocate(&ty));
-            at.check_call(
-                TokenStream::new(),
+            at.check(
+                Check::Cacheable,
+                None,
                 quote_spanned!(at.span=> (&#krate::__private::Returns::<#ty>::new()).stored(),),
             )
         };
@@ -84,13 +73,12 @@ impl Generated {
         let prelude = quote! {
             let #key_ident = #key;
             let (#strategy, #typed) = {
-                #check
                 #[allow(unused_imports)]
                 use #krate::__private::{
                     ReuseNone as _, ReuseOk as _, ReuseWhole as _, ShareClone as _, ShareNone as _,
                     StoresOk as _, StoresWhole as _, ViaNone as _, ViaPlain as _, ViaResult as _,
                 };
-                #check_call
+                #check
                 (
                     (&&&#krate::__private::Returns::<#ty>::new()).strategy(),
                     (
