@@ -3,7 +3,7 @@
 //! their keys go in one round trip), and how the function runs. Nothing here is checked
 //! against anything else: that is `valid`'s job.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
 use syn::spanned::Spanned;
 use syn::{Attribute, LitStr};
 
@@ -21,6 +21,9 @@ pub(crate) struct Input<'a> {
     /// Our attributes that parsed, the one being expanded first.
     pub attributes: Vec<Args>,
     pub shape: Shape,
+    /// An `#[async_trait]` written below ours on the function, taken out of it: it would
+    /// reject a lone method with an error of its own.
+    pub async_trait: Option<Span>,
 }
 
 impl<'a> Input<'a> {
@@ -40,9 +43,11 @@ impl<'a> Input<'a> {
             .map_or_else(|| "cache".to_owned(), |segment| segment.ident.to_string());
         let mut attributes: Vec<Args> = own.into_iter().collect();
         let mut kept = Vec::with_capacity(function.attrs.len());
+        let mut async_trait = None;
         for attribute in std::mem::take(&mut function.attrs) {
             match sibling_kind(&attribute, &crate_name) {
                 Some(kind) => attributes.extend(stacked(kind, &attribute, errors)),
+                None if is_async_trait(&attribute) => async_trait = Some(name_span(&attribute)),
                 None => kept.push(attribute),
             }
         }
@@ -53,6 +58,7 @@ impl<'a> Input<'a> {
             function,
             attributes,
             shape: Shape::of(function)?,
+            async_trait,
         })
     }
 
@@ -82,14 +88,26 @@ fn stacked(kind: Kind, attribute: &Attribute, errors: &mut Errors) -> Option<Arg
         syn::Meta::List(list) => list.tokens.clone(),
         _ => TokenStream::new(),
     };
-    // `attribute.span()` would cover only its `#` on stable Rust; name it by its last path
-    // segment (`delete` in `#[cache::delete(...)]`).
-    let span = attribute
+    Args::parse(kind, name_span(attribute), tokens, errors)
+}
+
+/// `#[async_trait]` or `#[async_trait::async_trait]`, with or without arguments.
+fn is_async_trait(attribute: &Attribute) -> bool {
+    attribute
         .path()
         .segments
         .last()
-        .map_or_else(|| attribute.span(), |segment| segment.ident.span());
-    Args::parse(kind, span, tokens, errors)
+        .is_some_and(|segment| segment.ident == "async_trait")
+}
+
+/// Where an attribute is, for errors about it: `attribute.span()` would cover only its `#` on
+/// stable Rust, so its last path segment (`delete` in `#[cache::delete(...)]`).
+fn name_span(attribute: &Attribute) -> Span {
+    attribute
+        .path()
+        .segments
+        .last()
+        .map_or_else(|| attribute.span(), |segment| segment.ident.span())
 }
 
 /// The error for an attribute on something that is not a function with a body.

@@ -10,13 +10,15 @@ mod key;
 mod read;
 
 use proc_macro2::{Span, TokenStream};
-use quote::{ToTokens, quote};
+use quote::{ToTokens, TokenStreamExt, quote, quote_spanned};
+use syn::spanned::Spanned;
 use syn::{Ident, LitStr, Path};
 
 use crate::ast::{Input, not_a_function};
 use crate::attr::Kind;
 use crate::errors::Errors;
 use crate::function::Function;
+use crate::returns::Returns;
 use crate::shape::Shape;
 use crate::thin::{self, Held};
 use crate::valid::{self, Operation, Plan};
@@ -78,8 +80,19 @@ fn generate(input: Input, plan: Plan) -> TokenStream {
         Shape::Async => thin::form(function, plan.handle.as_ref(), reads),
         _ => None,
     };
+    // A crate named by `crate = ...` is imported once, so that a path that names nothing is one
+    // error, at the path, rather than one per use.
+    let (krate, import) = match &plan.krate {
+        Some(path) => {
+            // All of it at the path, where the error for a path that names nothing belongs.
+            let alias = Ident::new("__cache_crate", path.span());
+            let import = quote_spanned!(path.span()=> use #path as #alias;);
+            (alias.into(), Some(import))
+        }
+        None => (syn::parse_quote!(::cache), None),
+    };
     let generated = Generated {
-        krate: plan.krate,
+        krate,
         handle: Ident::new("__cache", Span::mixed_site()),
         handle_owned: Ident::new("__cache_owned", Span::mixed_site()),
         function: quote!(::core::concat!(::core::module_path!(), "::", #function_name)),
@@ -91,7 +104,7 @@ fn generate(input: Input, plan: Plan) -> TokenStream {
     // not a strict `Result`) is then one error, there, not one per generated token.
     let span = plan.returns_span;
     let blocking = matches!(shape, Shape::Blocking);
-    let body = wrapped_body(&shape, function);
+    let body = wrapped_body(&shape, function, &plan.returns);
     let (prelude, call) = match &plan.operation {
         Operation::Read { key, ttl } => {
             generated.read_through(key, *ttl, &plan.returns, blocking, span, body)
@@ -148,16 +161,17 @@ fn generate(input: Input, plan: Plan) -> TokenStream {
         #(#attrs)*
         #vis #sig {
             #(#inner)*
+            #import
             #body
         }
     }
 }
 
 /// The user's body as the runtime runs it: an `async` block, or a closure for a blocking call.
-fn wrapped_body(shape: &Shape, function: &Function) -> TokenStream {
+fn wrapped_body(shape: &Shape, function: &Function, returns: &Returns) -> TokenStream {
     match shape {
         Shape::Async => {
-            let block = function.block();
+            let block = function.block_with(returned_type(returns));
             quote!(async move #block)
         }
         Shape::Blocking => {
@@ -165,10 +179,30 @@ fn wrapped_body(shape: &Shape, function: &Function) -> TokenStream {
             quote!(move || #block)
         }
         Shape::Returned(returned) => {
-            let block = &returned.block;
+            let mut block = TokenStream::new();
+            returned.block.brace_token.surround(&mut block, |tokens| {
+                tokens.extend(returned_type(returns));
+                tokens.append_all(&returned.block.stmts);
+            });
             let capture = returned.capture.then(|| quote!(move));
             quote!(async #capture #block)
         }
+    }
+}
+
+/// A first statement that makes an `async` block return the declared type, so that the body's
+/// value, and each `return`, is coerced to it as a function's is (`Box::new([id])` to
+/// `Box<[u32]>`), where the block's output would otherwise be the value's own type. Never run,
+/// only type-checked. A closure needs none: its return type comes from the runtime's
+/// `FnOnce() -> R` bound. Nor does `()`, nor an `impl Trait` type, left to inference.
+fn returned_type(returns: &Returns) -> Option<TokenStream> {
+    match returns {
+        Returns::Plain(ty) if ty.to_string() != "()" => Some(quote! {
+            if false {
+                return ::core::option::Option::<#ty>::None.unwrap();
+            }
+        }),
+        _ => None,
     }
 }
 

@@ -206,16 +206,22 @@ fn value_of(
     Err(syn::Error::new(span, message))
 }
 
-/// `written` (`{servce_id.name}`) with its root replaced by `root`, delimiters and fields kept.
+/// `written` (`{servce_id.name}`, `{service_idz[..]}`) with its root replaced by `root`,
+/// delimiters, fields and a collection's `[..]` kept.
 fn rewritten(written: &str, root: &str) -> String {
     let mut chars = written.chars();
     let (open, close) = (chars.next(), chars.next_back());
     let inner = chars.as_str().trim();
-    let fields = inner.find('.').map_or("", |dot| &inner[dot..]);
+    let (path, each) = match inner.strip_suffix("[..]") {
+        Some(path) => (path.trim_end(), "[..]"),
+        None => (inner, ""),
+    };
+    let fields = path.find('.').map_or("", |dot| &path[dot..]);
     let mut text = String::new();
     text.extend(open);
     text.push_str(root);
     text.push_str(fields);
+    text.push_str(each);
     text.extend(close);
     text
 }
@@ -257,5 +263,22 @@ fn respan_member(member: Member, span: Span) -> Member {
             index: index.index,
             span,
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rewritten;
+
+    #[test]
+    fn suggestions_keep_delimiters_fields_and_collections() {
+        assert_eq!(rewritten("{servce_id}", "service_id"), "{service_id}");
+        assert_eq!(rewritten("<org.name>", "org"), "<org.name>");
+        assert_eq!(rewritten("{ servce.id }", "service"), "{service.id}");
+        assert_eq!(
+            rewritten("{service_idz[..]}", "service_ids"),
+            "{service_ids[..]}"
+        );
+        assert_eq!(rewritten("{orgz.ids [..]}", "org"), "{org.ids[..]}");
     }
 }

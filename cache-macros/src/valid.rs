@@ -19,8 +19,8 @@ use crate::signature::Arguments;
 
 /// What to generate, every check passed.
 pub(crate) struct Plan {
-    /// The runtime crate's path.
-    pub krate: Path,
+    /// The runtime crate's path, if `crate = ...` names it.
+    pub krate: Option<Path>,
     /// The `cache = ...` expression, if there is one.
     pub handle: Option<Expr>,
     pub returns: Returns,
@@ -49,14 +49,11 @@ pub(crate) enum Operation {
 pub(crate) fn check(input: &Input, errors: &mut Errors) -> Option<Plan> {
     let function = input.function;
     let name = &function.sig.ident;
+    async_trait_below(input, errors);
     let output = caller_output(input, errors);
     exclusive(&input.attributes, name, errors);
     let handle = handle_source(&input.attributes, errors);
-    let krate = input
-        .attributes
-        .iter()
-        .find_map(|args| args.krate.clone())
-        .unwrap_or_else(|| syn::parse_quote!(::cache));
+    let krate = input.attributes.iter().find_map(|args| args.krate.clone());
     let arguments = Arguments::of(&function.sig);
     let mut keys = Vec::new();
     let mut patterns = Vec::new();
@@ -125,6 +122,31 @@ fn caller_output(input: &Input, errors: &mut Errors) -> Option<ReturnType> {
         }
         None => Some(sig.output.clone()),
     }
+}
+
+/// `#[async_trait]` rewrites a whole `impl` block (or trait), never one method: written on the
+/// method, below ours, it would fail with an error of its own after ours had expanded.
+fn async_trait_below(input: &Input, errors: &mut Errors) {
+    let Some(span) = input.async_trait else {
+        return;
+    };
+    let name = &input.function.sig.ident;
+    let ours = input.kind.name();
+    let fix = match input.shape {
+        // What `#[async_trait]` leaves: the `impl` block has it already.
+        Shape::Returned(_) => format!(
+            "the `impl` block's `#[async_trait]` has rewritten `{name}` already: remove this one, and keep `#[cache::{ours}]` on the method"
+        ),
+        _ => format!(
+            "put `#[async_trait]` above the `impl` block (and the trait), and keep `#[cache::{ours}]` on the method, below it"
+        ),
+    };
+    errors.push(syn::Error::new(
+        span,
+        format!(
+            "`#[async_trait]` below `#[cache::{ours}]` on `{name}`: `#[async_trait]` goes on the `impl` block, not on a method; {fix}"
+        ),
+    ));
 }
 
 /// A function either reads through the cache or invalidates it, and stores under one key.

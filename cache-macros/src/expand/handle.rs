@@ -35,7 +35,6 @@ impl Generated {
                 };
                 let bound = at.relocate(bound);
                 let take = Ident::new(take, at.span);
-                let expr = at.relocate(expr);
                 let check = at.check(
                     Check::HandleSource,
                     None,
@@ -44,6 +43,8 @@ impl Generated {
                 let krate = &at.krate;
                 // A reference argument is copied, so the handle lives as long as its referent;
                 // anything else is taken by reference where it is (then borrowed, or cloned).
+                // The expression keeps its own spans: an error inside it (a misspelt field) is
+                // reported, and fixed by rustc's suggestion, at the token it is about.
                 let source_value = match held {
                     Held::Copied => quote_spanned!(at.span=> #expr),
                     _ => quote_spanned!(at.span=> &(#expr)),
