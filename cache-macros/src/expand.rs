@@ -4,13 +4,14 @@
 //! is wrapped in a call to the runtime (`read_through` or `invalidate`), with the key built
 //! before the body runs.
 
+mod body;
 mod handle;
 mod invalidate;
 mod key;
 mod read;
 
 use proc_macro2::{Span, TokenStream};
-use quote::{ToTokens, TokenStreamExt, quote, quote_spanned};
+use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Ident, LitStr, Path};
 
@@ -18,7 +19,6 @@ use crate::ast::{Input, not_a_function};
 use crate::attr::Kind;
 use crate::errors::Errors;
 use crate::function::Function;
-use crate::returns::Returns;
 use crate::shape::Shape;
 use crate::thin::{self, Held};
 use crate::valid::{self, Operation, Plan};
@@ -80,17 +80,7 @@ fn generate(input: Input, plan: Plan) -> TokenStream {
         Shape::Async => thin::form(function, plan.handle.as_ref(), reads),
         _ => None,
     };
-    // A crate named by `crate = ...` is imported once, so that a path that names nothing is one
-    // error, at the path, rather than one per use.
-    let (krate, import) = match &plan.krate {
-        Some(path) => {
-            // All of it at the path, where the error for a path that names nothing belongs.
-            let alias = Ident::new("__cache_crate", path.span());
-            let import = quote_spanned!(path.span()=> use #path as #alias;);
-            (alias.into(), Some(import))
-        }
-        None => (syn::parse_quote!(::cache), None),
-    };
+    let (krate, import) = runtime_path(plan.krate.as_ref());
     let generated = Generated {
         krate,
         handle: Ident::new("__cache", Span::mixed_site()),
@@ -104,7 +94,7 @@ fn generate(input: Input, plan: Plan) -> TokenStream {
     // not a strict `Result`) is then one error, there, not one per generated token.
     let span = plan.returns_span;
     let blocking = matches!(shape, Shape::Blocking);
-    let body = wrapped_body(&shape, function, &plan.returns);
+    let body = body::wrapped(&shape, function, &plan.returns);
     let (prelude, call) = match &plan.operation {
         Operation::Read { key, ttl } => {
             generated.read_through(key, *ttl, &plan.returns, blocking, span, body)
@@ -124,24 +114,10 @@ fn generate(input: Input, plan: Plan) -> TokenStream {
     };
     let body = match &shape {
         Shape::Async | Shape::Blocking => quote!(#handle_statement #prelude #call),
+        // The key is built now, from the arguments; the call runs inside the returned future.
         Shape::Returned(returned) => {
-            // The key is built now, from the arguments; the call runs inside the returned
-            // future, which owns what it uses.
-            let rebind = plan.handle.as_ref().map(|_| {
-                let Generated {
-                    handle,
-                    handle_owned,
-                    ..
-                } = &generated;
-                quote!(let #handle = &#handle_owned;)
-            });
+            let future = generated.returned_future(returned, plan.handle.is_some(), call);
             let before = &returned.before;
-            let future = quote!(async move { #rebind #call });
-            let future = if returned.pinned {
-                quote!(::std::boxed::Box::pin(#future))
-            } else {
-                future
-            };
             quote!(#handle_statement #prelude #(#before)* #future)
         }
     };
@@ -167,42 +143,18 @@ fn generate(input: Input, plan: Plan) -> TokenStream {
     }
 }
 
-/// The user's body as the runtime runs it: an `async` block, or a closure for a blocking call.
-fn wrapped_body(shape: &Shape, function: &Function, returns: &Returns) -> TokenStream {
-    match shape {
-        Shape::Async => {
-            let block = function.block_with(returned_type(returns));
-            quote!(async move #block)
+/// The runtime's path in generated code, and the import that a `crate = ...` path needs: it is
+/// imported once, so that a path that names nothing is one error, at the path, rather than one
+/// per use.
+fn runtime_path(written: Option<&Path>) -> (Path, Option<TokenStream>) {
+    match written {
+        Some(path) => {
+            // All of it at the path, where the error for a path that names nothing belongs.
+            let alias = Ident::new("__cache_crate", path.span());
+            let import = quote_spanned!(path.span()=> use #path as #alias;);
+            (alias.into(), Some(import))
         }
-        Shape::Blocking => {
-            let block = function.block();
-            quote!(move || #block)
-        }
-        Shape::Returned(returned) => {
-            let mut block = TokenStream::new();
-            returned.block.brace_token.surround(&mut block, |tokens| {
-                tokens.extend(returned_type(returns));
-                tokens.append_all(&returned.block.stmts);
-            });
-            let capture = returned.capture.then(|| quote!(move));
-            quote!(async #capture #block)
-        }
-    }
-}
-
-/// A first statement that makes an `async` block return the declared type, so that the body's
-/// value, and each `return`, is coerced to it as a function's is (`Box::new([id])` to
-/// `Box<[u32]>`), where the block's output would otherwise be the value's own type. Never run,
-/// only type-checked. A closure needs none: its return type comes from the runtime's
-/// `FnOnce() -> R` bound. Nor does `()`, nor an `impl Trait` type, left to inference.
-fn returned_type(returns: &Returns) -> Option<TokenStream> {
-    match returns {
-        Returns::Plain(ty) if ty.to_string() != "()" => Some(quote! {
-            if false {
-                return ::core::option::Option::<#ty>::None.unwrap();
-            }
-        }),
-        _ => None,
+        None => (syn::parse_quote!(::cache), None),
     }
 }
 

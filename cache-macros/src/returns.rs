@@ -24,6 +24,11 @@ impl Returns {
         }
     }
 
+    /// Whether this is `()`.
+    pub(crate) fn is_unit(&self) -> bool {
+        matches!(self, Returns::Plain(ty) if ty.to_string() == "()")
+    }
+
     /// The type, or `_` for inference.
     pub(crate) fn turbofish(&self) -> TokenStream {
         match self {
