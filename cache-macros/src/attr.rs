@@ -6,6 +6,7 @@ use syn::parse::{ParseStream, Parser};
 use syn::spanned::Spanned;
 use syn::{Expr, Ident, LitStr, Path, Token};
 
+use crate::errors::Errors;
 use crate::suggest::closest;
 use crate::ttl::parse_ttl;
 
@@ -289,55 +290,6 @@ impl Args {
 fn skip_to_comma(input: ParseStream) {
     while !input.is_empty() && !input.peek(Token![,]) {
         let _ = input.parse::<proc_macro2::TokenTree>();
-    }
-}
-
-/// Several `syn::Error`s, combined so that one build shows them all.
-#[derive(Default)]
-pub(crate) struct Errors {
-    all: Vec<syn::Error>,
-    /// The decorated function, which every message names.
-    function: String,
-}
-
-impl Errors {
-    pub(crate) fn on(function: &Ident) -> Errors {
-        Errors {
-            all: Vec::new(),
-            function: syn::ext::IdentExt::unraw(function).to_string(),
-        }
-    }
-
-    pub(crate) fn push(&mut self, error: syn::Error) {
-        self.all.extend(error);
-    }
-
-    pub(crate) fn push_result<T>(&mut self, result: syn::Result<T>) -> Option<T> {
-        result.map_err(|error| self.push(error)).ok()
-    }
-
-    /// Every error, in source order, each naming the function.
-    pub(crate) fn finish(self) -> syn::Result<()> {
-        let mut all = self.all;
-        all.sort_by_key(|error| {
-            let start = error.span().start();
-            (start.line, start.column)
-        });
-        let named = format!("`{}`", self.function);
-        all.into_iter()
-            .map(|error| {
-                let message = error.to_string();
-                if message.contains(&named) {
-                    error
-                } else {
-                    syn::Error::new(error.span(), format!("{message} (on {named})"))
-                }
-            })
-            .reduce(|mut all, error| {
-                all.combine(error);
-                all
-            })
-            .map_or(Ok(()), Err)
     }
 }
 

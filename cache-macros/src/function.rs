@@ -52,6 +52,16 @@ impl Function {
         tokens
     }
 
+    /// The body with `first` before its statements, in its own braces.
+    pub(crate) fn block_with(&self, first: Option<TokenStream>) -> TokenStream {
+        let mut tokens = TokenStream::new();
+        self.brace.surround(&mut tokens, |tokens| {
+            tokens.extend(first);
+            self.statements.to_tokens(tokens);
+        });
+        tokens
+    }
+
     /// The body, parsed.
     pub(crate) fn parsed_block(&self) -> syn::Result<Block> {
         syn::parse2(self.block())

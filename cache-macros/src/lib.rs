@@ -2,19 +2,27 @@
 //! `cache-runtime`), which re-exports them with full documentation and examples:
 //! `#[cache::set]`, `#[cache::delete]` and `#[cache::delete_by_pattern]`.
 //!
-//! The expansion is split the way thiserror's is: `attr` parses the attribute's arguments,
-//! `template` parses key templates, `signature` and `valid` check each key against the function.
-//! `expand` drives them: it gathers stacked attributes, makes the checks that concern the whole
-//! function (`async`, `set` with `delete` or twice, one `cache = ...`, a return type that can be
-//! cached), and then generates the code.
+//! The expansion is split the way thiserror's is: parse, check, generate.
+//! - `ast` parses the input into typed parts: the function (`function`, `shape`), and every
+//!   attribute of ours on it (`attr`, with `template` and `ttl` for what they contain);
+//! - `valid` makes every check (`key` resolves each key template against the arguments,
+//!   `signature`; `returns` checks what a read caches) and yields the typed plan;
+//! - `expand` generates the code from the plan (`expand/`, with `check` for the compile-time
+//!   checks in the user's words and `thin` for the form of an `async fn`).
+//!
+//! Every problem goes to one accumulator (`errors`), so that one build reports them all.
 //!
 //! The generated code calls the runtime's `__private` items, which may change in any release:
 //! `cache-runtime` depends on exactly this crate's version (`=`), so the two always match.
 
+mod ast;
 mod attr;
 mod check;
+mod errors;
 mod expand;
 mod function;
+mod key;
+mod returns;
 mod shape;
 mod signature;
 mod suggest;

@@ -1,259 +1,198 @@
-//! Checks a key template against the function it decorates and turns it into `format_args!` input.
+//! Every check of the input against itself, separate from code generation: what the caller
+//! gets (a future must name its `Output`), attributes that cannot go together (`set` with
+//! `delete`, `set` twice, different `cache = ...`), each key template against the arguments
+//! (see `key`), and, for a read, a return type that can be cached. What passes becomes a
+//! [`Plan`], the typed form `expand` generates from.
 
-use proc_macro2::{Span, TokenStream};
-use quote::{quote, quote_spanned};
-use syn::{Ident, Index, LitStr, Member, Token};
+use proc_macro2::Span;
+use quote::ToTokens;
+use syn::spanned::Spanned;
+use syn::{Expr, Path, ReturnType};
 
-use crate::attr::{Errors, Kind};
+use crate::ast::Input;
+use crate::attr::{Args, Kind};
+use crate::errors::Errors;
+use crate::key::{ResolvedKey, resolve};
+use crate::returns::{Returns, cached_return};
+use crate::shape::Shape;
 use crate::signature::Arguments;
-use crate::suggest::closest;
-use crate::template::{self, Placeholder, Segment};
 
-/// A template ready for `format_args!`: a format string with one `{}` per placeholder, and the
-/// expression to display for each.
-pub(crate) struct ResolvedKey {
-    pub format: LitStr,
-    pub values: Vec<TokenStream>,
-    /// For `{ids[..]}`: the collection, whose element is the value named [`each_element`].
-    pub each: Option<TokenStream>,
+/// What to generate, every check passed.
+pub(crate) struct Plan {
+    /// The runtime crate's path, if `crate = ...` names it.
+    pub krate: Option<Path>,
+    /// The `cache = ...` expression, if there is one.
+    pub handle: Option<Expr>,
+    pub returns: Returns,
+    /// Where the runtime call is spanned: the return type (or the name, with none).
+    pub returns_span: Span,
+    pub operation: Operation,
 }
 
-/// The element of a `{ids[..]}` collection, in generated code.
-pub(crate) fn each_element() -> Ident {
-    Ident::new("__cache_each", Span::mixed_site())
+/// What the call does around the body.
+pub(crate) enum Operation {
+    /// `#[cache::set]`: read through the cache.
+    Read {
+        key: ResolvedKey,
+        /// In whole seconds.
+        ttl: Option<u64>,
+    },
+    /// `#[cache::delete]` and `#[cache::delete_by_pattern]`, stacked or alone.
+    Invalidate {
+        keys: Vec<ResolvedKey>,
+        patterns: Vec<ResolvedKey>,
+        strict: bool,
+    },
 }
 
-/// Resolves `literal` against the function's arguments, or records why it cannot be.
-pub(crate) fn resolve(
-    literal: &LitStr,
-    kind: Kind,
-    function: &Ident,
-    arguments: &Arguments,
-    errors: &mut Errors,
-) -> Option<ResolvedKey> {
-    let names: Vec<String> = arguments.named.iter().map(ToString::to_string).collect();
-    let (segments, messages) = template::parse(&literal.value(), &names);
-    let mut ok = messages.is_empty();
-    for message in messages {
-        errors.push(syn::Error::new(
-            literal.span(),
-            format!("`#[cache::{}]` on `{function}`: {message}", kind.name()),
-        ));
-    }
-    // The well-formed placeholders of a malformed template are checked too, so that one build
-    // reports every problem.
-    let mut format = String::new();
-    let mut values = Vec::new();
-    let mut each = None;
-    for segment in segments {
-        match segment {
-            Segment::Text(text) => format.push_str(&text.replace('{', "{{").replace('}', "}}")),
-            Segment::Placeholder(placeholder) => {
-                let collection = placeholder.each.then(|| {
-                    let message = if kind == Kind::Set {
-                        Some(format!(
-                            "`#[cache::set]` on `{function}` stores one value under one key: `{}` makes a key per element, for `#[cache::delete]` and `#[cache::delete_by_pattern]`",
-                            placeholder.written
-                        ))
-                    } else if each.is_some() {
-                        Some(format!(
-                            "`#[cache::{}]` on `{function}`: one `[..]` placeholder per key template; write another template for the other collection",
-                            kind.name()
-                        ))
-                    } else {
-                        None
-                    };
-                    message.map(|message| syn::Error::new(literal.span(), message))
-                });
-                if let Some(Some(error)) = collection {
-                    errors.push(error);
-                    ok = false;
-                    continue;
-                }
-                match value_of(&placeholder, literal.span(), kind, function, arguments) {
-                    Ok(value) if placeholder.each => {
-                        format.push_str("{}");
-                        each = Some(value);
-                        // Located at the template: an element that is not `Display` is reported there.
-                        let element = Ident::new(
-                            "__cache_each",
-                            Span::mixed_site().located_at(literal.span()),
-                        );
-                        // By value: checked and written as an argument of the element type is.
-                        values.push(quote_spanned!(literal.span()=> (*#element)));
-                    }
-                    Ok(value) => {
-                        format.push_str("{}");
-                        values.push(value);
-                    }
-                    Err(error) => {
-                        errors.push(error);
-                        ok = false;
-                    }
+/// Checks `input`, recording every problem in `errors`; the plan, if nothing stands in its way.
+pub(crate) fn check(input: &Input, errors: &mut Errors) -> Option<Plan> {
+    let function = input.function;
+    let name = &function.sig.ident;
+    async_trait_below(input, errors);
+    let output = caller_output(input, errors);
+    exclusive(&input.attributes, name, errors);
+    let handle = handle_source(&input.attributes, errors);
+    let krate = input.attributes.iter().find_map(|args| args.krate.clone());
+    let arguments = Arguments::of(&function.sig);
+    let mut keys = Vec::new();
+    let mut patterns = Vec::new();
+    for args in &input.attributes {
+        for literal in &args.keys {
+            if let Some(key) = resolve(literal, args.kind, name, &arguments, errors) {
+                match args.kind {
+                    Kind::DeleteByPattern => patterns.push(key),
+                    _ => keys.push(key),
                 }
             }
         }
     }
-    ok.then(|| ResolvedKey {
-        each,
-        format: LitStr::new(&format, literal.span()),
-        values,
+    let set = input.set();
+    let returns = match set {
+        Some(_) => output
+            .as_ref()
+            .and_then(|output| errors.push_result(cached_return(output, name))),
+        None => output.as_ref().map(Returns::of),
+    };
+    let returns_span = match &output {
+        Some(ReturnType::Type(_, ty)) => ty.span(),
+        _ => name.span(),
+    };
+    let operation = match set {
+        Some(set) => Operation::Read {
+            key: keys.into_iter().next()?,
+            ttl: set.ttl,
+        },
+        None => Operation::Invalidate {
+            keys,
+            patterns,
+            strict: input.attributes.iter().any(|args| args.strict.is_some()),
+        },
+    };
+    Some(Plan {
+        krate,
+        handle,
+        returns: returns.unwrap_or(Returns::Inferred),
+        returns_span,
+        operation,
     })
 }
 
-/// The expression a placeholder stands for: `service_id`, `org.id`, `self.region`.
-fn value_of(
-    placeholder: &Placeholder,
-    span: Span,
-    kind: Kind,
-    function: &Ident,
-    arguments: &Arguments,
-) -> syn::Result<TokenStream> {
-    let context = format!("`#[cache::{}]` on `{function}`", kind.name());
-    let written = &placeholder.written;
-    let mut fields = Vec::new();
-    for field in &placeholder.fields {
-        let member = syn::parse_str::<Member>(field).map_err(|_| {
-            syn::Error::new(
-                span,
-                format!("{context}: `{field}` in placeholder `{written}` is not a field name"),
-            )
-        })?;
-        fields.push(respan_member(member, span));
-    }
-    if placeholder.root == "self" {
-        if arguments.receiver.is_none() {
-            return Err(syn::Error::new(
-                span,
+/// What the caller gets: the return type, or the output of the future it returns (`None` when
+/// that is not written, which a read cannot do without).
+fn caller_output(input: &Input, errors: &mut Errors) -> Option<ReturnType> {
+    let sig = &input.function.sig;
+    let Shape::Returned(returned) = &input.shape else {
+        return Some(sig.output.clone());
+    };
+    match &returned.output {
+        Some(output) => Some(ReturnType::Type(
+            Default::default(),
+            Box::new(output.clone()),
+        )),
+        None if input.kind == Kind::Set => {
+            let name = &sig.ident;
+            errors.push(syn::Error::new(
+                sig.output.span(),
                 format!(
-                    "{context}: placeholder `{written}` reads `self`, but `{function}` has no `self` receiver"
+                    "`#[cache::set]` on `{name}`: the function returns a future, but its return type does not name the future's `Output`; write `async fn {name}`, or return `impl Future<Output = T>`"
                 ),
             ));
+            None
         }
-        let self_token = Token![self](span);
-        return Ok(quote!(#self_token #(.#fields)*));
+        None => Some(sig.output.clone()),
     }
-    if let Some(ident) = arguments.find(&placeholder.root) {
-        // A bare argument keeps the span of its declaration, so a type that is not `Display` is
-        // reported at the argument; a field path is reported at the template.
-        let root = if placeholder.fields.is_empty() && !placeholder.each {
-            ident.clone()
-        } else {
-            let mut root = ident.clone();
-            root.set_span(span);
-            root
-        };
-        return Ok(quote!(#root #(.#fields)*));
-    }
-    if let Some(destructured) = arguments.find_destructured(&placeholder.root) {
-        let binding = binding_name(&destructured.ty);
-        let fix = match &destructured.path {
-            Some(path) => format!(
-                "write the argument as `{binding}: {}` and the placeholder as `{}`",
-                destructured.ty,
-                rewritten(written, &format!("{binding}{path}"))
-            ),
-            None => format!(
-                "bind the argument to a name (e.g. `{binding}: {}`) and read its fields in the key",
-                destructured.ty
-            ),
-        };
-        return Err(syn::Error::new(
-            span,
+}
+
+/// `#[async_trait]` rewrites a whole `impl` block (or trait), never one method: written on the
+/// method, below ours, it would fail with an error of its own after ours had expanded.
+fn async_trait_below(input: &Input, errors: &mut Errors) {
+    let Some(span) = input.async_trait else {
+        return;
+    };
+    let name = &input.function.sig.ident;
+    let ours = input.kind.name();
+    let fix = match input.shape {
+        // What `#[async_trait]` leaves: the `impl` block has it already.
+        Shape::Returned(_) => format!(
+            "the `impl` block's `#[async_trait]` has rewritten `{name}` already: remove this one, and keep `#[cache::{ours}]` on the method"
+        ),
+        _ => format!(
+            "put `#[async_trait]` above the `impl` block (and the trait), and keep `#[cache::{ours}]` on the method, below it"
+        ),
+    };
+    errors.push(syn::Error::new(
+        span,
+        format!(
+            "`#[async_trait]` below `#[cache::{ours}]` on `{name}`: `#[async_trait]` goes on the `impl` block, not on a method; {fix}"
+        ),
+    ));
+}
+
+/// A function either reads through the cache or invalidates it, and stores under one key.
+fn exclusive(all: &[Args], name: &syn::Ident, errors: &mut Errors) {
+    let sets = all.iter().filter(|args| args.kind == Kind::Set).count();
+    if sets > 0 && sets < all.len() {
+        let other = all
+            .iter()
+            .find(|args| args.kind != Kind::Set)
+            .map_or("delete", |args| args.kind.name());
+        // `all[1]` is a stacked attribute, whose span is its name.
+        errors.push(syn::Error::new(
+            all[1].span,
             format!(
-                "{context}: placeholder `{written}` names `{}`, which is bound by the pattern `{}`; \
-                 placeholders name whole arguments: {fix}",
-                placeholder.root, destructured.pattern
+                "`#[cache::set]` and `#[cache::{other}]` on the same function `{name}`: a function either reads through the cache or invalidates it; split it in two"
             ),
         ));
-    }
-    let names: Vec<String> = arguments.named.iter().map(ToString::to_string).collect();
-    let mut message =
-        format!("{context}: placeholder `{written}` is not an argument of `{function}`; ");
-    let list = names
-        .iter()
-        .map(|n| format!("`{n}`"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    match (names.is_empty(), arguments.receiver.is_some()) {
-        (true, false) => message.push_str(&format!("`{function}` has no arguments")),
-        (true, true) => message.push_str(&format!("`{function}` has no arguments besides `self`")),
-        (false, _) => message.push_str(&format!("its arguments are {list}")),
-    }
-    let mut candidates: Vec<&str> = names.iter().map(String::as_str).collect();
-    if arguments.receiver.is_some() {
-        candidates.push("self");
-    }
-    if let Some(suggestion) = closest(&placeholder.root, candidates) {
-        let suggestion = if suggestion == "self" && placeholder.fields.is_empty() {
-            "self.field".to_owned()
-        } else {
-            suggestion.to_owned()
-        };
-        message.push_str(&format!(
-            "; did you mean `{}`?",
-            rewritten(written, &suggestion)
-        ));
-    } else if arguments.receiver.is_some() {
-        message.push_str(&format!(
-            "; if `{}` is a field of `self`, write `{}`",
-            placeholder.root,
-            rewritten(written, &format!("self.{}", placeholder.root))
+    } else if sets > 1 {
+        errors.push(syn::Error::new(
+            all[1].span,
+            format!("`#[cache::set]` is given more than once on `{name}`: a value is stored under one key"),
         ));
     }
-    Err(syn::Error::new(span, message))
 }
 
-/// `written` (`{servce_id.name}`) with its root replaced by `root`, delimiters and fields kept.
-fn rewritten(written: &str, root: &str) -> String {
-    let mut chars = written.chars();
-    let (open, close) = (chars.next(), chars.next_back());
-    let inner = chars.as_str().trim();
-    let fields = inner.find('.').map_or("", |dot| &inner[dot..]);
-    let mut text = String::new();
-    text.extend(open);
-    text.push_str(root);
-    text.push_str(fields);
-    text.extend(close);
-    text
-}
-
-/// A name to suggest for an argument of type `ty`: `org` for `Org`, `arg` otherwise.
-fn binding_name(ty: &str) -> String {
-    let last = ty.rsplit("::").next().unwrap_or_default().trim();
-    if last.is_empty() || !last.chars().all(|c| c.is_alphanumeric() || c == '_') {
-        return "arg".to_owned();
-    }
-    let mut name = String::new();
-    for (i, c) in last.chars().enumerate() {
-        if c.is_uppercase() {
-            if i > 0 {
-                name.push('_');
+/// The `cache = ...` expression, which stacked attributes must agree on.
+fn handle_source(all: &[Args], errors: &mut Errors) -> Option<Expr> {
+    let mut chosen: Option<&Expr> = None;
+    for args in all {
+        let Some(expr) = &args.cache else { continue };
+        match chosen {
+            None => chosen = Some(expr),
+            Some(first)
+                if first.to_token_stream().to_string() != expr.to_token_stream().to_string() =>
+            {
+                errors.push(syn::Error::new(
+                    expr.span(),
+                    format!(
+                        "stacked cache attributes name different caches (`{}` and `{}`); they must use the same `cache = ...`, which may be written on just one of them",
+                        first.to_token_stream(),
+                        expr.to_token_stream()
+                    ),
+                ));
             }
-            name.extend(c.to_lowercase());
-        } else {
-            name.push(c);
+            Some(_) => {}
         }
     }
-    if syn::parse_str::<Ident>(&name).is_ok() {
-        name
-    } else {
-        "arg".to_owned()
-    }
-}
-
-/// A field at the template's place, resolved as the macro's: rustc still reports an unknown
-/// field there, but makes no suggestion that would replace the whole template string.
-fn respan_member(member: Member, span: Span) -> Member {
-    let span = span.resolved_at(Span::mixed_site());
-    match member {
-        Member::Named(mut ident) => {
-            ident.set_span(span);
-            Member::Named(ident)
-        }
-        Member::Unnamed(index) => Member::Unnamed(Index {
-            index: index.index,
-            span,
-        }),
-    }
+    chosen.cloned()
 }

@@ -18,6 +18,9 @@ pub use crate::read::ReadSteps;
 use crate::read::{Follow, ReuseFns, Shape, ShareFns, Typed};
 use crate::{Cache, Error};
 
+#[path = "private_check.rs"]
+pub mod check;
+
 /// A type the cache can store and read back.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be cached: it must implement `serde::Serialize` and `serde::Deserialize`",

@@ -35,9 +35,8 @@ pub async fn std_result(id: u32) -> std::result::Result<u32, String> {
 }
 
 #[cache::set("core-{id}")]
-pub async fn core_result(id: u32) -> ::core::result::Result<(), std::io::Error> {
-    let _ = id;
-    Ok(())
+pub async fn core_result(id: u32) -> ::core::result::Result<u32, std::io::Error> {
+    Ok(id)
 }
 
 #[cache::set("question-mark-{id}")]
@@ -85,7 +84,7 @@ pub async fn usage() -> Result<()> {
     let _: Template = api_alias(1).await?;
     let _: Vec<Template> = local_alias(1).await?;
     let _: std::result::Result<u32, String> = std_result(1).await;
-    let _: std::result::Result<(), std::io::Error> = core_result(1).await;
+    let _: std::result::Result<u32, std::io::Error> = core_result(1).await;
     let _: std::result::Result<u32, _> = question_mark("1").await;
     let _: Option<Template> = option(1).await;
     let _: Option<std::result::Result<u32, String>> = nested(1).await;
