@@ -12,6 +12,7 @@ mod scan;
 mod scripts;
 mod sentinel;
 mod standalone;
+mod topology;
 
 use std::future::Future;
 use std::sync::Arc;

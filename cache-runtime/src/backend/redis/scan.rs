@@ -3,7 +3,8 @@
 //! slots move while it is scanned.
 
 use super::RedisBackend;
-use super::connection::{Node, SlotMap, Topology};
+use super::connection::Node;
+use super::topology::Topology;
 use crate::Error;
 
 /// How many keys one `SCAN` step asks for; each step's matches are unlinked in one command.
@@ -16,10 +17,8 @@ const SCAN_PASSES: usize = 3;
 struct Scan {
     /// The nodes this phase scans: every primary, or (catching up) the receiving nodes.
     nodes: Vec<Node>,
-    /// The slot map when this pass began (empty for one server).
-    slots: SlotMap,
-    /// The nodes that were receiving a slot when this pass began.
-    receiving: Vec<Node>,
+    /// The cluster when this pass began.
+    start: Topology,
     /// Index in `nodes` of the node being scanned.
     node: usize,
     cursor: u64,
@@ -32,9 +31,8 @@ struct Scan {
 impl Scan {
     fn new(topology: Topology, pass: usize) -> Scan {
         Scan {
-            nodes: topology.primaries,
-            slots: topology.slots,
-            receiving: topology.receiving,
+            nodes: topology.primaries.clone(),
+            start: topology,
             node: 0,
             cursor: 0,
             pass,
@@ -86,7 +84,7 @@ impl RedisBackend {
 
     /// The next batch of keys matching `pattern`, or `None` when every primary has been
     /// scanned. On a cluster every primary is visited (redis-rs would send `SCAN` to one node).
-    /// Keys can move behind the cursor: a pass during which the slot map changed is done again
+    /// Keys can move behind the cursor: a pass during which a primary's claim changed is done again
     /// (if it keeps changing the scan fails rather than pass for complete), and the nodes
     /// receiving a slot still being migrated, at the start or the end of the pass, are scanned
     /// once more after it (a key moves to its new node before it leaves the old one, so a key
@@ -98,11 +96,11 @@ impl RedisBackend {
     ) -> Result<Option<Vec<String>>, Error> {
         loop {
             let Some(node) = scan.nodes.get(scan.node) else {
-                if scan.slots.is_empty() {
+                if scan.start.is_single() {
                     return Ok(None);
                 }
                 let now = self.topology().await?;
-                if now.slots != scan.slots {
+                if now.moved_since(&scan.start) {
                     if scan.pass == SCAN_PASSES {
                         return Err(Error::ScanIncomplete {
                             pattern: pattern.to_owned(),
@@ -115,7 +113,7 @@ impl RedisBackend {
                 if scan.catching_up {
                     return Ok(None);
                 }
-                let mut receiving = std::mem::take(&mut scan.receiving);
+                let mut receiving = std::mem::take(&mut scan.start.receiving);
                 receiving.extend(now.receiving);
                 receiving.sort();
                 receiving.dedup();
