@@ -1,13 +1,15 @@
-//! A pattern delete on a cluster whose slots move in the middle of its scan, at a chosen point
-//! rather than by luck: the second primary in scan order holds the scan's `UNLINK` (`CLIENT
-//! PAUSE … WRITE`) after the first primary has been scanned, and meanwhile a slot moves from
-//! the last primary, not yet scanned, to the first, already scanned. Its keys are then behind
-//! the cursor: the delete must find them anyway (or fail with `ScanIncomplete`), never report
-//! success with keys left, whichever node it asks for the slot map.
+//! A pattern delete on a cluster whose slots move in the middle of its scan. Every primary is
+//! scanned at once, so the test makes the dangerous order likely and then checks that it
+//! happened: the source primary holds many unrelated keys (its scan takes many steps), the
+//! target few (its scan ends at once); as soon as the target's keys are gone, a slot's keys
+//! move from the source, whose scan has not reached its end, to the target, already scanned.
+//! They are then behind both cursors: the delete must find them anyway (or fail with
+//! `ScanIncomplete`), never report success with keys left, whichever node it asks about the
+//! slots. A trial in which the order did not happen is not counted.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use cache::Cache;
 use cache_tests::RedisCluster;
@@ -16,8 +18,14 @@ use cache_tests::RedisCluster;
 const SPREAD: usize = 300;
 const MOVING: usize = 50;
 
-/// Moves made in one cluster by the test whose outcome depends on which node answers.
-const TRIALS: usize = 3;
+/// Unrelated keys on the source primary, so that its scan takes many steps.
+const FILLER: usize = 300_000;
+
+/// Trials before giving up on seeing the dangerous order once.
+const TRIALS: usize = 8;
+
+/// Trials that must see it, for the test whose outcome also depends on which node answers.
+const SEEN: usize = 3;
 
 fn keys_on(cluster: &RedisCluster, port: u16) -> BTreeSet<String> {
     let node = cluster
@@ -29,6 +37,47 @@ fn keys_on(cluster: &RedisCluster, port: u16) -> BTreeSet<String> {
         .arg("item-*")
         .query(&mut node.connection())
         .expect("KEYS on a primary")
+}
+
+/// How many `SCAN`s the node on `port` has run since its statistics were last reset.
+fn scans_on(cluster: &RedisCluster, port: u16) -> u64 {
+    let info: String = redis::cmd("INFO")
+        .arg("commandstats")
+        .query(&mut node(cluster, port).connection())
+        .expect("INFO commandstats");
+    info.lines()
+        .find_map(|line| line.strip_prefix("cmdstat_scan:calls="))
+        .and_then(|rest| rest.split(',').next())
+        .map_or(0, |calls| calls.parse().expect("a count of calls"))
+}
+
+fn node(cluster: &RedisCluster, port: u16) -> &cache_tests::RedisServer {
+    cluster
+        .nodes()
+        .iter()
+        .find(|node| node.port() == port)
+        .expect("a node of this cluster")
+}
+
+fn reset_stats(cluster: &RedisCluster, port: u16) {
+    let () = redis::cmd("CONFIG")
+        .arg("RESETSTAT")
+        .query(&mut node(cluster, port).connection())
+        .expect("CONFIG RESETSTAT");
+}
+
+/// A hash tag whose slot the primary on `port` serves, other than those in `taken`.
+fn tag_on(cluster: &RedisCluster, port: u16, taken: &[u16]) -> (String, u16) {
+    (0..)
+        .map(|n| format!("t{n}"))
+        .map(|tag| {
+            let slot = cluster.slot_of(&format!("{{{tag}}}"));
+            (tag, slot)
+        })
+        .find(|(tag, slot)| {
+            !taken.contains(slot) && cluster.primary_for(&format!("{{{tag}}}")) == port
+        })
+        .expect("a tag on the primary")
 }
 
 /// How far the slot's move goes while the scan is held.
@@ -44,26 +93,54 @@ enum Move {
     HandedOver,
 }
 
-/// Runs the delete with the move made while the scan is held; returns the delete's outcome and
-/// the keys left once it returned.
-async fn delete_while_a_slot_moves(
+/// The cluster, its source and target primaries, and the slots used so far.
+struct Bench {
     cluster: Arc<RedisCluster>,
-    how: Move,
-) -> (Result<u64, cache::Error>, BTreeSet<String>) {
-    let mut primaries = cluster.primary_ports();
-    primaries.sort();
-    let [first, second, last] = primaries[..] else {
-        panic!("3 primaries: {primaries:?}");
-    };
-    // A hash tag whose slot the last primary serves.
-    let tag = (0..)
-        .map(|n| format!("t{n}"))
-        .find(|tag| cluster.primary_for(&format!("{{{tag}}}")) == last)
-        .expect("a tag on the last primary");
-    let slot = cluster.slot_of(&format!("{{{tag}}}"));
+    source: u16,
+    target: u16,
+    taken: Vec<u16>,
+}
+
+impl Bench {
+    /// A cluster whose last primary (by port) holds [`FILLER`] unrelated keys.
+    fn start() -> Bench {
+        let cluster = Arc::new(RedisCluster::start());
+        let mut primaries = cluster.primary_ports();
+        primaries.sort();
+        let (target, source) = (primaries[0], primaries[primaries.len() - 1]);
+        let (tag, slot) = tag_on(&cluster, source, &[]);
+        let () = redis::cmd("DEBUG")
+            .arg("POPULATE")
+            .arg(FILLER)
+            .arg(format!("{{{tag}}}filler"))
+            .query(&mut node(&cluster, source).connection())
+            .expect("DEBUG POPULATE");
+        Bench {
+            cluster,
+            source,
+            target,
+            taken: vec![slot],
+        }
+    }
+}
+
+/// What one trial saw.
+struct Trial {
+    deleted: Result<u64, cache::Error>,
+    /// Matching keys left once the delete returned.
+    left: BTreeSet<String>,
+    /// Whether the slot's keys left the source before its scan ended, and after the target's.
+    behind: bool,
+}
+
+/// Runs a delete and moves a slot from the source to the target while it runs.
+async fn delete_while_a_slot_moves(bench: &mut Bench, how: Move) -> Trial {
+    let (cluster, source, target) = (bench.cluster.clone(), bench.source, bench.target);
+    let (tag, slot) = tag_on(&cluster, source, &bench.taken);
+    bench.taken.push(slot);
     let mut raw = cluster.connection();
     let keys = (0..SPREAD)
-        .map(|n| format!("item-{n}"))
+        .map(|n| format!("item-{slot}-{n}"))
         .chain((0..MOVING).map(|n| format!("item-{{{tag}}}-{n}")));
     for key in keys {
         let () = redis::cmd("SET")
@@ -72,50 +149,75 @@ async fn delete_while_a_slot_moves(
             .query(&mut raw)
             .expect("raw SET");
     }
-
+    // Steps of a whole pass over the source, for comparison.
     let cache = Cache::builder()
         .redis_config(cluster.cache_config())
         .timeout(Duration::from_secs(30))
         .build()
         .expect("a valid cluster configuration");
-    cluster.pause_writes(second);
+    reset_stats(&cluster, source);
+    cache
+        .keys_matching("no-such-key-*", 1)
+        .await
+        .expect("a scan with nothing to find");
+    let whole_pass = scans_on(&cluster, source);
+    reset_stats(&cluster, source);
+
     let delete = tokio::spawn(async move { cache.delete_matching("item-*").await });
     let mover = cluster.clone();
-    let scanned_first = tokio::task::spawn_blocking(move || {
-        mover.wait_until_held(second, "unlink");
-        // The premise, checked: the scan is past the first primary and before the last.
-        let scanned_first = keys_on(&mover, first).is_empty() && !keys_on(&mover, last).is_empty();
-        let moved = mover.migrate_slot_keys(slot, last, first);
-        assert_eq!(moved, MOVING, "every key of the slot moved");
+    let (moved, scans_when_moved) = tokio::task::spawn_blocking(move || {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !keys_on(&mover, target).is_empty() {
+            assert!(Instant::now() < deadline, "the target was never scanned");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let moved = mover.migrate_slot_keys(slot, source, target);
         match how {
             Move::Open => {}
-            Move::Finished => mover.finish_slot_move(slot, last, first),
-            Move::HandedOver => mover.hand_over_slot(slot, last, first),
+            Move::Finished => mover.finish_slot_move(slot, source, target),
+            Move::HandedOver => mover.hand_over_slot(slot, source, target),
         }
-        mover.unpause(second);
-        scanned_first
+        (moved, scans_on(&mover, source))
     })
     .await
     .expect("the slot move panicked");
     let deleted = delete.await.expect("the delete panicked");
     // Counted at once: nothing writes these keys, so none can come back, and none can go
     // but by this delete.
-    let left: BTreeSet<String> = primaries
+    let left: BTreeSet<String> = cluster
+        .primary_ports()
         .iter()
         .flat_map(|port| keys_on(&cluster, *port))
         .collect();
-    assert!(
-        scanned_first,
-        "the scan was held on the second primary before the first was done, or after the last"
-    );
     if how == Move::HandedOver {
-        cluster.wait_until_all_see(slot, first);
+        cluster.wait_until_all_see(slot, target);
     }
+    let behind = moved == MOVING && scans_when_moved < whole_pass;
     println!(
-        "cluster scan, slot {how:?} mid-scan: {deleted:?}, {} keys left",
+        "cluster scan, slot {how:?} mid-scan after {scans_when_moved} of the source's \
+         {whole_pass} steps ({moved} keys moved): {deleted:?}, {} keys left",
         left.len()
     );
-    (deleted, left)
+    Trial {
+        deleted,
+        left,
+        behind,
+    }
+}
+
+/// Runs trials until `seen` of them moved the keys behind the cursors, checking each.
+async fn trials(how: Move, seen: usize) {
+    let mut bench = Bench::start();
+    let mut behind = 0;
+    for _ in 0..TRIALS {
+        let trial = delete_while_a_slot_moves(&mut bench, how).await;
+        check(trial.deleted, &trial.left);
+        behind += usize::from(trial.behind);
+        if behind == seen {
+            return;
+        }
+    }
+    panic!("in {TRIALS} trials, the keys moved behind the cursors only {behind} times");
 }
 
 /// Fails if the delete reported success with keys left, or failed otherwise than by saying the
@@ -133,26 +235,18 @@ fn check(deleted: Result<u64, cache::Error>, left: &BTreeSet<String>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slot_moved_behind_the_scan_is_scanned_again() {
-    let (deleted, left) =
-        delete_while_a_slot_moves(Arc::new(RedisCluster::start()), Move::Finished).await;
-    check(deleted, &left);
+    trials(Move::Finished, 1).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keys_of_a_slot_still_migrating_behind_the_scan_are_found() {
-    let (deleted, left) =
-        delete_while_a_slot_moves(Arc::new(RedisCluster::start()), Move::Open).await;
-    check(deleted, &left);
+    trials(Move::Open, 1).await;
 }
 
-/// The slot map a scan compares before and after a pass must be the primaries' own: a node
-/// that has not heard of the move yet (a replica, the third primary) would say nothing moved.
-/// Which node a random query reaches is luck, so the move is made several times.
+/// The slots a scan compares before and after a pass must be the primaries' own claims: a
+/// node that has not heard of the move yet (a replica, the third primary) would say nothing
+/// moved. Which node a query reaches is luck, so the move is made several times.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_move_only_its_two_primaries_know_of_is_seen() {
-    let cluster = Arc::new(RedisCluster::start());
-    for _ in 0..TRIALS {
-        let (deleted, left) = delete_while_a_slot_moves(cluster.clone(), Move::HandedOver).await;
-        check(deleted, &left);
-    }
+    trials(Move::HandedOver, SEEN).await;
 }

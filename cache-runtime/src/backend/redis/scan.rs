@@ -1,56 +1,71 @@
 //! Pattern scans: `SCAN MATCH` step by step on every primary (never `KEYS`, which blocks the
-//! server), for deleting or listing the keys that match, with the passes a cluster needs when
-//! slots move while it is scanned.
+//! server), every primary at once, for deleting or listing the keys that match, with the
+//! passes a cluster needs when slots move while it is scanned.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use super::RedisBackend;
 use super::connection::Node;
 use super::topology::Topology;
 use crate::Error;
 
-/// How many keys one `SCAN` step asks for; each step's matches are unlinked in one command.
+/// How many keys one `SCAN` step asks for; each step's matches are unlinked in one command,
+/// while the next step is asked for. Chosen by measurement (`cargo bench -p cache-tests
+/// --bench pattern_scan`): past a few thousand, a larger count saves round trips but not
+/// Redis CPU, and each step holds the server longer.
 const SCAN_COUNT: usize = 1000;
 
 /// How many times a cluster scan is repeated because slots moved during it.
 const SCAN_PASSES: usize = 3;
 
-/// Where a scan over every primary has got to.
-struct Scan {
-    /// The nodes this phase scans: every primary, or (catching up) the receiving nodes.
-    nodes: Vec<Node>,
-    /// The cluster when this pass began.
-    start: Topology,
-    /// Index in `nodes` of the node being scanned.
-    node: usize,
-    cursor: u64,
-    /// 1 for the first pass over the primaries.
-    pass: usize,
-    /// Whether this phase scans the receiving nodes again, after a pass over every primary.
-    catching_up: bool,
+/// What a scan does with the keys it finds.
+enum Found<'a> {
+    /// Unlinks them, counting those that existed.
+    Delete(&'a AtomicU64),
+    /// Collects them, up to `limit`.
+    List {
+        keys: &'a Mutex<Vec<String>>,
+        limit: usize,
+    },
 }
 
-impl Scan {
-    fn new(topology: Topology, pass: usize) -> Scan {
-        Scan {
-            nodes: topology.primaries.clone(),
-            start: topology,
-            node: 0,
-            cursor: 0,
-            pass,
-            catching_up: false,
+impl Found<'_> {
+    /// Whether the scan may stop: enough keys listed.
+    fn is_full(&self) -> bool {
+        match self {
+            Found::Delete(_) => false,
+            Found::List { keys, limit } => lock(keys).len() >= *limit,
         }
+    }
+
+    async fn take(&self, backend: &RedisBackend, keys: Vec<String>) -> Result<(), Error> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        match self {
+            Found::Delete(deleted) => {
+                deleted.fetch_add(backend.delete(&keys).await?, Relaxed);
+            }
+            Found::List { keys: found, .. } => lock(found).extend(keys),
+        }
+        Ok(())
     }
 }
 
+fn lock(keys: &Mutex<Vec<String>>) -> std::sync::MutexGuard<'_, Vec<String>> {
+    // Only extended and measured under the lock: a panicking holder cannot leave it torn.
+    keys.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 impl RedisBackend {
-    /// `SCAN MATCH` + `UNLINK` step by step on every primary: never `KEYS`, which blocks the
-    /// server.
+    /// Unlinks every key matching `pattern`; returns how many existed. When it returns `Ok`,
+    /// every matching key that existed when it was called is gone (keys written meanwhile may
+    /// or may not be); when it cannot be sure of that, it fails.
     pub(crate) async fn delete_matching(&self, pattern: &str) -> Result<u64, Error> {
-        let mut deleted = 0;
-        let mut scan = self.scan_start().await?;
-        while let Some(keys) = self.scan_next(&mut scan, pattern).await? {
-            deleted += self.delete(&keys).await?;
-        }
-        Ok(deleted)
+        let deleted = AtomicU64::new(0);
+        self.scan(pattern, &Found::Delete(&deleted)).await?;
+        Ok(deleted.into_inner())
     }
 
     pub(crate) async fn keys_matching(
@@ -58,14 +73,12 @@ impl RedisBackend {
         pattern: &str,
         limit: usize,
     ) -> Result<Vec<String>, Error> {
-        let mut found = Vec::new();
-        let mut scan = self.scan_start().await?;
-        while found.len() < limit {
-            match self.scan_next(&mut scan, pattern).await? {
-                Some(keys) => found.extend(keys),
-                None => break,
-            }
-        }
+        let keys = Mutex::new(Vec::new());
+        self.scan(pattern, &Found::List { keys: &keys, limit })
+            .await?;
+        let mut found = keys
+            .into_inner()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         // A repeated cluster pass, or SCAN itself, can return a key twice.
         found.sort();
         found.dedup();
@@ -73,81 +86,112 @@ impl RedisBackend {
         Ok(found)
     }
 
-    async fn scan_start(&self) -> Result<Scan, Error> {
-        Ok(Scan::new(self.topology().await?, 1))
-    }
-
     async fn topology(&self) -> Result<Topology, Error> {
         self.query(|mut connection| async move { connection.topology().await })
             .await
     }
 
-    /// The next batch of keys matching `pattern`, or `None` when every primary has been
-    /// scanned. On a cluster every primary is visited (redis-rs would send `SCAN` to one node).
-    /// Keys can move behind the cursor: a pass during which a primary's claim changed is done again
-    /// (if it keeps changing the scan fails rather than pass for complete), and the nodes
-    /// receiving a slot still being migrated, at the start or the end of the pass, are scanned
-    /// once more after it (a key moves to its new node before it leaves the old one, so a key
-    /// missed on both is on the new node by then).
-    async fn scan_next(
-        &self,
-        scan: &mut Scan,
-        pattern: &str,
-    ) -> Result<Option<Vec<String>>, Error> {
-        loop {
-            let Some(node) = scan.nodes.get(scan.node) else {
-                if scan.start.is_single() {
-                    return Ok(None);
-                }
-                let now = self.topology().await?;
-                if now.moved_since(&scan.start) {
-                    if scan.pass == SCAN_PASSES {
-                        return Err(Error::ScanIncomplete {
-                            pattern: pattern.to_owned(),
-                        });
-                    }
-                    tracing::info!(pattern, "cluster slots moved during a scan; scanning again");
-                    *scan = Scan::new(now, scan.pass + 1);
-                    continue;
-                }
-                if scan.catching_up {
-                    return Ok(None);
-                }
-                let mut receiving = std::mem::take(&mut scan.start.receiving);
-                receiving.extend(now.receiving);
-                receiving.sort();
-                receiving.dedup();
-                if receiving.is_empty() {
-                    return Ok(None);
-                }
-                tracing::info!(
-                    pattern,
-                    "cluster slots migrating during a scan; scanning their new nodes again"
-                );
-                scan.nodes = receiving;
-                scan.node = 0;
-                scan.cursor = 0;
-                scan.catching_up = true;
-                continue;
-            };
-            let cursor = scan.cursor;
-            let (next, keys): (u64, Vec<String>) = self
-                .query(|mut connection| async move {
-                    let mut command = redis::cmd("SCAN");
-                    command
-                        .arg(cursor)
-                        .arg("MATCH")
-                        .arg(pattern)
-                        .arg("COUNT")
-                        .arg(SCAN_COUNT);
-                    connection.query_on(node, &command).await
-                })
-                .await?;
-            if next == 0 {
-                scan.node += 1;
+    /// Scans every primary at once (redis-rs would send `SCAN` to one node). Keys can move
+    /// behind a cursor while slots move: a pass during which a primary's claim changed is done
+    /// again (if it keeps changing the scan fails rather than pass for complete), and the
+    /// nodes receiving a slot still being migrated, at the start or the end of the pass, are
+    /// scanned once more after it (a key moves to its new node before it leaves the old one,
+    /// so a key missed on both is on the new node by then).
+    async fn scan(&self, pattern: &str, found: &Found<'_>) -> Result<(), Error> {
+        for pass in 1..=SCAN_PASSES {
+            let before = self.topology().await?;
+            self.scan_nodes(&before.primaries, pattern, found).await?;
+            if before.is_single() || found.is_full() {
+                return Ok(());
             }
-            scan.cursor = next;
-            return Ok(Some(keys));
+            let after = self.topology().await?;
+            if after.moved_since(&before) {
+                tracing::info!(pattern, pass, "cluster slots moved during a scan");
+                continue;
+            }
+            let mut receiving = before.receiving;
+            receiving.extend(after.receiving.iter().cloned());
+            receiving.sort();
+            receiving.dedup();
+            if receiving.is_empty() {
+                return Ok(());
+            }
+            tracing::info!(
+                pattern,
+                "cluster slots migrating during a scan; scanning their new nodes again"
+            );
+            self.scan_nodes(&receiving, pattern, found).await?;
+            if !self.topology().await?.moved_since(&after) {
+                return Ok(());
+            }
+            tracing::info!(pattern, pass, "cluster slots moved during a scan");
         }
+        Err(Error::ScanIncomplete {
+            pattern: pattern.to_owned(),
+        })
+    }
+
+    /// Scans each of `nodes` to the end, all at once; the first failure stops them all.
+    async fn scan_nodes(
+        &self,
+        nodes: &[Node],
+        pattern: &str,
+        found: &Found<'_>,
+    ) -> Result<(), Error> {
+        let scans = nodes
+            .iter()
+            .map(|node| self.scan_node(node, pattern, found));
+        futures_util::future::try_join_all(scans).await?;
+        Ok(())
+    }
+
+    /// One node's `SCAN` from cursor 0 to the end. Each batch found is taken (unlinked) while
+    /// the next step is asked for: a node costs one round trip per step, not two.
+    async fn scan_node(&self, node: &Node, pattern: &str, found: &Found<'_>) -> Result<(), Error> {
+        let mut cursor = Some(0);
+        let mut batch = Vec::new();
+        while cursor.is_some() || !batch.is_empty() {
+            let step = async {
+                match cursor {
+                    Some(cursor) if !found.is_full() => {
+                        self.scan_step(node, cursor, pattern).await.map(Some)
+                    }
+                    _ => Ok(None),
+                }
+            };
+            let (step, taken) =
+                futures_util::future::join(step, found.take(self, std::mem::take(&mut batch)))
+                    .await;
+            taken?;
+            match step? {
+                Some((next, keys)) => {
+                    batch = keys;
+                    cursor = (next != 0).then_some(next);
+                }
+                None => cursor = None,
+            }
+        }
+        Ok(())
+    }
+
+    /// `SCAN cursor MATCH pattern COUNT …` on `node`: the next cursor (0 at the end) and the
+    /// keys of this step.
+    async fn scan_step(
+        &self,
+        node: &Node,
+        cursor: u64,
+        pattern: &str,
+    ) -> Result<(u64, Vec<String>), Error> {
+        self.query(|mut connection| async move {
+            let mut command = redis::cmd("SCAN");
+            command
+                .arg(cursor)
+                .arg("MATCH")
+                .arg(pattern)
+                .arg("COUNT")
+                .arg(SCAN_COUNT);
+            connection.query_on(node, &command).await
+        })
+        .await
     }
 }
