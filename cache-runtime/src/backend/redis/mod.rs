@@ -4,6 +4,8 @@
 //! the circuit breaker, so an outage costs callers a few timeouts, not one each.
 
 mod cluster;
+mod cluster_node;
+mod connect_cause;
 mod connection;
 mod fault;
 mod link;
@@ -22,11 +24,13 @@ use std::time::{Duration, Instant};
 use redis::aio::ConnectionLike;
 
 pub(crate) use self::cluster::{ClusterConnector, NodeSettings, client as cluster_client};
-pub(crate) use self::fault::{describe_connect_error, is_lost, is_permanent_reply};
+pub(crate) use self::connect_cause::describe as describe_connect_error;
+pub(crate) use self::fault::{is_lost, is_permanent_reply};
 pub(crate) use self::near_read::is_myid_denied;
 pub(crate) use self::sentinel::{SentinelConnector, SentinelSettings};
 pub(crate) use self::standalone::{Connector, Standalone};
 
+use self::cluster_node::ClusterNodeCheck;
 use self::fault::{Fault, classify};
 use self::link::{Connect, Link};
 use self::scripts::{FILL, LOOKUP_OR_LEASE, RELEASE};
@@ -45,6 +49,8 @@ pub(crate) struct RedisBackend {
     scripts_denied: AtomicBool,
     /// Limits the warning about timeouts seen late by a starved process (see [`starved`]).
     starved_warnings: Limiter,
+    /// Notices a cluster node reached as a single server.
+    cluster_node: ClusterNodeCheck,
 }
 
 type Connection = <Connector as Connect>::Connection;
@@ -56,12 +62,14 @@ impl RedisBackend {
         connect_timeout: Duration,
         breaker: Breaker,
     ) -> Self {
+        let cluster_node = ClusterNodeCheck::new(matches!(connector, Connector::Cluster(_)));
         RedisBackend {
             link: Link::new(connector, connect_timeout),
             timeout,
             breaker,
             scripts_denied: AtomicBool::new(false),
             starved_warnings: Limiter::default(),
+            cluster_node,
         }
     }
 
@@ -174,7 +182,7 @@ impl RedisBackend {
             }
             Fault::Permanent | Fault::Transient => self.link.answered(),
         }
-        Error::from(error)
+        self.cluster_node.explain(error, self.link.address())
     }
 
     /// Round trip of a `PING`, bypassing the breaker: a health probe wants the truth.

@@ -98,6 +98,7 @@ impl RedisBackend {
     /// scanned once more after it (a key moves to its new node before it leaves the old one,
     /// so a key missed on both is on the new node by then).
     async fn scan(&self, pattern: &str, found: &Found<'_>) -> Result<(), Error> {
+        self.refuse_a_cluster_node().await?;
         for pass in 1..=SCAN_PASSES {
             let before = self.topology().await?;
             self.scan_nodes(&before.primaries, pattern, found).await?;
