@@ -15,7 +15,7 @@ use cache::Cache;
 use cache_tests::RedisCluster;
 
 /// Keys spread over every primary, and keys in the slot that moves.
-const SPREAD: usize = 300;
+const SPREAD: usize = 30;
 const MOVING: usize = 50;
 
 /// Unrelated keys on the source primary, so that its scan takes many steps.
@@ -249,4 +249,114 @@ async fn keys_of_a_slot_still_migrating_behind_the_scan_are_found() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_move_only_its_two_primaries_know_of_is_seen() {
     trials(Move::HandedOver, SEEN).await;
+}
+/// Keys of one family written before each delete of the reshard test.
+const FAMILY: usize = 1000;
+
+/// Sends `command key args…` for every key through a cluster connection (which follows `MOVED`
+/// and `ASK` for each command, so a key is found wherever the migration has put it); returns
+/// the integer replies (1 for any other).
+fn each_key(cluster: &RedisCluster, command: &str, keys: &[String], args: &[&str]) -> Vec<i64> {
+    let mut connection = cluster.connection();
+    keys.iter()
+        .map(|key| {
+            let reply: redis::Value = redis::cmd(command)
+                .arg(key)
+                .arg(args)
+                .query(&mut connection)
+                .unwrap_or_else(|error| panic!("{command} {key}: {error}"));
+            match reply {
+                redis::Value::Int(n) => n,
+                _ => 1,
+            }
+        })
+        .collect()
+}
+
+/// [`each_key`] off the runtime's threads.
+async fn each_key_blocking(
+    cluster: &Arc<RedisCluster>,
+    command: &'static str,
+    keys: &[String],
+    args: &'static [&'static str],
+) -> Vec<i64> {
+    let (cluster, keys) = (cluster.clone(), keys.to_vec());
+    tokio::task::spawn_blocking(move || each_key(&cluster, command, &keys, args))
+        .await
+        .expect("a cluster pipeline panicked")
+}
+
+/// One delete of a fresh family of [`FAMILY`] keys: what it returned, and how many of the
+/// keys (written before the call, touched by nothing else) were left when it returned.
+async fn delete_a_family(
+    cluster: &Arc<RedisCluster>,
+    cache: &Cache,
+    round: usize,
+) -> (Result<u64, cache::Error>, i64) {
+    let keys: Vec<String> = (0..FAMILY).map(|n| format!("family-{round}-{n}")).collect();
+    each_key_blocking(cluster, "SET", &keys, &["{}"]).await;
+    let deleted = cache.delete_matching(&format!("family-{round}-*")).await;
+    let left = each_key_blocking(cluster, "EXISTS", &keys, &[])
+        .await
+        .iter()
+        .sum::<i64>();
+    (deleted, left)
+}
+
+/// Pattern deletes, one after another, while `redis-cli --cluster reshard` moves slots between
+/// primaries: whenever a delete returns `Ok`, none of its family's keys is left at that
+/// moment; otherwise it says it cannot be sure (`ScanIncomplete`: slots moved during every
+/// pass), never a timeout (a cluster connection that stopped answering). Once the slots stop
+/// moving, a delete completes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pattern_delete_during_a_reshard_leaves_nothing_when_it_returns() {
+    let cluster = Arc::new(RedisCluster::start());
+    // Beside busy loops a command can take seconds: a long bound and no breaker, so that a
+    // timeout means a connection that stopped answering, not a slow machine.
+    let cache = Cache::builder()
+        .redis_config(cluster.cache_config())
+        .timeout(Duration::from_secs(10))
+        .circuit_breaker(0, Duration::ZERO)
+        .build()
+        .expect("a valid cluster configuration");
+    let from = cluster.primary_for("family-0-0");
+    let to = *cluster
+        .primary_ports()
+        .iter()
+        .find(|port| **port != from)
+        .expect("another primary");
+    let migration = {
+        let cluster = cluster.clone();
+        tokio::task::spawn_blocking(move || cluster.reshard(from, to, 4000))
+    };
+    let (mut clean, mut told, mut left_when_told) = (0, 0, 0);
+    let mut round = 0;
+    while !migration.is_finished() || round == 0 {
+        let (deleted, left) = delete_a_family(&cluster, &cache, round).await;
+        match deleted {
+            Ok(count) => {
+                assert_eq!(left, 0, "round {round}: Ok({count}) with {left} keys left");
+                assert_eq!(count, FAMILY as u64, "round {round}");
+                clean += 1;
+            }
+            Err(cache::Error::ScanIncomplete { .. }) => {
+                told += 1;
+                left_when_told += left;
+            }
+            Err(error) => panic!("round {round}: {error} ({left} keys left)"),
+        }
+        round += 1;
+    }
+    migration.await.expect("the reshard panicked");
+    println!(
+        "cluster: {round} pattern deletes of {FAMILY} keys during a 4000-slot reshard: {clean} \
+         returned Ok with 0 keys left, {told} returned ScanIncomplete ({left_when_told} keys \
+         left in all)"
+    );
+    let (deleted, left) = delete_a_family(&cluster, &cache, round).await;
+    assert_eq!(
+        deleted.expect("a delete once the slots are still"),
+        FAMILY as u64
+    );
+    assert_eq!(left, 0);
 }

@@ -2,6 +2,7 @@
 //! server), every primary at once, for deleting or listing the keys that match, with the
 //! passes a cluster needs when slots move while it is scanned.
 
+use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
@@ -24,7 +25,8 @@ const SCAN_PASSES: usize = 3;
 
 /// What a scan does with the keys it finds.
 enum Found<'a> {
-    /// Unlinks them, counting those that existed.
+    /// Unlinks them, counting those that existed: one `UNLINK` per batch on one server, one
+    /// per slot, in turn, on a cluster (see [`RedisBackend::unlink_by_slot`]).
     Delete(&'a AtomicU64),
     /// Collects them, up to `limit`.
     List {
@@ -42,11 +44,19 @@ impl Found<'_> {
         }
     }
 
-    async fn take(&self, backend: &RedisBackend, keys: Vec<String>) -> Result<(), Error> {
+    async fn take(
+        &self,
+        backend: &RedisBackend,
+        keys: Vec<String>,
+        on_cluster: bool,
+    ) -> Result<(), Error> {
         if keys.is_empty() {
             return Ok(());
         }
         match self {
+            Found::Delete(deleted) if on_cluster => {
+                deleted.fetch_add(backend.unlink_by_slot(keys).await?, Relaxed);
+            }
             Found::Delete(deleted) => {
                 deleted.fetch_add(backend.delete(&keys).await?, Relaxed);
             }
@@ -104,7 +114,9 @@ impl RedisBackend {
         self.refuse_a_cluster_node().await?;
         for pass in 1..=SCAN_PASSES {
             let before = self.topology().await?;
-            self.scan_nodes(&before.primaries, pattern, found).await?;
+            let on_cluster = !before.is_single();
+            self.scan_nodes(&before.primaries, pattern, found, on_cluster)
+                .await?;
             if before.is_single() || found.is_full() {
                 return Ok(());
             }
@@ -124,7 +136,8 @@ impl RedisBackend {
                 pattern,
                 "cluster slots migrating during a scan; scanning their new nodes again"
             );
-            self.scan_nodes(&receiving, pattern, found).await?;
+            self.scan_nodes(&receiving, pattern, found, on_cluster)
+                .await?;
             if !self.topology().await?.moved_since(&after) {
                 return Ok(());
             }
@@ -141,17 +154,24 @@ impl RedisBackend {
         nodes: &[Node],
         pattern: &str,
         found: &Found<'_>,
+        on_cluster: bool,
     ) -> Result<(), Error> {
         let scans = nodes
             .iter()
-            .map(|node| self.scan_node(node, pattern, found));
+            .map(|node| self.scan_node(node, pattern, found, on_cluster));
         futures_util::future::try_join_all(scans).await?;
         Ok(())
     }
 
     /// One node's `SCAN` from cursor 0 to the end. Each batch found is taken (unlinked) while
     /// the next step is asked for: a node costs one round trip per step, not two.
-    async fn scan_node(&self, node: &Node, pattern: &str, found: &Found<'_>) -> Result<(), Error> {
+    async fn scan_node(
+        &self,
+        node: &Node,
+        pattern: &str,
+        found: &Found<'_>,
+        on_cluster: bool,
+    ) -> Result<(), Error> {
         let mut cursor = Some(0);
         let mut batch = Vec::new();
         while cursor.is_some() || !batch.is_empty() {
@@ -163,9 +183,11 @@ impl RedisBackend {
                     _ => Ok(None),
                 }
             };
-            let (step, taken) =
-                futures_util::future::join(step, found.take(self, std::mem::take(&mut batch)))
-                    .await;
+            let (step, taken) = futures_util::future::join(
+                step,
+                found.take(self, std::mem::take(&mut batch), on_cluster),
+            )
+            .await;
             taken?;
             match step? {
                 Some((next, keys)) => {
@@ -176,6 +198,26 @@ impl RedisBackend {
             }
         }
         Ok(())
+    }
+
+    /// Unlinks `keys` of a cluster one slot at a time: one `UNLINK` per slot, each sent when
+    /// the one before has been answered. A multi-slot `UNLINK` would be split by redis-rs into
+    /// one command per slot, all in flight at once; while slots move, many commands redirected
+    /// at once (`MOVED`) can leave redis-rs's cluster connection answering nothing at all
+    /// (seen with redis-rs 1.8 during `redis-cli --cluster reshard`), until it is made again.
+    async fn unlink_by_slot(&self, keys: Vec<String>) -> Result<u64, Error> {
+        let mut by_slot: BTreeMap<u16, Vec<String>> = BTreeMap::new();
+        for key in keys {
+            by_slot
+                .entry(crate::lease::slot(key.as_bytes()))
+                .or_default()
+                .push(key);
+        }
+        let mut deleted = 0;
+        for keys in by_slot.values() {
+            deleted += self.delete(keys).await?;
+        }
+        Ok(deleted)
     }
 
     /// `SCAN cursor MATCH pattern COUNT …` on `node`: the next cursor (0 at the end) and the
