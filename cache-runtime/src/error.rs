@@ -25,13 +25,15 @@ pub enum Error {
         reason: String,
     },
 
-    /// Redis answered with an error, or the connection failed.
-    #[error("Redis error: {0}")]
+    /// Redis answered with an error, or the connection failed. `Display` shows it on one line,
+    /// whatever the server sent.
+    #[error("Redis error: {}", OneLine(.0))]
     Redis(#[source] redis::RedisError),
 
     /// No connection to Redis could be made. `Display` says why: refused, host name not
-    /// resolved, TLS handshake, authentication (`WRONGPASS`, `NOAUTH`), database index...
-    #[error("cannot connect to Redis at {address}: {}", crate::backend::describe_connect_error(.source))]
+    /// resolved, TLS handshake (a `rediss://` URL naming a plain-text port is named as such),
+    /// authentication (`WRONGPASS`, `NOAUTH`), database index...
+    #[error("cannot connect to Redis at {address}: {}", OneLine(crate::backend::describe_connect_error(.source)))]
     Connect {
         /// Where the connection was tried (`host:port`, never with a password).
         address: String,
@@ -41,12 +43,30 @@ pub enum Error {
 
     /// Redis refused the operation for good: the ACL user may not touch this key or run this
     /// command (`NOPERM`), the key holds another type (`WRONGTYPE`)... Retrying would not help.
-    #[error("Redis refused {what}: {detail}")]
+    #[error("Redis refused {what}: {}", OneLine(.detail))]
     Refused {
         /// What was refused: a key (``key `organisations` ``) or a command.
         what: String,
         /// Redis's own reply.
         detail: String,
+    },
+
+    /// The server is a node of a Redis Cluster, reached as a single server (a `redis://` URL
+    /// without `REDIS_CLUSTER`): it serves only its own slots, answering `MOVED` or `CROSSSLOT`
+    /// for keys of the others, and a pattern scan of it alone would miss their keys. Set
+    /// `REDIS_CLUSTER=1`, or build the handle with
+    /// [`RedisConfig::cluster`](crate::RedisConfig::cluster). Logged once per handle.
+    #[error(
+        "Redis at {address} is a node of a Redis Cluster ({}), reached as a single server: set \
+         REDIS_CLUSTER=1, or build the handle with RedisConfig::cluster, so that each key \
+         reaches the node that serves it", OneLine(.seen)
+    )]
+    ClusterNode {
+        /// The node's address (never with a password).
+        address: String,
+        /// What showed it: the server's reply (`MOVED 3999 127.0.0.1:7001`), or `INFO`'s
+        /// `cluster_enabled:1`.
+        seen: String,
     },
 
     /// A pattern scan of a Redis Cluster could not be completed: slots kept moving between
@@ -112,6 +132,25 @@ pub enum Error {
     AlreadyInstalled,
 }
 
+/// Text from outside (a server's reply, an I/O error) on one line: line breaks and other
+/// control characters escaped (`\n`), so that a multi-line reply stays one log line.
+struct OneLine<T>(T);
+
+impl<T: std::fmt::Display> std::fmt::Display for OneLine<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use std::fmt::Write;
+        let text = self.0.to_string();
+        for c in text.chars() {
+            if c.is_control() {
+                write!(f, "{}", c.escape_default())?;
+            } else {
+                f.write_char(c)?;
+            }
+        }
+        Ok(())
+    }
+}
+
 impl From<redis::RedisError> for Error {
     fn from(error: redis::RedisError) -> Self {
         Error::Redis(error)
@@ -130,7 +169,8 @@ impl Error {
             | Error::Decode { .. }
             | Error::Encode { .. }
             | Error::TooLarge { .. }
-            | Error::AlreadyInstalled => true,
+            | Error::AlreadyInstalled
+            | Error::ClusterNode { .. } => true,
             Error::Redis(error) => crate::backend::is_permanent_reply(error),
             Error::Connect { .. }
             | Error::Timeout(_)

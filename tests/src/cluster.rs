@@ -81,6 +81,9 @@ impl RedisCluster {
                     &dir,
                     "--repl-diskless-sync-delay",
                     "0",
+                    // `DEBUG POPULATE`, to fill a node with unrelated keys.
+                    "--enable-debug-command",
+                    "local",
                 ];
                 match tls {
                     Some(certs) => RedisServer::start_tls_with(

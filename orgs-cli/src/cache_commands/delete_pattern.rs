@@ -1,6 +1,7 @@
 //! `orgs cache delete-pattern PATTERN`: says how many keys match; deletes them only with
-//! `--yes`, lists them with `--dry-run`, and refuses a pattern that matches every key of the
-//! database (wildcards alone, no CACHE_KEY_PREFIX) unless `--all` is given.
+//! `--yes` (in one pass over the keyspace, deleting as it scans), lists them with `--dry-run`,
+//! and refuses a pattern that matches every key of the database (wildcards alone, no
+//! CACHE_KEY_PREFIX) unless `--all` is given.
 
 use cache::Cache;
 use serde::Serialize;
@@ -10,7 +11,7 @@ use crate::exit::Refused;
 use crate::output::{Output, note};
 use crate::{Failure, human};
 
-/// Most keys counted (and listed by `--dry-run`) before deleting.
+/// Most keys counted without `--yes`, and listed by `--dry-run`.
 const COUNT_LIMIT: usize = 1_000_000;
 
 #[derive(Debug, clap::Args)]
@@ -35,7 +36,8 @@ pub(crate) struct DeletePatternArgs {
 #[derive(Serialize)]
 struct Report<'a> {
     pattern: &'a str,
-    /// Keys that matched before deleting (at most a million are counted).
+    /// Keys found matching: without `--yes`, those counted (at most a million); with it,
+    /// those deleted, as they were found (one pass).
     matched: u64,
     deleted: u64,
     dry_run: bool,
@@ -58,6 +60,21 @@ pub(crate) async fn run(
              to delete them all, or give a narrower pattern (--dry-run lists the keys)"
         ))
         .into());
+    }
+    if args.yes {
+        // One pass: each batch the scan finds is deleted as it is found.
+        let deleted = cache.delete_matching(pattern).await?;
+        let report = Report {
+            pattern,
+            matched: deleted,
+            deleted,
+            dry_run: false,
+            keys: None,
+        };
+        return out.print(&report, |_| match deleted {
+            0 => format!("no keys match {scope}; nothing deleted"),
+            _ => format!("deleted {} matching {scope}", human::count(deleted, "key")),
+        });
     }
     let mut matching = cache.keys_matching(pattern, COUNT_LIMIT).await?;
     matching.sort();
@@ -88,21 +105,12 @@ pub(crate) async fn run(
             format!("no keys match {scope}; nothing deleted")
         });
     }
-    if !args.yes {
-        let them = if matched == 1 { "it" } else { "them" };
-        return Err(Refused(format!(
-            "{counted} match {scope}: run again with --yes to delete {them}, or --dry-run to \
-             list {them}"
-        ))
-        .into());
-    }
-    report.deleted = cache.delete_matching(pattern).await?;
-    out.print(&report, |_| {
-        format!(
-            "deleted {} matching {scope}",
-            human::count(report.deleted, "key")
-        )
-    })
+    let them = if matched == 1 { "it" } else { "them" };
+    Err(Refused(format!(
+        "{counted} match {scope}: run again with --yes to delete {them}, or --dry-run to list \
+         {them}"
+    ))
+    .into())
 }
 
 /// Whether `pattern` is wildcards alone, matching every (non-empty) key: `*`, `**`, `?*`.

@@ -82,16 +82,37 @@ fn dry_run_lists_the_keys_and_deletes_nothing() {
     assert!(both.contains("cannot be used with"), "{both}");
 }
 
+/// `SCAN` calls the server has run since its statistics were reset.
+fn scans(server: &RedisServer) -> u64 {
+    let info: String = redis::cmd("INFO")
+        .arg("commandstats")
+        .query(&mut server.connection())
+        .unwrap();
+    info.lines()
+        .find_map(|line| line.strip_prefix("cmdstat_scan:calls="))
+        .and_then(|rest| rest.split(',').next())
+        .map_or(0, |calls| calls.parse().unwrap())
+}
+
 #[test]
-fn yes_deletes_and_says_how_many() {
+fn yes_deletes_in_one_pass_and_says_how_many() {
     let server = seeded();
     let env = Env::new().redis(&server);
+    let () = redis::cmd("CONFIG")
+        .arg("RESETSTAT")
+        .query(&mut server.connection())
+        .unwrap();
     let deleted = stdout(&env.run(&["cache", "delete-pattern", "org*", "--yes"]));
     assert!(
         deleted.starts_with("deleted 2 keys matching `org*` in Redis at"),
         "{deleted}"
     );
     assert_eq!(all_keys(&server), keys(&["domains"]));
+    // Three keys fit in one SCAN step: one pass is one SCAN (counting first made it two).
+    assert_eq!(scans(&server), 1);
+
+    let none = stdout(&env.run(&["cache", "delete-pattern", "nothing-*", "--yes"]));
+    assert!(none.starts_with("no keys match `nothing-*`"), "{none}");
 
     let one = stdout(&env.run(&["cache", "delete-pattern", "dom*", "-y"]));
     assert!(one.starts_with("deleted 1 key matching"), "{one}");

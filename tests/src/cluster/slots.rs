@@ -74,6 +74,15 @@ impl RedisCluster {
     /// Ends a move begun by [`migrate_slot_keys`](Self::migrate_slot_keys): `to` owns `slot`.
     /// Waits until every node says so.
     pub fn finish_slot_move(&self, slot: u16, from: u16, to: u16) {
+        self.hand_over_slot(slot, from, to);
+        self.wait_until_all_see(slot, to);
+    }
+
+    /// Ends a move begun by [`migrate_slot_keys`](Self::migrate_slot_keys) on the two primaries
+    /// only (`CLUSTER SETSLOT … NODE` on `to`, then `from`), as `redis-cli` does first, and
+    /// returns at once: the other nodes learn of it by gossip, so for a while they still name
+    /// `from` as the owner.
+    pub fn hand_over_slot(&self, slot: u16, from: u16, to: u16) {
         let to_id = self.node_id(to);
         for port in [to, from] {
             let () = redis::cmd("CLUSTER")
@@ -84,6 +93,10 @@ impl RedisCluster {
                 .query(&mut self.node_on(port).connection())
                 .expect("CLUSTER SETSLOT NODE");
         }
+    }
+
+    /// Waits until every node names the primary on `to` as the owner of `slot`.
+    pub fn wait_until_all_see(&self, slot: u16, to: u16) {
         let deadline = Instant::now() + SETTLE;
         while !self
             .nodes

@@ -1,6 +1,8 @@
 //! Errors that tell the truth: a connection that cannot be made says why (refused, host name,
-//! `WRONGPASS`, `NOAUTH`, database index), at once rather than after a timeout, in the explicit
-//! API's error and in one log line per cause; absurd settings are refused naming the setting;
+//! `WRONGPASS`, `NOAUTH`, database index, a `rediss://` URL naming a plain-text port, a port
+//! that does not speak Redis's protocol), at once rather than after a timeout, on one line, in
+//! the explicit API's error and in one log line per cause; a cluster node reached as a single
+//! server says to set `REDIS_CLUSTER`; absurd settings are refused naming the setting;
 //! warnings that would repeat on every call are rate-limited.
 
 use std::collections::HashMap;
@@ -8,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use cache::{Cache, CacheBuilder, Error};
-use cache_tests::{CapturedLogs, RedisServer, capture_logs};
+use cache_tests::{CapturedLogs, RedisCluster, RedisServer, capture_logs};
 
 /// This thread's logs at debug level and above.
 fn capture() -> (CapturedLogs, tracing::subscriber::DefaultGuard) {
@@ -202,4 +204,115 @@ async fn repeated_warnings_are_rate_limited_with_a_count() {
         (1..=2).contains(&warnings),
         "{warnings} OOM warnings for 200 misses:\n{text}"
     );
+}
+
+/// `rediss://` to a port that speaks plain text: the handshake never completes (or reads
+/// bytes that are not TLS). The error says so, well before the connect timeout would.
+#[tokio::test]
+async fn rediss_to_a_plain_text_port_says_the_tls_handshake_failed() {
+    let server = RedisServer::start();
+    let cache = Cache::builder()
+        .redis(format!("rediss://127.0.0.1:{}", server.port()))
+        .connect_timeout(Duration::from_secs(4))
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    let error = cache.ping().await.expect_err("no TLS on that port");
+    assert!(matches!(error, Error::Connect { .. }), "{error:?}");
+    let text = error.to_string();
+    assert!(
+        text.contains("TLS handshake failed") && text.contains("plain text"),
+        "{text}"
+    );
+    assert!(!text.contains("no connection within"), "{text}");
+}
+
+/// A port that answers with something other than Redis's protocol (an HTTP server): redis-rs's
+/// parse error spans several lines; the error is shown on one, and says what it means.
+#[tokio::test]
+async fn a_reply_of_several_lines_is_shown_on_one() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut http = std::process::Command::new("python3")
+        .args([
+            "-m",
+            "http.server",
+            "--bind",
+            "127.0.0.1",
+            &port.to_string(),
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("python3 for an HTTP server (scripts/test installs it with redis-py)");
+    let started = std::time::Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < cache_tests::LIVENESS,
+            "the HTTP server never listened"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let cache = Cache::builder()
+        .redis(format!("redis://127.0.0.1:{port}"))
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let error = cache.ping().await.expect_err("HTTP is not RESP");
+    let _ = http.kill();
+    let _ = http.wait();
+    let text = error.to_string();
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(text.contains("Redis's protocol"), "{text}");
+}
+
+/// A `redis://` URL naming one node of a cluster: keys of other nodes answer `MOVED`, keys of
+/// two slots `CROSSSLOT`, and a pattern scan would see one node's keys only. Each is an error
+/// that says to set `REDIS_CLUSTER`, logged once.
+#[tokio::test(flavor = "current_thread")]
+async fn a_plain_url_to_a_cluster_node_says_to_set_redis_cluster() {
+    let cluster = RedisCluster::start();
+    let port = cluster.primary_ports()[0];
+    let (captured, _guard) = capture();
+    let cache = Cache::builder()
+        .redis(format!("redis://127.0.0.1:{port}"))
+        .timeout(Duration::from_secs(5))
+        .circuit_breaker(0, Duration::ZERO)
+        .build()
+        .unwrap();
+    let says_what_to_do = |error: &Error, seen: &str| {
+        assert!(matches!(error, Error::ClusterNode { .. }), "{error:?}");
+        assert!(error.is_permanent());
+        let text = error.to_string();
+        assert!(
+            text.contains("REDIS_CLUSTER=1") && text.contains("RedisConfig::cluster"),
+            "{text}"
+        );
+        assert!(text.contains(seen), "{text}");
+    };
+    let elsewhere: Vec<String> = (0..)
+        .map(|n| format!("organisation-{n}-name"))
+        .filter(|key| cluster.primary_for(key) != port)
+        .take(5)
+        .collect();
+    for key in &elsewhere {
+        let error = cache.set(key, &"Cabinet Office", None).await.unwrap_err();
+        says_what_to_do(&error, "MOVED");
+    }
+    let (a, b) = (&elsewhere[0], &elsewhere[1]);
+    assert_ne!(cluster.slot_of(a), cluster.slot_of(b));
+    let error = cache.delete([a, b]).await.unwrap_err();
+    says_what_to_do(&error, "CROSSSLOT");
+    let error = cache.delete_matching("organisation-*").await.unwrap_err();
+    says_what_to_do(&error, "cluster_enabled:1");
+
+    let text = captured.text();
+    let logged = text
+        .lines()
+        .filter(|line| line.contains("REDIS_CLUSTER=1"))
+        .count();
+    assert_eq!(logged, 1, "logged once:\n{text}");
 }

@@ -60,36 +60,6 @@ pub(crate) fn is_permanent_reply(error: &RedisError) -> bool {
     }
 }
 
-/// Why a connection attempt failed, in a few words a reader can act on, followed by what
-/// redis-rs said.
-pub(crate) fn describe_connect_error(error: &RedisError) -> String {
-    let text = error.to_string();
-    let lower = text.to_ascii_lowercase();
-    let why = if error.is_connection_refusal() {
-        "connection refused (is Redis running on that port?)"
-    } else if lower.contains("lookup address") || lower.contains("name or service not known") {
-        "the host name does not resolve"
-    } else if error.kind() == ErrorKind::AuthenticationFailed || lower.contains("wrongpass") {
-        "authentication failed: wrong user name or password (WRONGPASS)"
-    } else if lower.contains("noauth") {
-        "Redis requires a password and none was given (NOAUTH)"
-    } else if lower.contains("db index is out of range") || lower.contains("invalid db index") {
-        "the database index in the URL is out of range"
-    } else if lower.contains("certificate")
-        || lower.contains("tls")
-        || lower.contains("handshake")
-        || lower.contains("peer sent")
-        || lower.contains("unknownissuer")
-    {
-        "TLS handshake failed"
-    } else if error.is_timeout() {
-        "no answer in time"
-    } else {
-        return text;
-    };
-    format!("{why}: {text}")
-}
-
 /// Whether Redis did not answer at all (for the circuit breaker).
 pub(crate) fn is_lost(error: &RedisError) -> bool {
     classify(error) == Fault::Lost
@@ -108,7 +78,6 @@ mod tests {
         let refused: RedisError =
             std::io::Error::from(std::io::ErrorKind::ConnectionRefused).into();
         assert_eq!(classify(&refused), Fault::Lost);
-        assert!(describe_connect_error(&refused).starts_with("connection refused"));
         let oom = reply("OOM", "command not allowed when used memory > 'maxmemory'");
         assert_ne!(classify(&oom), Fault::Permanent);
     }

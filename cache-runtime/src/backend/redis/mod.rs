@@ -4,14 +4,18 @@
 //! the circuit breaker, so an outage costs callers a few timeouts, not one each.
 
 mod cluster;
+mod cluster_node;
+mod connect_cause;
 mod connection;
 mod fault;
 mod link;
 mod near_read;
 mod reply;
+mod scan;
 mod scripts;
 mod sentinel;
 mod standalone;
+mod topology;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -21,12 +25,13 @@ use std::time::{Duration, Instant};
 use redis::aio::ConnectionLike;
 
 pub(crate) use self::cluster::{ClusterConnector, NodeSettings, client as cluster_client};
-pub(crate) use self::fault::{describe_connect_error, is_lost, is_permanent_reply};
+pub(crate) use self::connect_cause::describe as describe_connect_error;
+pub(crate) use self::fault::{is_lost, is_permanent_reply};
 pub(crate) use self::near_read::is_myid_denied;
 pub(crate) use self::sentinel::{SentinelConnector, SentinelSettings};
 pub(crate) use self::standalone::{Connector, Standalone};
 
-use self::connection::{Node, SlotMap, Topology};
+use self::cluster_node::ClusterNodeCheck;
 use self::fault::{Fault, classify};
 use self::link::{Connect, Link};
 use self::reply::Waited;
@@ -35,12 +40,6 @@ use crate::Error;
 use crate::breaker::{Breaker, is_outage};
 use crate::lease::{OLD_MARKER_PREFIX, token_key};
 use crate::log_limit::Limiter;
-
-/// How many keys one `SCAN` step asks for; each step's matches are unlinked in one command.
-const SCAN_COUNT: usize = 1000;
-
-/// How many times a cluster scan is repeated because slots moved during it.
-const SCAN_PASSES: usize = 3;
 
 /// The store, over whichever connection its [`Connector`] makes: every command is written
 /// once against redis-rs's `ConnectionLike`, and a cluster differs only in where `SCAN` goes.
@@ -52,40 +51,11 @@ pub(crate) struct RedisBackend {
     scripts_denied: AtomicBool,
     /// Limits the warning about replies abandoned without blaming Redis (see [`reply`]).
     starved_warnings: Limiter,
+    /// Notices a cluster node reached as a single server.
+    cluster_node: ClusterNodeCheck,
 }
 
 type Connection = <Connector as Connect>::Connection;
-
-/// Where a scan over every primary has got to.
-struct Scan {
-    /// The nodes this phase scans: every primary, or (catching up) the receiving nodes.
-    nodes: Vec<Node>,
-    /// The slot map when this pass began (empty for one server).
-    slots: SlotMap,
-    /// The nodes that were receiving a slot when this pass began.
-    receiving: Vec<Node>,
-    /// Index in `nodes` of the node being scanned.
-    node: usize,
-    cursor: u64,
-    /// 1 for the first pass over the primaries.
-    pass: usize,
-    /// Whether this phase scans the receiving nodes again, after a pass over every primary.
-    catching_up: bool,
-}
-
-impl Scan {
-    fn new(topology: Topology, pass: usize) -> Scan {
-        Scan {
-            nodes: topology.primaries,
-            slots: topology.slots,
-            receiving: topology.receiving,
-            node: 0,
-            cursor: 0,
-            pass,
-            catching_up: false,
-        }
-    }
-}
 
 impl RedisBackend {
     pub(crate) fn new(
@@ -94,12 +64,14 @@ impl RedisBackend {
         connect_timeout: Duration,
         breaker: Breaker,
     ) -> Self {
+        let cluster_node = ClusterNodeCheck::new(matches!(connector, Connector::Cluster(_)));
         RedisBackend {
             link: Link::new(connector, connect_timeout),
             timeout,
             breaker,
             scripts_denied: AtomicBool::new(false),
             starved_warnings: Limiter::default(),
+            cluster_node,
         }
     }
 
@@ -243,7 +215,7 @@ impl RedisBackend {
             }
             Fault::Permanent | Fault::Transient => self.link.answered(),
         }
-        Error::from(error)
+        self.cluster_node.explain(error, self.link.address())
     }
 
     /// Round trip of a `PING`, bypassing the breaker: a health probe wants the truth.
@@ -427,115 +399,6 @@ impl RedisBackend {
         match refusal {
             Some(error) => Err(error),
             None => Ok(deleted),
-        }
-    }
-
-    /// `SCAN MATCH` + `UNLINK` step by step on every primary: never `KEYS`, which blocks the
-    /// server.
-    pub(crate) async fn delete_matching(&self, pattern: &str) -> Result<u64, Error> {
-        let mut deleted = 0;
-        let mut scan = self.scan_start().await?;
-        while let Some(keys) = self.scan_next(&mut scan, pattern).await? {
-            deleted += self.delete(&keys).await?;
-        }
-        Ok(deleted)
-    }
-
-    pub(crate) async fn keys_matching(
-        &self,
-        pattern: &str,
-        limit: usize,
-    ) -> Result<Vec<String>, Error> {
-        let mut found = Vec::new();
-        let mut scan = self.scan_start().await?;
-        while found.len() < limit {
-            match self.scan_next(&mut scan, pattern).await? {
-                Some(keys) => found.extend(keys),
-                None => break,
-            }
-        }
-        // A repeated cluster pass, or SCAN itself, can return a key twice.
-        found.sort();
-        found.dedup();
-        found.truncate(limit);
-        Ok(found)
-    }
-
-    async fn scan_start(&self) -> Result<Scan, Error> {
-        Ok(Scan::new(self.topology().await?, 1))
-    }
-
-    async fn topology(&self) -> Result<Topology, Error> {
-        self.query(|mut connection| async move { connection.topology().await })
-            .await
-    }
-
-    /// The next batch of keys matching `pattern`, or `None` when every primary has been
-    /// scanned. On a cluster every primary is visited (redis-rs would send `SCAN` to one node).
-    /// Keys can move behind the cursor: a pass during which the slot map changed is done again
-    /// (if it keeps changing the scan fails rather than pass for complete), and the nodes
-    /// receiving a slot still being migrated, at the start or the end of the pass, are scanned
-    /// once more after it (a key moves to its new node before it leaves the old one, so a key
-    /// missed on both is on the new node by then).
-    async fn scan_next(
-        &self,
-        scan: &mut Scan,
-        pattern: &str,
-    ) -> Result<Option<Vec<String>>, Error> {
-        loop {
-            let Some(node) = scan.nodes.get(scan.node) else {
-                if scan.slots.is_empty() {
-                    return Ok(None);
-                }
-                let now = self.topology().await?;
-                if now.slots != scan.slots {
-                    if scan.pass == SCAN_PASSES {
-                        return Err(Error::ScanIncomplete {
-                            pattern: pattern.to_owned(),
-                        });
-                    }
-                    tracing::info!(pattern, "cluster slots moved during a scan; scanning again");
-                    *scan = Scan::new(now, scan.pass + 1);
-                    continue;
-                }
-                if scan.catching_up {
-                    return Ok(None);
-                }
-                let mut receiving = std::mem::take(&mut scan.receiving);
-                receiving.extend(now.receiving);
-                receiving.sort();
-                receiving.dedup();
-                if receiving.is_empty() {
-                    return Ok(None);
-                }
-                tracing::info!(
-                    pattern,
-                    "cluster slots migrating during a scan; scanning their new nodes again"
-                );
-                scan.nodes = receiving;
-                scan.node = 0;
-                scan.cursor = 0;
-                scan.catching_up = true;
-                continue;
-            };
-            let cursor = scan.cursor;
-            let (next, keys): (u64, Vec<String>) = self
-                .query(|mut connection| async move {
-                    let mut command = redis::cmd("SCAN");
-                    command
-                        .arg(cursor)
-                        .arg("MATCH")
-                        .arg(pattern)
-                        .arg("COUNT")
-                        .arg(SCAN_COUNT);
-                    connection.query_on(node, &command).await
-                })
-                .await?;
-            if next == 0 {
-                scan.node += 1;
-            }
-            scan.cursor = next;
-            return Ok(Some(keys));
         }
     }
 

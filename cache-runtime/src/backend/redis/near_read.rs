@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use redis::cluster_routing::{Route, SingleNodeRoutingInfo, SlotAddr};
-use redis::{RedisResult, Value};
+use redis::{ErrorKind, RedisResult, ServerErrorKind, Value};
 
 use super::connection::AnyConnection;
 use super::{RedisBackend, refused_key};
@@ -21,6 +21,9 @@ pub(crate) struct NearRead {
     pub(crate) node: Option<String>,
 }
 
+/// The value, its `PTTL`, and on a cluster the id of the node that answered.
+type Replies = (Option<Vec<u8>>, i64, Option<String>);
+
 impl RedisBackend {
     /// `GET` and `PTTL` of `key` in one pipeline, with `CLUSTER MYID` when `on_cluster`.
     pub(crate) async fn get_with_ttl(
@@ -28,7 +31,7 @@ impl RedisBackend {
         key: &str,
         on_cluster: bool,
     ) -> Result<NearRead, Error> {
-        let (value, millis, node): (Option<Vec<u8>>, i64, Option<String>) = self
+        let read: Result<Replies, redis::RedisError> = self
             .query(|connection| async move {
                 let mut pipeline = redis::pipe();
                 pipeline.cmd("GET").arg(key).cmd("PTTL").arg(key);
@@ -41,22 +44,29 @@ impl RedisBackend {
                         let route =
                             SingleNodeRoutingInfo::SpecificNode(Route::new(slot, SlotAddr::Master));
                         let values = connection.route_pipeline(pipeline, 0, 3, route).await?;
+                        // `CLUSTER MYID` refused: about the command, not the key, so told
+                        // apart by its place in the pipeline.
+                        if let Some(Value::ServerError(error)) = values.get(2)
+                            && error.kind() == Some(ServerErrorKind::NoPerm)
+                        {
+                            let error = redis::RedisError::from(error.clone());
+                            return RedisResult::Ok(Err(error));
+                        }
                         // A command's error reply as itself, not as a reply of the wrong type.
                         let values = Value::Array(values).extract_error()?;
-                        redis::from_redis_value(values).map_err(Into::into)
+                        redis::from_redis_value(values).map(Ok).map_err(Into::into)
                     }
                     mut connection => {
                         let (value, millis) = pipeline.query_async(&mut connection).await?;
-                        RedisResult::Ok((value, millis, None))
+                        RedisResult::Ok(Ok((value, millis, None)))
                     }
                 }
             })
             .await
-            .map_err(|error| match error {
-                // About the command, not the key: the caller stops asking.
-                Error::Redis(error) if is_myid_denied(&error) => Error::Redis(error),
-                other => refused_key(other, key),
-            })?;
+            .map_err(|error| refused_key(error, key))?;
+        // Every refusal about the key is `Error::Refused` by now: an `Error::Redis` refusal
+        // out of this function is about `CLUSTER MYID` (see [`is_myid_denied`]).
+        let (value, millis, node) = read.map_err(Error::Redis)?;
         let ttl = match millis {
             -1 => None,
             millis => Some(Duration::from_millis(millis.max(0) as u64)),
@@ -68,7 +78,8 @@ impl RedisBackend {
     }
 }
 
-/// Whether `error` says the ACL user may not run `CLUSTER MYID`.
+/// Whether `error`, from [`get_with_ttl`](RedisBackend::get_with_ttl), says the ACL user may
+/// not run `CLUSTER MYID`: a refusal about the key comes out as `Error::Refused` instead.
 pub(crate) fn is_myid_denied(error: &redis::RedisError) -> bool {
-    error.code() == Some("NOPERM") && error.to_string().to_ascii_lowercase().contains("cluster")
+    error.kind() == ErrorKind::Server(ServerErrorKind::NoPerm)
 }

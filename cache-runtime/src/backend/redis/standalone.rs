@@ -1,12 +1,15 @@
 //! How the store reaches Redis: one server (plain or TLS) at a fixed address, or the primary
 //! that Sentinel names. Either way the connection is redis-rs's multiplexed one.
 
+use std::pin::pin;
 use std::time::Duration;
 
+use futures_util::future::{Either, select};
 use redis::AsyncConnectionConfig;
 use redis::aio::MultiplexedConnection;
 
 use super::cluster::ClusterConnector;
+use super::connect_cause::Target;
 use super::connection::AnyConnection;
 use super::link::Connect;
 use super::sentinel::SentinelConnector;
@@ -56,15 +59,21 @@ pub(crate) struct Standalone {
     client: redis::Client,
     config: AsyncConnectionConfig,
     address: String,
+    connect_timeout: Duration,
+    /// What a failed attempt is explained with (`None` for a Unix socket).
+    target: Option<Target>,
 }
 
 impl Standalone {
     /// Connects with `client`; `address` names the server in messages (no password).
     pub(crate) fn new(client: redis::Client, connect_timeout: Duration, address: String) -> Self {
+        let target = Target::of(client.get_connection_info());
         Standalone {
             client,
             config: connection_config(connect_timeout),
             address,
+            connect_timeout,
+            target,
         }
     }
 
@@ -73,9 +82,36 @@ impl Standalone {
         &self.client
     }
 
+    /// A connection, or why none could be made: a failed attempt is explained (see
+    /// [`Target::explain`]). With TLS, a port that speaks plain text never completes the
+    /// handshake: once a quarter of the connect timeout has passed, the port is asked in plain
+    /// text while the handshake goes on, and one that answers so fails the attempt at once.
     async fn connect(&self) -> redis::RedisResult<MultiplexedConnection> {
-        self.client
-            .get_multiplexed_async_connection_with_config(&self.config)
-            .await
+        let attempt = self
+            .client
+            .get_multiplexed_async_connection_with_config(&self.config);
+        let Some(target) = &self.target else {
+            return attempt.await;
+        };
+        let explain = |result: redis::RedisResult<MultiplexedConnection>| async move {
+            match result {
+                Ok(connection) => Ok(connection),
+                Err(error) => Err(target.explain(error, self.connect_timeout / 4).await),
+            }
+        };
+        if !target.tls() {
+            return explain(attempt.await).await;
+        }
+        let mut attempt = pin!(attempt);
+        let patience = pin!(tokio::time::sleep(self.connect_timeout / 4));
+        if let Either::Left((result, _)) = select(attempt.as_mut(), patience).await {
+            return explain(result).await;
+        }
+        let probe = pin!(target.speaks_plain_text(self.connect_timeout));
+        match select(attempt.as_mut(), probe).await {
+            Either::Left((result, _)) => explain(result).await,
+            Either::Right((true, _)) => Err(Target::plain_text_port()),
+            Either::Right((false, _)) => explain(attempt.await).await,
+        }
     }
 }
