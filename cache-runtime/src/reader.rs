@@ -167,9 +167,15 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// Whether the read has not looked yet: [`first_look`](Self::first_look) comes next.
+    pub(crate) fn at_first_look(&self) -> bool {
+        matches!(self.phase, Phase::FirstLook)
+    }
+
     /// The plain `GET`. Most reads are hits: it answers them with no lease and no flight (the
-    /// lease script costs Redis a Lua call, about a fifth of a loopback hit).
-    async fn first_look(&mut self) -> Option<Found> {
+    /// lease script costs Redis a Lua call, about a fifth of a loopback hit). `None`: call
+    /// [`next`](Self::next), which carries on from here.
+    pub(crate) async fn first_look(&mut self) -> Option<Found> {
         if let Some(decided) = self.before_first_look() {
             return decided;
         }
