@@ -32,6 +32,7 @@
 //! ```
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
@@ -72,23 +73,23 @@ pub fn describe() {
 
 /// One `#[cache::set]` call.
 pub(crate) fn read(function: &'static str, outcome: Outcome, elapsed: Duration) {
-    let labels = labels(function, outcome.as_str());
+    let keys = keys(function, outcome.as_str());
     with_recorder(|recorder| {
         recorder
-            .register_counter(&Key::from_static_parts(CALLS, labels), &METADATA)
+            .register_counter(&keys.calls, &METADATA)
             .increment(1);
         recorder
-            .register_histogram(&Key::from_static_parts(CALL_DURATION, labels), &METADATA)
+            .register_histogram(&keys.call_duration, &METADATA)
             .record(elapsed.as_secs_f64());
     });
 }
 
 /// One invalidating call.
 pub(crate) fn invalidation(function: &'static str, outcome: Invalidated) {
-    let labels = labels(function, outcome.as_str());
+    let keys = keys(function, outcome.as_str());
     with_recorder(|recorder| {
         recorder
-            .register_counter(&Key::from_static_parts(INVALIDATIONS, labels), &METADATA)
+            .register_counter(&keys.invalidations, &METADATA)
             .increment(1);
     });
 }
@@ -96,23 +97,65 @@ pub(crate) fn invalidation(function: &'static str, outcome: Invalidated) {
 static METADATA: Metadata<'static> =
     Metadata::new(module_path!(), Level::INFO, Some(module_path!()));
 
-/// The labels of `function`'s calls with `outcome`, made once and kept: a key built from
-/// `'static` parts is registered without copying them, where labels built for each call cost
-/// the recorder several allocations per call. At most a few per annotated function.
-fn labels(function: &'static str, outcome: &'static str) -> &'static [Label] {
-    type Interned = HashMap<(usize, usize, &'static str), &'static [Label]>;
+/// The keys of one function's calls with one outcome, for each metric.
+struct Keys {
+    calls: Key,
+    call_duration: Key,
+    invalidations: Key,
+}
+
+/// The keys of `function`'s calls with `outcome`, made once and kept: a key built from
+/// `'static` parts is registered without copying them (labels built for each call cost the
+/// recorder several allocations per call), and a kept key is not hashed again for each call.
+/// At most a few per annotated function.
+fn keys(function: &'static str, outcome: &'static str) -> &'static Keys {
+    type Interned =
+        HashMap<(usize, usize, usize), &'static Keys, BuildHasherDefault<AddressHasher>>;
     static INTERNED: OnceLock<Mutex<Interned>> = OnceLock::new();
     let mut interned = INTERNED
         .get_or_init(Mutex::default)
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    // By address: `function` is a literal per annotated function.
-    interned
-        .entry((function.as_ptr() as usize, function.len(), outcome))
-        .or_insert_with(|| {
-            Box::leak(Box::new([
-                Label::from_static_parts("function", function),
-                Label::from_static_parts("outcome", outcome),
-            ]))
-        })
+    // By address: `function` is a literal per annotated function, `outcome` a literal too.
+    let address = (
+        function.as_ptr() as usize,
+        function.len(),
+        outcome.as_ptr() as usize,
+    );
+    interned.entry(address).or_insert_with(|| {
+        let labels: &'static [Label] = Box::leak(Box::new([
+            Label::from_static_parts("function", function),
+            Label::from_static_parts("outcome", outcome),
+        ]));
+        Box::leak(Box::new(Keys {
+            calls: Key::from_static_parts(CALLS, labels),
+            call_duration: Key::from_static_parts(CALL_DURATION, labels),
+            invalidations: Key::from_static_parts(INVALIDATIONS, labels),
+        }))
+    })
+}
+
+/// Hashes the addresses that key [`keys`]' map: they are few and distinct, so a multiply
+/// spreads them well enough, where the default SipHash cost a hit more than the look-up itself.
+#[derive(Default)]
+struct AddressHasher(u64);
+
+impl Hasher for AddressHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.write_u64(u64::from(byte));
+        }
+    }
+
+    fn write_usize(&mut self, value: usize) {
+        self.write_u64(value as u64);
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.0 = (self.0.rotate_left(5) ^ value).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
 }

@@ -176,7 +176,24 @@ fn fields_are_send<R: Send, T>(steps: ReadSteps<'_, R, T>) {
 }
 
 /// The reader's next find, boxed. Not generic: compiled once.
+///
+/// A first look (the plain `GET` that answers most reads) is boxed on its own: its future is a
+/// fraction of the whole reader's, which holds the lease script's and the flight's awaits too,
+/// so a hit allocates (and moves) that much less. A read that goes further is boxed again.
 fn look(mut reader: Reader<'_>) -> Pending<'_, Found> {
+    if !reader.at_first_look() {
+        return look_further(reader);
+    }
+    Box::pin(async move {
+        match reader.first_look().await {
+            Some(found) => (reader, found),
+            None => look_further(reader).await,
+        }
+    })
+}
+
+/// The reader's next find past the first look, boxed.
+fn look_further(mut reader: Reader<'_>) -> Pending<'_, Found> {
     Box::pin(async move {
         let found = reader.next().await;
         (reader, found)

@@ -79,8 +79,8 @@ enum FirstLook {
 
 /// What happened to the key when the body's value was ready to store.
 enum Fill<'a> {
-    /// We hold the lease: store only if it is still there.
-    Leased(LeaseHold<'a>),
+    /// We hold the lease: store only if it is still there. Boxed, as in [`Reader`].
+    Leased(Box<LeaseHold<'a>>),
     /// Leases are off: store unconditionally.
     Plain,
     /// Do not store (Redis failing, another reader's fill never came, or an invalidation of
@@ -99,10 +99,11 @@ pub(crate) struct Reader<'a> {
     /// When the call began: a leader's value confirmed before then may predate a write that
     /// finished before this call began.
     began: Epoch,
-    /// The flight this call leads, landed when its value is known.
-    leading: Option<LeaderGuard<'a>>,
-    /// The lease this call may hold, from its first lease lookup on.
-    hold: Option<LeaseHold<'a>>,
+    /// The flight this call leads, landed when its value is known. Boxed, as `hold` is.
+    leading: Option<Box<LeaderGuard<'a>>>,
+    /// The lease this call may hold, from its first lease lookup on. Boxed: only a miss takes
+    /// one, and a smaller reader keeps a hit's boxed future within the allocator's fast sizes.
+    hold: Option<Box<LeaseHold<'a>>>,
     /// Set while finding: when the lookups began, and whether another reader's lease was met.
     lease_wait: Option<(Instant, bool)>,
     /// The undecodable value being replaced, if any.
@@ -167,9 +168,15 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// Whether the read has not looked yet: [`first_look`](Self::first_look) comes next.
+    pub(crate) fn at_first_look(&self) -> bool {
+        matches!(self.phase, Phase::FirstLook)
+    }
+
     /// The plain `GET`. Most reads are hits: it answers them with no lease and no flight (the
-    /// lease script costs Redis a Lua call, about a fifth of a loopback hit).
-    async fn first_look(&mut self) -> Option<Found> {
+    /// lease script costs Redis a Lua call, about a fifth of a loopback hit). `None`: call
+    /// [`next`](Self::next), which carries on from here.
+    pub(crate) async fn first_look(&mut self) -> Option<Found> {
         if let Some(decided) = self.before_first_look() {
             return decided;
         }
@@ -241,7 +248,7 @@ impl<'a> Reader<'a> {
             let slot = match inner.flights.join(&self.key, self.began) {
                 Role::Leader(guard) => {
                     // If this call is dropped, the guard goes with it and a follower leads.
-                    self.leading = Some(guard);
+                    self.leading = Some(Box::new(guard));
                     return None;
                 }
                 // Its leader may be a task of the runtime this blocking call is holding up.
@@ -298,7 +305,7 @@ impl<'a> Reader<'a> {
         let (cache, key) = (self.cache, &self.key);
         let hold = self
             .hold
-            .get_or_insert_with(|| LeaseHold::new(cache, key.clone()));
+            .get_or_insert_with(|| Box::new(LeaseHold::new(cache, key.clone())));
         let mut poll = LEASE_POLL;
         loop {
             let asked_at = inner.flights.stamp();

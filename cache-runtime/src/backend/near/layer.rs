@@ -36,7 +36,9 @@ impl Near {
 
     pub(crate) async fn get(&self, key: &str) -> Result<Option<StoredBytes>, Error> {
         match &self.cache {
-            Some(cache) => cache.get(&self.remote, key).await,
+            // Boxed: the near read's `GET`+`PTTL` future is four times a plain `GET`'s, and
+            // every read's future would otherwise be that large (and allocated as such).
+            Some(cache) => Box::pin(cache.get(&self.remote, key)).await,
             None => Ok(self.remote.get(key).await?.map(StoredBytes::Owned)),
         }
     }

@@ -204,6 +204,12 @@ impl<C: Connect> Link<C> {
         }
     }
 
+    /// The caller's current connection and its generation, if it is ready: what
+    /// [`get`](Self::get) returns at once, without an await.
+    pub(crate) fn ready_now(&self) -> Option<(C::Connection, u64)> {
+        self.ready(Driven::for_caller())
+    }
+
     /// The connection in `driven`'s slot and its generation, if it is ready.
     fn ready(&self, driven: Driven) -> Option<(C::Connection, u64)> {
         match &*self.slot(driven) {

@@ -145,17 +145,21 @@ impl RedisBackend {
     {
         let mut may_retry = true;
         loop {
-            let (connection, generation) =
-                match tokio::time::timeout_at(deadline, self.link.get()).await {
+            // A working connection, the usual case, needs no timer for the wait.
+            let (connection, generation) = match self.link.ready_now() {
+                Some(ready) => ready,
+                None => match tokio::time::timeout_at(deadline, self.link.get()).await {
                     Ok(connection) => connection?,
                     Err(_elapsed) => {
                         let late = tokio::time::Instant::now().saturating_duration_since(deadline);
                         *silent = !reply::starved(late, self.timeout);
                         return Err(Error::Timeout(self.timeout));
                     }
-                };
+                },
+            };
             let heard = || self.link.heard();
-            let error = match reply::wait(run(connection), deadline, self.timeout, heard).await {
+            let command = std::pin::pin!(run(connection));
+            let error = match reply::wait(command, deadline, self.timeout, heard).await {
                 Waited::Replied(Ok(value)) => {
                     self.link.answered();
                     return Ok(value);

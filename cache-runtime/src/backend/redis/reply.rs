@@ -11,7 +11,7 @@
 //! Redis (the breaker, reconnecting).
 
 use std::future::{Future, poll_fn};
-use std::pin::pin;
+use std::pin::Pin;
 use std::task::Poll;
 use std::time::Duration;
 
@@ -34,13 +34,15 @@ pub(super) enum Waited<T> {
 
 /// Waits for `command`'s reply until `deadline`, then as long as Redis is heard answering (the
 /// count `heard` returns changes) or the process is starved, within [`PATIENCE`] timeouts.
+///
+/// `command` comes pinned by the caller: taken by value, it would be held twice in this
+/// future (the argument and its pinned copy), and every read's boxed future with it.
 pub(super) async fn wait<T>(
-    command: impl Future<Output = redis::RedisResult<T>>,
+    mut command: Pin<&mut impl Future<Output = redis::RedisResult<T>>>,
     deadline: Instant,
     timeout: Duration,
     heard: impl Fn() -> u64,
 ) -> Waited<T> {
-    let mut command = pin!(command);
     let cap = deadline + timeout * (PATIENCE - 1);
     let mut deadline = deadline;
     let mut heard_before = heard();
@@ -78,6 +80,8 @@ pub(super) fn starved(late: Duration, timeout: Duration) -> bool {
 mod tests {
     use std::sync::atomic::{AtomicU64, Ordering};
 
+    use std::pin::pin;
+
     use super::*;
 
     const TIMEOUT: Duration = Duration::from_millis(20);
@@ -85,7 +89,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn silence_on_time_is_silent() {
         let waited = wait(
-            std::future::pending::<redis::RedisResult<()>>(),
+            pin!(std::future::pending::<redis::RedisResult<()>>()),
             Instant::now() + TIMEOUT,
             TIMEOUT,
             || 0,
@@ -103,7 +107,7 @@ mod tests {
         };
         // Redis answers someone else at every poll of the count.
         let heard = || answers.fetch_add(1, Ordering::Relaxed);
-        let waited = wait(command, Instant::now() + TIMEOUT, TIMEOUT, heard).await;
+        let waited = wait(pin!(command), Instant::now() + TIMEOUT, TIMEOUT, heard).await;
         assert!(matches!(waited, Waited::Replied(Ok(7))));
     }
 
@@ -112,7 +116,7 @@ mod tests {
         let answers = AtomicU64::new(0);
         let heard = || answers.fetch_add(1, Ordering::Relaxed);
         let waited = wait(
-            std::future::pending::<redis::RedisResult<()>>(),
+            pin!(std::future::pending::<redis::RedisResult<()>>()),
             Instant::now() + TIMEOUT,
             TIMEOUT,
             heard,
@@ -132,7 +136,7 @@ mod tests {
             send.send(7).unwrap();
         });
         let command = async { Ok(receive.await.unwrap_or(0)) };
-        let waited = wait(command, deadline, TIMEOUT, || 0).await;
+        let waited = wait(pin!(command), deadline, TIMEOUT, || 0).await;
         assert!(matches!(waited, Waited::Replied(Ok(7))));
     }
 }
